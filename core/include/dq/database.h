@@ -1,0 +1,33 @@
+// In-memory code database: what `gallery.dqdb` holds (see format.h for the bytes).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dq {
+
+/// N items, each an M-byte PQ code (one byte per subspace, also for K = 16: the 4-bit packing of
+/// the Faiss export and the blocked fast-scan layout are derived, never stored).
+struct Database {
+    uint32_t M = 0;                     ///< bytes per code
+    uint32_t K = 256;                   ///< codewords per subspace of the model that encoded it
+    uint64_t model_fingerprint = 0;     ///< codebook_fingerprint() of that model
+    std::vector<uint8_t> codes;         ///< N × M, row-major
+    std::vector<uint32_t> ids;          ///< N external ids
+    std::vector<int32_t> labels;        ///< empty, or N labels (-1 = unknown)
+    uint32_t thumb_height = 0;          ///< 0 when there are no thumbnails
+    uint32_t thumb_width = 0;
+    uint32_t thumb_channels = 0;
+    std::vector<uint8_t> thumbnails;    ///< empty, or N × th × tw × tc bytes
+    std::vector<std::string> strings;   ///< empty, or N UTF-8 metadata strings (e.g. source file)
+
+    size_t size() const { return ids.size(); }
+    bool has_labels() const { return !labels.empty(); }
+    bool has_thumbnails() const { return !thumbnails.empty(); }
+    size_t thumb_bytes() const { return size_t(thumb_height) * thumb_width * thumb_channels; }
+    /// Throws dq::Error naming the first inconsistent size.
+    void validate() const;
+};
+
+}  // namespace dq

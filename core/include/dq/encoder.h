@@ -1,0 +1,54 @@
+// Encoder forward pass: x (input_dim) -> z (latent_dim) through the model's dense layers.
+//
+// Determinism contract: every build (scalar, AVX2, wasm SIMD128) produces bit-identical z. Each
+// output is a dot product accumulated in 8 interleaved float lanes (lane l sums the products at
+// i ≡ l mod 8, in increasing i, without FMA), the lanes are reduced in the fixed tree
+// ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), then the bias is added and the activation applied. The
+// SIMD kernels reproduce exactly this order, so native and browser encode a query to the same code.
+// (Eigen's GEMM blocking depends on the ISA and would break that; the trainer keeps Eigen for
+// training only and encodes what it exports through this class.)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "dq/model.h"
+
+namespace dq {
+
+/// Signature of a dense-layer kernel: y[r*out + j] = sum_i w[j*in + i] * x[r*in + i] for r < n,
+/// in the order above (no bias, no activation).
+using DenseKernel = void (*)(const float* w, size_t in, size_t out, const float* x, size_t n,
+                             float* y);
+
+class Encoder {
+public:
+    /// Copies the layers of `model` (validated). `kernel` = nullptr picks the best compiled kernel.
+    explicit Encoder(const Model& model, DenseKernel kernel = nullptr);
+
+    uint32_t input_dim() const { return input_dim_; }
+    uint32_t output_dim() const { return output_dim_; }
+
+    /// x: n × input_dim floats, row-major; z: n × output_dim floats (caller-owned).
+    /// Throws dq::Error if any input value is not finite (NaN pixels are refused, not propagated).
+    void forward(const float* x, size_t n, float* z) const;
+
+    /// Same as forward for one vector.
+    std::vector<float> forward(const std::vector<float>& x) const;
+
+private:
+    std::vector<DenseLayer> layers_;
+    uint32_t input_dim_ = 0;
+    uint32_t output_dim_ = 0;
+    size_t max_width_ = 0;
+    DenseKernel kernel_ = nullptr;
+};
+
+/// Reference dense kernel (defines the summation order above).
+void dq_dense_f32__scalar(const float* w, size_t in, size_t out, const float* x, size_t n, float* y);
+/// Best dense kernel compiled into this build (AVX2 natively when the CPU has it, SIMD128 in the
+/// wasm SIMD build, otherwise the scalar one).
+DenseKernel best_dense_kernel();
+
+}  // namespace dq

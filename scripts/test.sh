@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite: native build + Catch2 (ctest), WASM build + node:test, browser suite.
+# Exits non-zero if any stage fails; each runner prints its own summary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+step() { echo; echo "=== $* ==="; }
+fail() { echo "test.sh: FAILED: $*" >&2; status=1; }
+
+step "native build (build/native)"
+if cmake --preset native >/dev/null && cmake --build --preset native -j "$jobs"; then
+  step "Catch2 suites (ctest)"
+  ctest --test-dir build/native --output-on-failure -j "$jobs" || fail "ctest"
+else
+  fail "native build"
+fi
+
+step "wasm build (build/wasm -> wasm/dist)"
+if cmake --preset wasm >/dev/null && cmake --build --preset wasm -j "$jobs"; then
+  step "WASM package suite (node --test)"
+  node --test --test-concurrency=1 tests/wasm/ || fail "node --test tests/wasm"
+  step "browser suite (node --test, Chromium)"
+  node --test --test-concurrency=1 tests/web/ || fail "node --test tests/web"
+else
+  fail "wasm build"
+fi
+
+echo
+if [ $status -eq 0 ]; then echo "test.sh: all suites passed"; else echo "test.sh: some suites FAILED"; fi
+exit $status
