@@ -26,7 +26,11 @@ struct Database {
     bool has_labels() const { return !labels.empty(); }
     bool has_thumbnails() const { return !thumbnails.empty(); }
     size_t thumb_bytes() const { return size_t(thumb_height) * thumb_width * thumb_channels; }
-    /// Throws dq::Error naming the first inconsistent size.
+    /// Throws dq::Error naming the first inconsistent size. Checks: M in [1, kMaxWidth], K in
+    /// {16, 256}, N = ids.size() < 2^32, codes.size() == N × M with every code byte < K, labels
+    /// empty or N, thumbnail dims all zero (and no thumbnails) or all non-zero (channels <= 4) with
+    /// thumbnails.size() == N × thumb_bytes(), strings empty or N valid UTF-8 strings whose total
+    /// length fits in u32 (the STRS offsets).
     void validate() const;
 };
 

@@ -9,19 +9,39 @@
 //            flags(u16; bit0 = required), offset(u64, multiple of 64), size(u64), crc32(u32),
 //            ndim(u32), dims[4](u64).
 //   sections, each 64-byte aligned, gaps zero-filled.
-// Model sections: META (utf8 JSON), Wnnn / Bnnn (layer nnn weights out×in and bias; f32, f16 or i8),
-//   Snnn (f32 per-row scales of an i8 layer), CDBK (f32 M×K×dsub). The META JSON carries the
-//   structural fields (input spec, layer dims and activations, M, K, dsub, weight dtype) that the
-//   reader cross-checks against the section dims.
-// Database sections: META (utf8 JSON: N, M, K), CODE (u8 N×M), IDS_ (u32 N), optional LABL (i32 N),
-//   THMB (u8 N×th×tw×tc), STRS (u32 (N+1) offsets followed by the UTF-8 blob). The header
-//   fingerprint of a database is the codebook fingerprint of its model.
+//   No header flag bits are defined in 1.x; readers ignore `flags` and `reserved` (both CRC-covered).
+//   Section dtypes (u16): 1 f32, 2 f16, 3 i8, 4 u8, 5 u32, 6 i32, 7 utf8. Kinds are fourccs whose first
+//   character is the lowest byte, so the file shows "ARCH", "CODE", ... as text. The writer lays the
+//   sections out in table order with nothing after the last one; a reader accepts any order.
+// Model sections (the structure is binary, so META never has to be parsed to load a model):
+//   ARCH (required, u32 [9 + 3L]): input height, width, channels, input scale (f32 bits), M, K, dsub,
+//        weight type (0 f32, 1 f16, 2 int8), L = layer count, then per layer: in, out, activation
+//        (0 linear, 1 relu).
+//   META (optional, utf8): Model::meta_json verbatim (provenance JSON; never parsed by the reader).
+//   Wnnn (required, [out, in], f32 / f16 / i8 as ARCH says), Snnn (required for int8 only, f32 [out]:
+//        per-row scales, w = q * scale), Bnnn (required, f32 [out]); nnn = layer index, 3 digits.
+//   CDBK (required, f32 [M, K, dsub]).
+//   Header fingerprint = codebook_fingerprint(model), re-checked by the reader.
+// Database sections:
+//   HEAD (required, u32 [6]): N, M, K, thumbnail height, width, channels (all 0: no thumbnails).
+//   CODE (required, u8 [N, M]), IDS_ (required, u32 [N]), LABL (optional, i32 [N]),
+//   THMB (present iff HEAD declares thumbnails, u8 [N, th, tw, tc]),
+//   STRS (optional, u8 [bytes]: u32 offsets[N + 1] (offsets[0] = 0, non-decreasing, offsets[N] =
+//        blob size) followed by the UTF-8 blob; string i = blob[offsets[i], offsets[i+1])).
+//   Header fingerprint = codebook_fingerprint() of the model that encoded the codes.
+// Sections written by this version are flagged required except META. A reader skips unknown
+// optional sections and refuses unknown required ones (PNG's ancillary / critical chunks); a minor
+// version bump may only add optional sections.
 //
 // Readers check, in order: size >= 64, magic, endian tag, major version, file_size == buffer size,
 // header CRC, every entry (checked offset + size <= file_size, alignment, no overlap,
-// size == dtype_size * prod(dims)), section CRCs, then cross-field consistency. Any failure throws
+// size == dtype_size * prod(dims)), every byte outside header, table and sections is zero (so any
+// single corrupted byte is detected), section CRCs, then kinds, shapes and cross-field consistency
+// (limits of model.h before allocating, finite values, code bytes < K). Any failure throws
 // dq::FormatError with a message naming the field and the numbers, e.g.
-// "truncated: CODE needs 280000 bytes at offset 4096, file has 1024".
+// "section CODE: needs 280000 bytes at offset 4096, file has 1024", "truncated: file is 1000 bytes,
+// header says 2048", "bad magic: not a DeepQuan model file (got 3c 21 44 4f ...); it looks like an
+// HTML page ...", "unsupported version 3.0 (this reader: 1.x)".
 // The core does no file I/O: writers return bytes, readers take bytes. Callers own atomic writes.
 #pragma once
 
@@ -37,12 +57,15 @@ namespace dq {
 constexpr uint16_t kFormatVersionMajor = 1;
 constexpr uint16_t kFormatVersionMinor = 0;
 
-/// Serializes a model, storing encoder weights as `model.weight_type`.
-/// Throws dq::Error if the model is invalid.
+/// Serializes a model, storing encoder weights as `model.weight_type`: f32 exactly; f16 rounded to
+/// nearest even (a weight beyond ±65504 throws); int8 symmetric per output row, scale = max|w|/127,
+/// q = round(w / scale) in [-127, 127], so the reader's q * scale is within scale/2 of w.
+/// Biases and codebooks are always f32. Throws dq::Error if the model is invalid.
 std::vector<uint8_t> write_model(const Model& model);
 
 /// Parses and validates a model file. `data` must hold exactly the file (size bytes).
 /// Weights come back as f32 (dequantized); weight_type records what the file held.
+/// f32 files round-trip exactly: write_model(read_model(b)) == b.
 Model read_model(const uint8_t* data, size_t size);
 
 /// Serializes a database. Throws dq::Error if it is inconsistent.

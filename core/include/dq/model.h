@@ -17,6 +17,11 @@ enum class Activation : uint8_t {
     relu = 1,
 };
 
+/// Format limits, enforced by Model::validate() and Database::validate(), so that anything valid can
+/// be written and read back, and a reader can refuse absurd sizes before allocating anything.
+constexpr uint32_t kMaxLayers = 256;       ///< dense layers per encoder (sections are named W000..)
+constexpr uint32_t kMaxWidth = 1u << 20;   ///< input dim, every layer width, latent dim and M
+
 /// Storage type of encoder weights in the file.
 enum class WeightType : uint8_t {
     f32 = 0,
@@ -46,9 +51,10 @@ struct DenseLayer {
     std::vector<float> bias;         ///< out
 };
 
-/// Encoder + codebooks. Invariants checked by validate(): layers chain (layers[i].out ==
-/// layers[i+1].in), layers[0].in == input.dim(), layers.back().out == M * dsub,
-/// codebooks.size() == M * K * dsub, all values finite.
+/// Encoder + codebooks. Invariants checked by validate(): 1..kMaxLayers layers that chain
+/// (layers[i].out == layers[i+1].in), layers[0].in == input.dim(), layers.back().out == M * dsub,
+/// every width and dim in [1, kMaxWidth], K in {16, 256}, weight/bias/codebook vector sizes
+/// (out × in, out, M × K × dsub), input.scale finite and > 0, all weights/biases/codebooks finite.
 struct Model {
     InputSpec input;
     std::vector<DenseLayer> layers;

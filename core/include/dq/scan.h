@@ -23,13 +23,20 @@ struct ScanKernelInfo {
     bool (*supported)();  ///< whether this CPU / runtime can run it
 };
 
-/// Every 8-bit-code scan kernel compiled into this build, the scalar reference first.
+/// Every 8-bit-code scan kernel compiled into this build, the scalar reference first, then in order
+/// of preference (kernels/scan_registry.inc). Unsupported ones are listed too: check supported().
 const std::vector<ScanKernelInfo>& scan_kernels();
 
-/// The fastest supported kernel; chosen once (callers store the pointer, never branch per code).
+/// The fastest supported kernel (the last supported entry of the list); chosen once (callers store
+/// the pointer, never branch per code). Natively on x86-64 with AVX2: dq_scan_lut8_u8__avx2; in
+/// the wasm SIMD build: dq_scan_lut8_u8__wasmsimd; otherwise the scalar reference.
 const ScanKernelInfo& best_scan_kernel();
 
-/// Scalar reference.
+/// Scalar reference: out[i] = lut[c0] + lut[K + c1] + ... summed left to right from the m = 0
+/// term (M = 0 gives 0). Any K works here; SIMD variants specialize K = 16 and 256 and fall back
+/// to this for other shapes. For a long scan followed by top-k, scan in chunks of a few thousand
+/// codes into a small buffer and feed each chunk to dq::TopK (topk.h): that avoids a round trip
+/// of the whole distance array through memory.
 void dq_scan_lut8_u8__scalar(const float* lut, uint32_t M, uint32_t K, const uint8_t* codes,
                              size_t n, float* out);
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace dq {
 
@@ -11,5 +12,29 @@ namespace dq {
 /// NaN distances are never selected. Bounded max-heap: O(n log k), O(k) memory.
 void topk_smallest(const float* dist, const uint32_t* ids, size_t n, size_t k, float* out_dist,
                    int64_t* out_ids);
+
+/// Streaming form of topk_smallest, same order and tie rules: feed distances chunk by chunk (e.g.
+/// right after a scan kernel filled an L1-sized buffer, instead of a round trip of the whole
+/// distance array through memory), then read the k best.
+class TopK {
+public:
+    explicit TopK(size_t k);
+    /// dist: n floats for items first .. first+n-1; ids: their n ids, or nullptr to use the item
+    /// numbers (first + j) as ids.
+    void push(const float* dist, const uint32_t* ids, size_t n, uint64_t first);
+    /// Writes k results sorted by (distance, id), the tail padded with +inf / -1. May be called
+    /// again after more pushes.
+    void result(float* out_dist, int64_t* out_ids) const;
+    size_t k() const { return k_; }
+
+    struct Entry {
+        float d;     ///< distance
+        int64_t id;  ///< id (or item number)
+    };
+
+private:
+    size_t k_;
+    std::vector<Entry> heap_;  ///< max-heap on (d, id): the root is evicted next
+};
 
 }  // namespace dq

@@ -1,0 +1,115 @@
+// Fast-scan for 4-bit codes (K = 16): byte-shuffle lookups over a blocked layout, then an exact
+// float re-rank. Beyond the paper; the idea is Faiss's IndexPQFastScan (André et al.).
+//
+// Why it is fast: a subspace's 16 distances, quantized to u8, fit one 16-byte register, so a byte
+// shuffle (pshufb natively, i8x16.swizzle in wasm SIMD128) looks up 16 or 32 codes in one
+// instruction instead of one load per code and subspace. Why it stays exact: the u16 sums only pick
+// a candidate pool; every candidate is then re-scored with the float LUT in the same order as
+// dq_scan_lut8_u8__scalar, so returned distances equal exact 4-bit ADC/SDC distances bit for bit
+// (only recall can suffer, when a true neighbour misses the pool).
+//
+// Blocked layout (derived at load from the n × M byte codes, never stored in a file):
+//   M2 = M rounded up to even (a padding subspace has code 0 and an all-zero table row).
+//   Codes are grouped in blocks of 32 (the last block padded with code 0). Block b occupies
+//   16 × M2 bytes at offset b × 16 × M2; within it, subspace m occupies 16 bytes at m × 16, and
+//   byte j (0..15) = code[32b + j][m] | code[32b + 16 + j][m] << 4.
+//   So one 16-byte load gives subspace m of all 32 codes: low nibbles = codes 0..15, high = 16..31,
+//   and (AVX2) one 32-byte load gives subspaces m and m+1, matching a 32-byte table of rows m, m+1.
+//
+// Quantized table: q[m][k] = round((lut[m][k] - min_k lut[m][.]) × scale), one scale for all
+// subspaces (so sums stay comparable), scale = 255 / max_m (max - min of row m). Sums of M2 ≤ 256
+// bytes fit u16 without saturation (256 × 255 < 65536), so every kernel's u16 output is the exact
+// integer sum and all variants agree bit for bit. distance ≈ sum / scale + bias, bias = Σ_m min_m.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace dq {
+
+/// Codes per block of the 4-bit blocked layout.
+constexpr size_t kFastScanBlock = 32;
+/// Largest M fast-scan accepts (u16 sums must not overflow).
+constexpr uint32_t kFastScanMaxM = 256;
+
+/// Bytes of the blocked layout for n codes of M subspaces: ceil(n / 32) × 16 × M2.
+size_t fastscan_packed_bytes(size_t n, uint32_t M);
+
+/// codes: n × M bytes, each < 16; packed: fastscan_packed_bytes(n, M) bytes (fully written,
+/// padding included). Throws dq::Error naming the first code ≥ 16, or M == 0 / M > 256.
+void pack_codes4(const uint8_t* codes, size_t n, uint32_t M, uint8_t* packed);
+/// Inverse of pack_codes4: codes (n × M bytes) from the blocked layout.
+void unpack_codes4(const uint8_t* packed, size_t n, uint32_t M, uint8_t* codes);
+
+/// A float LUT quantized to bytes for the shuffle kernels.
+struct QuantizedLut4 {
+    uint32_t M = 0;             ///< subspaces of the source LUT
+    uint32_t M2 = 0;            ///< rows of `q`: M rounded up to even
+    std::vector<uint8_t> q;     ///< M2 × 16 bytes, row m = subspace m; padding row all zero
+    float scale = 1.0f;         ///< u16 units per distance unit
+    float bias = 0.0f;          ///< Σ_m min_k lut[m][k], summed in increasing m
+    /// Approximate float distance of a u16 sum.
+    float to_distance(uint32_t sum) const { return float(sum) / scale + bias; }
+};
+
+/// lut: M × 16 floats (an ADC or SDC table of a K = 16 quantizer). Throws dq::Error on a non-finite
+/// entry or M outside 1..256. All-equal rows give scale 1 and all-zero bytes.
+QuantizedLut4 quantize_lut4(const float* lut, uint32_t M);
+
+/// Fast-scan kernel: q is M2 × 16 bytes (QuantizedLut4::q; all M2 rows are summed, so a padding
+/// row must be zero, as quantize_lut4 leaves it), packed holds nblocks blocks of the layout above
+/// (M2 = M rounded up to even), out receives nblocks × 32 u16 sums in code order (padding codes
+/// included). Every variant returns identical sums.
+using FastScanKernel = void (*)(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
+                                uint16_t* out);
+
+struct FastScanKernelInfo {
+    const char* name;     ///< e.g. "dq_scan_lut4_blk32__avx2"
+    FastScanKernel fn;
+    bool (*supported)();  ///< whether this CPU / runtime can run it
+};
+
+/// Every fast-scan kernel compiled into this build, the scalar reference first (same registry
+/// file as scan_kernels()).
+const std::vector<FastScanKernelInfo>& fastscan_kernels();
+/// The preferred supported kernel; chosen once.
+const FastScanKernelInfo& best_fastscan_kernel();
+
+/// Scalar reference.
+void dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
+                                uint16_t* out);
+
+/// The default candidate pool for k results: max(8 k, 64) (see the recall figures in the report of
+/// bench_scan; the pool is a recall / speed knob, not a correctness one).
+size_t fastscan_default_pool(size_t k);
+
+/// n codes of M 4-bit subspaces in the blocked layout, built once from the byte codes.
+class FastScanCodes {
+public:
+    FastScanCodes() = default;
+    /// codes: n × M bytes, each < 16 (throws dq::Error otherwise). The byte codes are not kept.
+    FastScanCodes(const uint8_t* codes, size_t n, uint32_t M);
+
+    size_t size() const { return n_; }
+    uint32_t M() const { return M_; }
+    size_t nblocks() const { return (n_ + kFastScanBlock - 1) / kFastScanBlock; }
+    const uint8_t* packed() const { return packed_.data(); }
+    /// Code of item i, subspace m, read back from the blocked layout.
+    uint8_t code(size_t i, uint32_t m) const;
+
+    /// Top-k of one query. lut: M × 16 floats. ids: size() external ids (nullptr = positions).
+    /// pool: candidates re-ranked exactly (0 = fastscan_default_pool(k); clipped to size()).
+    /// Writes k results sorted by (distance, id); distances are the exact float LUT sums
+    /// (bit-identical to dq_scan_lut8_u8__scalar); padding +inf / -1 past size().
+    /// kernel: nullptr = best_fastscan_kernel(). Throws dq::Error if k == 0.
+    void search(const float* lut, size_t k, size_t pool, const uint32_t* ids, float* distances, int64_t* out_ids,
+                FastScanKernel kernel = nullptr) const;
+
+private:
+    size_t n_ = 0;
+    uint32_t M_ = 0;
+    std::vector<uint8_t> packed_;
+};
+
+}  // namespace dq

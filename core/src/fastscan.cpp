@@ -1,0 +1,233 @@
+#include "dq/fastscan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+#include "dq/error.h"
+#include "dq/topk.h"
+#include "kernels/scan_registry.inc"  // first at file scope: defines the supported() probes
+
+namespace dq {
+
+#define DQ_FASTSCAN_KERNEL(fn, supported) \
+    void fn(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks, uint16_t* out);
+#include "kernels/scan_registry.inc"
+#undef DQ_FASTSCAN_KERNEL
+
+namespace {
+
+uint32_t even_m(uint32_t M) { return M + (M & 1u); }
+
+// Whether any of d[0..31] <= t. The build's baseline SIMD, chosen at compile time (SSE2 is part of
+// x86-64; the wasm SIMD build is its own module): d <= t exactly when the saturating d - t is 0.
+inline bool any_le_32(const uint16_t* d, uint16_t t) {
+#if defined(__SSE2__)
+    const __m128i tv = _mm_set1_epi16(short(t)), zero = _mm_setzero_si128();
+    __m128i z = _mm_setzero_si128();
+    for (int i = 0; i < 4; ++i)
+        z = _mm_or_si128(z, _mm_cmpeq_epi16(_mm_subs_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + 8 * i)), tv), zero));
+    return _mm_movemask_epi8(z) != 0;
+#elif defined(__wasm_simd128__)
+    const v128_t tv = wasm_i16x8_splat(short(t)), zero = wasm_i16x8_splat(0);
+    v128_t z = zero;
+    for (int i = 0; i < 4; ++i) z = wasm_v128_or(z, wasm_i16x8_eq(wasm_u16x8_sub_sat(wasm_v128_load(d + 8 * i), tv), zero));
+    return wasm_v128_any_true(z);
+#else
+    bool any = false;
+    for (int i = 0; i < 32; ++i) any |= d[i] <= t;
+    return any;
+#endif
+}
+
+void check_m(uint32_t M, const char* who) {
+    DQ_CHECK(M > 0 && M <= kFastScanMaxM, "%s: M must be in 1..%u, got %u", who, kFastScanMaxM, M);
+}
+
+}  // namespace
+
+size_t fastscan_packed_bytes(size_t n, uint32_t M) {
+    return (n + kFastScanBlock - 1) / kFastScanBlock * 16 * even_m(M);
+}
+
+void pack_codes4(const uint8_t* codes, size_t n, uint32_t M, uint8_t* packed) {
+    check_m(M, "pack_codes4");
+    const uint32_t M2 = even_m(M);
+    const size_t nblocks = (n + kFastScanBlock - 1) / kFastScanBlock;
+    for (size_t b = 0; b < nblocks; ++b) {
+        uint8_t* blk = packed + b * 16 * M2;
+        for (uint32_t m = 0; m < M2; ++m) {
+            for (size_t j = 0; j < 16; ++j) {
+                const size_t lo = b * kFastScanBlock + j, hi = lo + 16;
+                uint8_t a = 0, c = 0;
+                if (m < M && lo < n) a = codes[lo * M + m];
+                if (m < M && hi < n) c = codes[hi * M + m];
+                DQ_CHECK(a < 16, "pack_codes4: code %zu subspace %u is %u, must be < 16", lo, m, unsigned(a));
+                DQ_CHECK(c < 16, "pack_codes4: code %zu subspace %u is %u, must be < 16", hi, m, unsigned(c));
+                blk[m * 16 + j] = uint8_t(a | (c << 4));
+            }
+        }
+    }
+}
+
+void unpack_codes4(const uint8_t* packed, size_t n, uint32_t M, uint8_t* codes) {
+    check_m(M, "unpack_codes4");
+    const uint32_t M2 = even_m(M);
+    for (size_t i = 0; i < n; ++i) {
+        const uint8_t* blk = packed + (i / kFastScanBlock) * 16 * M2;
+        const size_t j = i % kFastScanBlock;
+        for (uint32_t m = 0; m < M; ++m) {
+            const uint8_t byte = blk[m * 16 + (j & 15)];
+            codes[i * M + m] = j < 16 ? (byte & 15) : (byte >> 4);
+        }
+    }
+}
+
+QuantizedLut4 quantize_lut4(const float* lut, uint32_t M) {
+    check_m(M, "quantize_lut4");
+    QuantizedLut4 t;
+    t.M = M;
+    t.M2 = even_m(M);
+    t.q.assign(size_t(t.M2) * 16, 0);
+    std::vector<float> mins(M);
+    float max_range = 0.0f;
+    for (uint32_t m = 0; m < M; ++m) {
+        const float* row = lut + size_t(m) * 16;
+        float lo = row[0], hi = row[0];
+        for (int k = 0; k < 16; ++k) {
+            DQ_CHECK(std::isfinite(row[k]), "quantize_lut4: lut[%u][%d] is not finite (%g)", m, k, double(row[k]));
+            lo = std::min(lo, row[k]);
+            hi = std::max(hi, row[k]);
+        }
+        mins[m] = lo;
+        max_range = std::max(max_range, hi - lo);
+        t.bias = m == 0 ? lo : t.bias + lo;
+    }
+    t.scale = max_range > 0.0f ? 255.0f / max_range : 1.0f;
+    for (uint32_t m = 0; m < M; ++m) {
+        for (int k = 0; k < 16; ++k) {
+            const float v = std::floor((lut[size_t(m) * 16 + k] - mins[m]) * t.scale + 0.5f);
+            t.q[size_t(m) * 16 + k] = uint8_t(std::min(255.0f, std::max(0.0f, v)));
+        }
+    }
+    return t;
+}
+
+void dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
+                                uint16_t* out) {
+    const uint32_t M2 = even_m(M);
+    for (size_t b = 0; b < nblocks; ++b) {
+        const uint8_t* blk = packed + b * 16 * M2;
+        for (size_t j = 0; j < kFastScanBlock; ++j) {
+            uint32_t sum = 0;
+            for (uint32_t m = 0; m < M2; ++m) {
+                const uint8_t byte = blk[m * 16 + (j & 15)];
+                sum += q[m * 16 + (j < 16 ? (byte & 15) : (byte >> 4))];
+            }
+            out[b * kFastScanBlock + j] = uint16_t(sum);
+        }
+    }
+}
+
+const std::vector<FastScanKernelInfo>& fastscan_kernels() {
+    static const std::vector<FastScanKernelInfo> list = {
+#define DQ_FASTSCAN_KERNEL(fn, supported) FastScanKernelInfo{#fn, &fn, &supported},
+#include "kernels/scan_registry.inc"
+#undef DQ_FASTSCAN_KERNEL
+    };
+    return list;
+}
+
+const FastScanKernelInfo& best_fastscan_kernel() {
+    static const FastScanKernelInfo& best = []() -> const FastScanKernelInfo& {
+        const auto& list = fastscan_kernels();
+        const FastScanKernelInfo* pick = &list.front();
+        for (const auto& k : list)
+            if (k.supported()) pick = &k;
+        return *pick;
+    }();
+    return best;
+}
+
+size_t fastscan_default_pool(size_t k) { return std::max<size_t>(8 * k, 64); }
+
+FastScanCodes::FastScanCodes(const uint8_t* codes, size_t n, uint32_t M) : n_(n), M_(M) {
+    check_m(M, "FastScanCodes");
+    DQ_CHECK(n <= size_t(std::numeric_limits<uint32_t>::max()),
+             "FastScanCodes: %zu codes, at most %u supported", n, std::numeric_limits<uint32_t>::max());
+    packed_.assign(fastscan_packed_bytes(n, M), 0);
+    pack_codes4(codes, n, M, packed_.data());
+}
+
+uint8_t FastScanCodes::code(size_t i, uint32_t m) const {
+    const uint8_t byte = packed_[(i / kFastScanBlock) * 16 * even_m(M_) + m * 16 + (i & 15)];
+    return (i % kFastScanBlock) < 16 ? (byte & 15) : (byte >> 4);
+}
+
+void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32_t* ids, float* distances,
+                           int64_t* out_ids, FastScanKernel kernel) const {
+    DQ_CHECK(k > 0, "FastScanCodes::search: k must be positive, got 0");
+    if (!kernel) kernel = best_fastscan_kernel().fn;
+    const QuantizedLut4 t = quantize_lut4(lut, M_);
+    size_t P = pool ? pool : fastscan_default_pool(k);
+    P = std::min(std::max(P, k), n_);
+
+    // Bounded max-heap of (u16 sum << 32 | position): the P smallest sums, ties to the lower position.
+    std::vector<uint64_t> heap;
+    heap.reserve(P);
+    constexpr size_t kChunkBlocks = 64;
+    uint16_t buf[kChunkBlocks * kFastScanBlock];
+    const size_t nb = nblocks();
+    const size_t bytes_per_block = 16 * size_t(t.M2);
+    for (size_t b0 = 0; b0 < nb && P > 0; b0 += kChunkBlocks) {
+        const size_t cb = std::min(kChunkBlocks, nb - b0);
+        kernel(t.q.data(), M_, packed_.data() + b0 * bytes_per_block, cb, buf);
+        const size_t first = b0 * kFastScanBlock;
+        const size_t count = std::min(cb * kFastScanBlock, n_ - first);
+        size_t j = 0;
+        for (; j < count && heap.size() < P; ++j) {
+            heap.push_back((uint64_t(buf[j]) << 32) | (first + j));
+            std::push_heap(heap.begin(), heap.end());
+        }
+        if (j == count) continue;
+        uint64_t top = heap.front();
+        while (j < count) {
+            // Skip whole blocks none of whose sums can enter the pool (the common case). Sums past
+            // `count` in the last block are padding: testing them too only costs a needless look.
+            const size_t end = std::min(count, (j / kFastScanBlock + 1) * kFastScanBlock);
+            if (j % kFastScanBlock == 0 && !any_le_32(buf + j, uint16_t(top >> 32))) {
+                j = end;
+                continue;
+            }
+            for (; j < end; ++j) {
+                const uint64_t key = (uint64_t(buf[j]) << 32) | (first + j);
+                if (key < top) {
+                    std::pop_heap(heap.begin(), heap.end());
+                    heap.back() = key;
+                    std::push_heap(heap.begin(), heap.end());
+                    top = heap.front();
+                }
+            }
+        }
+    }
+
+    // Exact re-rank: the float LUT summed in increasing m, as dq_scan_lut8_u8__scalar does.
+    std::vector<float> exact(heap.size());
+    std::vector<uint32_t> cand(heap.size());
+    for (size_t c = 0; c < heap.size(); ++c) {
+        const size_t i = size_t(heap[c] & 0xffffffffu);
+        float acc = lut[code(i, 0)];
+        for (uint32_t m = 1; m < M_; ++m) acc += lut[size_t(m) * 16 + code(i, m)];
+        exact[c] = acc;
+        cand[c] = ids ? ids[i] : uint32_t(i);
+    }
+    topk_smallest(exact.data(), cand.data(), cand.size(), k, distances, out_ids);
+}
+
+}  // namespace dq

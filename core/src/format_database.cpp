@@ -1,0 +1,146 @@
+// gallery.dqdb: write_database / read_database (layout in dq/format.h).
+#include "dq/error.h"
+#include "dq/format.h"
+#include "format_layout.h"
+
+namespace dq {
+
+using namespace fmt;
+
+namespace {
+
+constexpr uint32_t kHEAD = fourcc("HEAD"), kCODE = fourcc("CODE"), kIDS = fourcc("IDS_"),
+                   kLABL = fourcc("LABL"), kTHMB = fourcc("THMB"), kSTRS = fourcc("STRS");
+constexpr uint32_t kHeadFields = 6;   // N, M, K, thumb height, width, channels
+
+SectionOut section(uint32_t kind, DType dtype, std::vector<uint64_t> dims, std::vector<uint8_t> bytes) {
+    SectionOut s;
+    s.kind = kind;
+    s.dtype = dtype;
+    s.flags = kFlagRequired;
+    s.dims = std::move(dims);
+    s.bytes = std::move(bytes);
+    return s;
+}
+
+template <class T>
+std::vector<uint8_t> u32_bytes(const std::vector<T>& v) {
+    std::vector<uint8_t> b(v.size() * 4);
+    for (size_t i = 0; i < v.size(); ++i) st32(&b[i * 4], uint32_t(v[i]));
+    return b;
+}
+
+void set_once(const SectionIn*& slot, const SectionIn& s) {
+    DQ_CHECK_FORMAT(slot == nullptr, "section %s appears twice", s.name().c_str());
+    slot = &s;
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_database(const Database& db) {
+    db.validate();
+    const uint64_t n = db.size();
+    std::vector<SectionOut> out;
+    const std::vector<uint32_t> head = {uint32_t(n), db.M, db.K, db.thumb_height, db.thumb_width, db.thumb_channels};
+    out.push_back(section(kHEAD, DType::u32, {kHeadFields}, u32_bytes(head)));
+    out.push_back(section(kCODE, DType::u8, {n, db.M}, db.codes));
+    out.push_back(section(kIDS, DType::u32, {n}, u32_bytes(db.ids)));
+    if (db.has_labels()) out.push_back(section(kLABL, DType::i32, {n}, u32_bytes(db.labels)));
+    if (db.thumb_height) {
+        out.push_back(section(kTHMB, DType::u8, {n, db.thumb_height, db.thumb_width, db.thumb_channels},
+                              db.thumbnails));
+    }
+    if (!db.strings.empty()) {
+        // u32 offsets[N + 1] into the blob that follows (offsets[0] = 0, offsets[N] = blob size).
+        std::vector<uint32_t> offsets(n + 1, 0);
+        for (size_t i = 0; i < n; ++i) offsets[i + 1] = offsets[i] + uint32_t(db.strings[i].size());
+        std::vector<uint8_t> b = u32_bytes(offsets);
+        for (const std::string& s : db.strings) b.insert(b.end(), s.begin(), s.end());
+        const uint64_t bytes = b.size();  // not in the same call as the move (unsequenced)
+        out.push_back(section(kSTRS, DType::u8, {bytes}, std::move(b)));
+    }
+    return write_container(FileKind::database, db.model_fingerprint, out);
+}
+
+Database read_database(const uint8_t* data, size_t size) {
+    const Container c = parse_container(FileKind::database, data, size);
+    const SectionIn *head = nullptr, *code = nullptr, *ids = nullptr, *labl = nullptr, *thmb = nullptr,
+                    *strs = nullptr;
+    for (const SectionIn& s : c.sections) {
+        if (s.kind == kHEAD) set_once(head, s);
+        else if (s.kind == kCODE) set_once(code, s);
+        else if (s.kind == kIDS) set_once(ids, s);
+        else if (s.kind == kLABL) set_once(labl, s);
+        else if (s.kind == kTHMB) set_once(thmb, s);
+        else if (s.kind == kSTRS) set_once(strs, s);
+        else refuse_unknown_required(s, FileKind::database);
+    }
+    DQ_CHECK_FORMAT(head != nullptr, "missing section HEAD (N, M, K)");
+    DQ_CHECK_FORMAT(code != nullptr, "missing section CODE");
+    DQ_CHECK_FORMAT(ids != nullptr, "missing section IDS_");
+    head->expect(DType::u32, {kHeadFields});
+
+    Database db;
+    const uint32_t n = ld32(head->data);
+    db.M = ld32(head->data + 4);
+    db.K = ld32(head->data + 8);
+    db.thumb_height = ld32(head->data + 12);
+    db.thumb_width = ld32(head->data + 16);
+    db.thumb_channels = ld32(head->data + 20);
+    db.model_fingerprint = c.fingerprint;
+    DQ_CHECK_FORMAT(db.M >= 1 && db.M <= kMaxWidth, "section HEAD: M is %u, must be in [1, %u]", db.M, kMaxWidth);
+    DQ_CHECK_FORMAT(db.K == 16 || db.K == 256, "section HEAD: K is %u, must be 16 or 256", db.K);
+
+    // Every shape is matched against its section, whose size the container already bounded by the
+    // file size, so nothing below allocates more than the file holds.
+    code->expect(DType::u8, {n, db.M});
+    ids->expect(DType::u32, {n});
+    db.codes.assign(code->data, code->data + code->size);
+    db.ids.resize(n);
+    for (uint32_t i = 0; i < n; ++i) db.ids[i] = ld32(ids->data + 4 * size_t(i));
+    if (labl) {
+        labl->expect(DType::i32, {n});
+        db.labels.resize(n);
+        for (uint32_t i = 0; i < n; ++i) db.labels[i] = int32_t(ld32(labl->data + 4 * size_t(i)));
+    }
+    if (db.thumb_height || db.thumb_width || db.thumb_channels) {
+        DQ_CHECK_FORMAT(db.thumb_height && db.thumb_width && db.thumb_channels,
+                        "section HEAD: thumbnail shape %ux%ux%u has a zero dimension", db.thumb_height,
+                        db.thumb_width, db.thumb_channels);
+        DQ_CHECK_FORMAT(thmb != nullptr, "missing section THMB (HEAD declares %ux%ux%u thumbnails)", db.thumb_height,
+                        db.thumb_width, db.thumb_channels);
+        thmb->expect(DType::u8, {n, db.thumb_height, db.thumb_width, db.thumb_channels});
+        db.thumbnails.assign(thmb->data, thmb->data + thmb->size);
+    } else {
+        DQ_CHECK_FORMAT(thmb == nullptr, "section THMB: unexpected, HEAD declares no thumbnails");
+    }
+    if (strs) {
+        DQ_CHECK_FORMAT(strs->dtype == uint16_t(DType::u8) && strs->ndim == 1,
+                        "section STRS: %s with %u dims, expected u8 [bytes]", dtype_name(strs->dtype).c_str(), strs->ndim);
+        const uint64_t table = 4 * (uint64_t(n) + 1);
+        DQ_CHECK_FORMAT(strs->size >= table, "section STRS: %llu bytes, the offsets of %u strings alone need %llu",
+                        (unsigned long long)strs->size, n, (unsigned long long)table);
+        const uint64_t blob = strs->size - table;
+        const uint8_t* text = strs->data + table;
+        DQ_CHECK_FORMAT(ld32(strs->data) == 0, "section STRS: offsets[0] is %u, expected 0", ld32(strs->data));
+        DQ_CHECK_FORMAT(ld32(strs->data + 4 * size_t(n)) == blob, "section STRS: offsets[%u] is %u, expected the blob size %llu",
+                        n, ld32(strs->data + 4 * size_t(n)), (unsigned long long)blob);
+        db.strings.resize(n);
+        for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t a = ld32(strs->data + 4 * size_t(i)), b = ld32(strs->data + 4 * (size_t(i) + 1));
+            DQ_CHECK_FORMAT(a <= b && b <= blob, "section STRS: string %u spans [%u, %u), outside the %llu-byte blob or reversed",
+                            i, a, b, (unsigned long long)blob);
+            db.strings[i].assign(reinterpret_cast<const char*>(text + a), b - a);
+        }
+    }
+    try {
+        db.validate();
+    } catch (const FormatError&) {
+        throw;
+    } catch (const Error& e) {
+        throw FormatError(std::string("invalid database: ") + e.what());
+    }
+    return db;
+}
+
+}  // namespace dq

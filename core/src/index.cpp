@@ -1,0 +1,172 @@
+#include "dq/index.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "dq/error.h"
+#include "dq/format.h"
+#include "dq/topk.h"
+
+namespace dq {
+
+namespace {
+
+// Codes scanned per chunk before their distances go to the top-k: 8 KiB of floats stays in L1.
+constexpr size_t kScanChunk = 2048;
+// Queries embedded per encoder call (the encoder's batch path reuses each weight block across them).
+constexpr size_t kQueryChunk = 64;
+
+Model validated(Model m) {
+    m.validate();
+    return m;
+}
+
+Database compatible(const Model& model, Database db) {
+    db.validate();
+    check_compatible(model, db);
+    return db;
+}
+
+Database empty_for(const Model& model) {
+    Database db;
+    db.M = model.M;
+    db.K = model.K;
+    db.model_fingerprint = codebook_fingerprint(model);
+    return db;
+}
+
+}  // namespace
+
+SearchMode parse_search_mode(const std::string& s) {
+    if (s == "sdc") return SearchMode::sdc;
+    if (s == "adc") return SearchMode::adc;
+    throw Error("unknown search mode \"" + s + "\" (expected sdc or adc)");
+}
+
+Index::Index(Model model, Database db)
+    : model_(validated(std::move(model))),
+      db_(compatible(model_, std::move(db))),
+      pq_(model_.M, model_.K, model_.dsub, model_.codebooks),
+      encoder_(model_),
+      sdc_(pq_.compute_sdc_table()),
+      scan_(&best_scan_kernel()) {}
+
+Index::Index(Model model)
+    : model_(validated(std::move(model))),
+      db_(empty_for(model_)),
+      pq_(model_.M, model_.K, model_.dsub, model_.codebooks),
+      encoder_(model_),
+      sdc_(pq_.compute_sdc_table()),
+      scan_(&best_scan_kernel()) {}
+
+void Index::embed(const float* x, size_t n, float* z) const { encoder_.forward(x, n, z); }
+
+void Index::encode(const float* x, size_t n, uint8_t* codes) const {
+    const size_t d = model_.input_dim(), L = model_.latent_dim();
+    std::vector<float> z(std::min(n, kQueryChunk) * L);
+    for (size_t r = 0; r < n; r += kQueryChunk) {
+        const size_t rows = std::min(kQueryChunk, n - r);
+        encoder_.forward(x + r * d, rows, z.data());
+        pq_.encode(z.data(), rows, codes + r * model_.M);
+    }
+}
+
+void Index::lut_for(const float* z, const uint8_t* code, SearchMode mode, float* lut) const {
+    if (mode == SearchMode::adc)
+        pq_.compute_adc_lut(z, lut);
+    else
+        ProductQuantizer::sdc_lut_from_code(sdc_.data(), model_.M, model_.K, code, lut);
+}
+
+void Index::scan_topk(const float* lut, size_t k, float* distances, int64_t* ids) const {
+    const size_t n = size(), M = model_.M;
+    const size_t kk = std::min(k, n);
+    TopK top(kk);
+    float buf[kScanChunk];
+    for (size_t first = 0; first < n; first += kScanChunk) {
+        const size_t cnt = std::min(kScanChunk, n - first);
+        scan_->fn(lut, model_.M, model_.K, db_.codes.data() + first * M, cnt, buf);
+        top.push(buf, db_.ids.data() + first, cnt, first);
+    }
+    top.result(distances, ids);
+    for (size_t j = kk; j < k; ++j) {
+        distances[j] = std::numeric_limits<float>::infinity();
+        ids[j] = -1;
+    }
+}
+
+void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids) const {
+    DQ_CHECK(k > 0, "k must be positive, got 0");
+    const size_t d = model_.input_dim(), L = model_.latent_dim(), M = model_.M;
+    std::vector<float> z(std::min(n, kQueryChunk) * L), lut(size_t(M) * model_.K);
+    std::vector<uint8_t> code(M);
+    for (size_t r0 = 0; r0 < n; r0 += kQueryChunk) {
+        const size_t rows = std::min(kQueryChunk, n - r0);
+        encoder_.forward(x + r0 * d, rows, z.data());
+        for (size_t r = 0; r < rows; ++r) {
+            const float* zr = z.data() + r * L;
+            if (mode == SearchMode::sdc) pq_.encode(zr, 1, code.data());
+            lut_for(zr, code.data(), mode, lut.data());
+            scan_topk(lut.data(), k, distances + (r0 + r) * k, ids + (r0 + r) * k);
+        }
+    }
+}
+
+void Index::search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids) const {
+    DQ_CHECK(k > 0, "k must be positive, got 0");
+    std::vector<float> lut(size_t(model_.M) * model_.K);
+    for (size_t r = 0; r < n; ++r) {
+        lut_for(nullptr, codes + r * model_.M, SearchMode::sdc, lut.data());
+        scan_topk(lut.data(), k, distances + r * k, ids + r * k);
+    }
+}
+
+void Index::distances(const float* x, SearchMode mode, float* out) const {
+    std::vector<float> z(model_.latent_dim()), lut(size_t(model_.M) * model_.K);
+    std::vector<uint8_t> code(model_.M);
+    encoder_.forward(x, 1, z.data());
+    if (mode == SearchMode::sdc) pq_.encode(z.data(), 1, code.data());
+    lut_for(z.data(), code.data(), mode, lut.data());
+    for (size_t first = 0; first < size(); first += kScanChunk) {
+        const size_t cnt = std::min(kScanChunk, size() - first);
+        scan_->fn(lut.data(), model_.M, model_.K, db_.codes.data() + first * model_.M, cnt, out + first);
+    }
+}
+
+void Index::add(const float* x, size_t n, const uint32_t* ids, const int32_t* labels) {
+    std::vector<uint8_t> codes(n * model_.M);
+    encode(x, n, codes.data());
+    add_codes(codes.data(), n, ids, labels);
+}
+
+// Added items get what the database's optional columns need to stay consistent: label -1 when no
+// label is given, zero thumbnails and empty strings (Index::add has no pixels to keep). Labels given
+// to a database that had none start the column, the earlier items marked unknown (-1).
+void Index::add_codes(const uint8_t* codes, size_t n, const uint32_t* ids, const int32_t* labels) {
+    if (n == 0) return;
+    DQ_CHECK(ids != nullptr, "add: %zu items but no ids", n);
+    const size_t N = size(), M = model_.M;
+    DQ_CHECK(n <= 0xffffffffull - N, "add: %zu items to %zu would exceed 2^32 - 1 items", n, N);
+    for (size_t i = 0; i < n * M; ++i)
+        DQ_CHECK(codes[i] < model_.K, "add: item %zu, subspace %zu: code %u is not below K=%u", i / M, i % M,
+                 unsigned(codes[i]), model_.K);
+    db_.codes.insert(db_.codes.end(), codes, codes + n * M);
+    db_.ids.insert(db_.ids.end(), ids, ids + n);
+    if (labels && !db_.has_labels()) db_.labels.assign(N, -1);
+    if (db_.has_labels()) {
+        if (labels)
+            db_.labels.insert(db_.labels.end(), labels, labels + n);
+        else
+            db_.labels.resize(N + n, -1);
+    }
+    if (db_.has_thumbnails()) db_.thumbnails.resize((N + n) * db_.thumb_bytes(), 0);
+    if (!db_.strings.empty()) db_.strings.resize(N + n);
+}
+
+int64_t Index::position_of(uint32_t id) const {
+    const auto it = std::find(db_.ids.begin(), db_.ids.end(), id);
+    return it == db_.ids.end() ? -1 : int64_t(it - db_.ids.begin());
+}
+
+}  // namespace dq

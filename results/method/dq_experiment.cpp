@@ -1,0 +1,183 @@
+// Experiment driver for results/method-experiments.md (not part of the build; see run.sh).
+//
+// Protocols:
+//   val   the paper split of --dataset with seed S gives a 9,000 (mnist10k) gallery; from that gallery
+//         100 images per class are drawn with seed S+1000 as *validation queries*, the rest is the
+//         training set and the validation gallery. The test queries are never touched: this is what
+//         hyper-parameters are chosen on.
+//   test  the paper protocol itself (train on the gallery, evaluate the 1,000 test queries).
+// At every snapshot the driver prints MAP@All (SDC) of the current encoder + codebooks and label-free
+// signals (relative quantization error, pixel-kNN preservation) to study model selection.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <algorithm>
+
+#include "dataset.h"
+#include "deepquan.h"
+#include "dq/encoder.h"
+#include "dq/error.h"
+#include "dq/pq.h"
+#include "eval.h"
+
+using namespace dqt;
+
+static std::map<std::string, std::string> args;
+static std::string arg(const std::string& k, const std::string& d) { return args.count(k) ? args[k] : d; }
+static double argf(const std::string& k, double d) { return args.count(k) ? std::atof(args[k].c_str()) : d; }
+
+struct Eval {
+    const Dataset* gallery;
+    const Dataset* queries;
+    // label-free: 300 pseudo-queries from the gallery, their 20 pixel-L2 nearest gallery neighbours
+    std::vector<uint32_t> pq_idx;
+    std::vector<std::vector<uint32_t>> knn;
+};
+
+static void build_knn(Eval& e) {
+    const Dataset& g = *e.gallery;
+    SplitMix64 rng(12345);
+    for (int i = 0; i < 300; ++i) e.pq_idx.push_back(uint32_t(rng.below(g.n)));
+    e.knn.resize(e.pq_idx.size());
+#pragma omp parallel for
+    for (size_t q = 0; q < e.pq_idx.size(); ++q) {
+        std::vector<std::pair<float, uint32_t>> d(g.n);
+        for (size_t i = 0; i < g.n; ++i) d[i] = {dq::l2sqr(g.row(e.pq_idx[q]), g.row(i), g.dim), uint32_t(i)};
+        std::partial_sort(d.begin(), d.begin() + 21, d.end());
+        for (int k = 1; k <= 20; ++k) e.knn[q].push_back(d[k].second);
+    }
+}
+
+static void evaluate(const Eval& e, const dq::Model& m, const char* tag, int it, int epoch, bool adc) {
+    dq::Encoder enc(m);
+    const Dataset& g = *e.gallery;
+    const Dataset& q = *e.queries;
+    const size_t L = m.latent_dim();
+    std::vector<float> zg(g.n * L), zq(q.n * L);
+    enc.forward(g.x.data(), g.n, zg.data());
+    enc.forward(q.x.data(), q.n, zq.data());
+    dq::ProductQuantizer pq(m.M, m.K, m.dsub, m.codebooks);
+    std::vector<uint8_t> codes(g.n * m.M);
+    pq.encode(zg.data(), g.n, codes.data());
+    EvalResult r = evaluate_pq(pq, codes.data(), g.n, g.labels.data(), zq.data(), q.n, q.labels.data(), false);
+    double adcmap = -1, l2map = -1;
+    if (adc)
+        l2map = evaluate_l2(zg.data(), g.n, L, g.labels.data(), zq.data(), q.n, q.labels.data()).metrics.map_all;
+    if (adc)
+        adcmap = evaluate_pq(pq, codes.data(), g.n, g.labels.data(), zq.data(), q.n, q.labels.data(), true).metrics.map_all;
+    // label-free signals
+    double qe = pq.quantization_error(zg.data(), g.n);
+    std::vector<double> mean(L, 0);
+    for (size_t i = 0; i < g.n; ++i)
+        for (size_t j = 0; j < L; ++j) mean[j] += zg[i * L + j];
+    double var = 0;
+    for (size_t i = 0; i < g.n; ++i)
+        for (size_t j = 0; j < L; ++j) {
+            double d = zg[i * L + j] - mean[j] / g.n;
+            var += d * d;
+        }
+    var /= g.n;
+    std::vector<float> sdc = pq.compute_sdc_table();
+    double knn_ap = 0;
+    for (size_t qi = 0; qi < e.pq_idx.size(); ++qi) {
+        const uint8_t* qc = codes.data() + size_t(e.pq_idx[qi]) * m.M;
+        std::vector<std::pair<float, uint32_t>> d(g.n);
+        for (size_t i = 0; i < g.n; ++i) {
+            float s = 0;
+            for (uint32_t mm = 0; mm < m.M; ++mm) s += sdc[(size_t(mm) * m.K + qc[mm]) * m.K + codes[i * m.M + mm]];
+            d[i] = {s, uint32_t(i)};
+        }
+        std::sort(d.begin(), d.end());
+        std::vector<char> rel(g.n, 0);
+        for (uint32_t k : e.knn[qi]) rel[k] = 1;
+        double hits = 0, ap = 0;
+        size_t rank = 0;
+        for (size_t i = 0; i < g.n && hits < 20; ++i) {
+            if (d[i].second == e.pq_idx[qi]) continue;
+            ++rank;
+            if (rel[d[i].second]) {
+                hits += 1;
+                ap += hits / rank;
+            }
+        }
+        knn_ap += ap / 20;
+    }
+    knn_ap /= e.pq_idx.size();
+    std::printf("%s it %5d ep %4d  MAP@All sdc %.2f%s  MAP@1000 %.2f  | qe %.4g var %.4g relqe %.4f knnAP %.4f\n", tag, it,
+                epoch, 100 * r.metrics.map_all, adc ? dq::strformat(" adc %.2f float-z %.2f", 100 * adcmap, 100 * l2map).c_str() : "",
+                100 * r.metrics.map_at_k, qe, var, qe / var, knn_ap);
+    std::fflush(stdout);
+}
+
+int main(int argc, char** argv) {
+    for (int i = 1; i + 1 < argc; i += 2) args[std::string(argv[i]).substr(2)] = argv[i + 1];
+    const uint64_t seed = uint64_t(argf("seed", 0));
+    Dataset all = load_dataset(arg("dataset", "mnist10k"));
+    Split sp = paper_split(all, 100, seed);
+    Dataset gallery = subset(all, sp.gallery), queries = subset(all, sp.queries);
+    const std::string protocol = arg("protocol", "val");
+    if (protocol == "val") {
+        Split inner = paper_split(gallery, 100, seed + 1000);
+        queries = subset(gallery, inner.queries);
+        gallery = subset(gallery, inner.gallery);
+    }
+    TrainConfig c;
+    c.variant = arg("variant", "deepquan");
+    c.bits = uint32_t(argf("bits", 32));
+    c.seed = seed;
+    c.iterations = int(argf("iterations", c.iterations));
+    c.pretrain_iterations = int(argf("pretrain-iterations", -1));
+    c.s = float(argf("s", c.s));
+    c.lambda = float(argf("lambda", c.lambda));
+    c.eta = float(argf("eta", c.eta));
+    c.lr = float(argf("lr", c.lr));
+    c.adam_lr = float(argf("adam-lr", -1));
+    c.batch = size_t(argf("batch", double(c.batch)));
+    c.optimizer = arg("optimizer", "");
+    c.pretrain_optimizer = arg("pretrain-optimizer", "");
+    c.pretrain_lr = float(argf("pretrain-lr", -1));
+    c.z_scale = float(argf("z-scale", -1));
+    c.momentum = float(argf("momentum", c.momentum));
+    c.kmeans_iters = int(argf("kmeans-iters", c.kmeans_iters));
+    if (args.count("squared")) c.squared = argf("squared", 0) ? Toggle::on : Toggle::off;
+    if (args.count("reassign")) c.reassign = argf("reassign", 0) ? Toggle::on : Toggle::off;
+    c.threads = int(argf("threads", 2));
+    c.pretrained_path = arg("pretrained", "");
+    c.progress_every = int(argf("progress-every", 100));
+    c.snapshot_every = int(argf("snapshot-every", 250));
+    Eval ev{&gallery, &queries, {}, {}};
+    build_knn(ev);
+    c.on_snapshot = [&](int it, int epoch, const dq::Model& m) { evaluate(ev, m, "snap", it, epoch, false); };
+    c.on_progress = [&](const TrainProgress& p) {
+        if (p.phase == "pretrain" && p.iteration % 1000 != 0) return;
+        std::printf("  %s %d/%d ep %d loss %.4g J %.4g R %.4g  %.0fs (eta %.0fs)\n", p.phase.c_str(), p.iteration, p.total,
+                    p.epoch, p.loss, p.J, p.R, p.elapsed_seconds, p.eta_seconds);
+        std::fflush(stdout);
+    };
+    std::printf("protocol %s: train %zu, queries %zu\n", protocol.c_str(), gallery.n, queries.n);
+    try {
+        TrainResult r = train_deepquan(c, gallery);
+        std::printf("settings %s\n", r.log.settings_json.c_str());
+        const auto& l = r.log;
+        for (size_t e = 0; e < l.codeword_distance.size(); e += std::max<size_t>(1, l.codeword_distance.size() / 12))
+            std::printf("  epoch %zu it %d: cw-dist %.4g distinct %.3f qe %.4g |z|^2 %.4g\n", e, l.epoch_iteration[e],
+                        l.codeword_distance[e], l.distinct_codes[e], l.quantization_error[e], l.z_norm[e]);
+        if (!l.hinge_active.empty()) {
+            double a0 = 0, a1 = 0;
+            size_t k = std::min<size_t>(50, l.hinge_active.size());
+            for (size_t i = 0; i < k; ++i) a0 += l.hinge_active[i], a1 += l.hinge_active[l.hinge_active.size() - 1 - i];
+            std::printf("  hinge active: first %.3f last %.3f\n", a0 / k, a1 / k);
+        }
+        std::printf("timing: pretrain %.1fs (%.4f s/it), alternate %.1fs (%.4f s/it, kmeans %.1fs), total %.1fs\n",
+                    l.pretrain_seconds, l.seconds_per_pretrain_iteration, l.alternate_seconds, l.seconds_per_iteration,
+                    l.kmeans_seconds, l.total_seconds);
+        evaluate(ev, r.model, "FINAL", l.iterations_run, l.epochs, true);
+    } catch (const std::exception& e) {
+        std::printf("ERROR: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,216 @@
+// Fast-scan: 4-bit blocked packing round trip for every M, LUT quantization, every fast-scan kernel
+// identical to the scalar reference, and search == exact ADC when the pool covers everything.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dq/error.h"
+#include "dq/fastscan.h"
+#include "dq/pq.h"
+#include "dq/scan.h"
+#include "dq/topk.h"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::vector<uint8_t> codes4(size_t n, uint32_t M, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<uint8_t> c(n * M);
+    for (auto& x : c) x = uint8_t(rng() % 16);
+    return c;
+}
+
+std::vector<float> random_floats(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = u(rng);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("4-bit blocked packing round-trips for every M", "[fastscan]") {
+    for (uint32_t M = 1; M <= 33; ++M) {
+        for (size_t n : {0, 1, 15, 16, 17, 31, 32, 33, 101}) {
+            const std::vector<uint8_t> c = codes4(n, M, uint32_t(M * 1000 + n));
+            const size_t bytes = dq::fastscan_packed_bytes(n, M);
+            CHECK(bytes == (n + 31) / 32 * 16 * (M + (M & 1)));
+            std::vector<uint8_t> packed(bytes + 1, 0xAB), back(n * M);
+            dq::pack_codes4(c.data(), n, M, packed.data());
+            CHECK(packed[bytes] == 0xAB);  // nothing written past the end
+            dq::unpack_codes4(packed.data(), n, M, back.data());
+            INFO("M=" << M << " n=" << n);
+            CHECK(back == c);
+            const dq::FastScanCodes fc(c.data(), n, M);
+            for (size_t i = 0; i < n; ++i)
+                for (uint32_t m = 0; m < M; ++m) REQUIRE(fc.code(i, m) == c[i * M + m]);
+        }
+    }
+}
+
+TEST_CASE("blocked layout: byte j of subspace m pairs codes j and j+16", "[fastscan]") {
+    const uint32_t M = 3;  // padded to 4 subspaces
+    const size_t n = 40;
+    std::vector<uint8_t> c(n * M, 0);
+    c[5 * M + 2] = 0x9;    // block 0, low nibble of byte 5 of subspace 2
+    c[21 * M + 2] = 0x4;   // block 0, high nibble of the same byte
+    c[33 * M + 0] = 0xF;   // block 1, code 1, subspace 0
+    std::vector<uint8_t> p(dq::fastscan_packed_bytes(n, M));
+    REQUIRE(p.size() == 2 * 16 * 4);
+    dq::pack_codes4(c.data(), n, M, p.data());
+    CHECK(int(p[2 * 16 + 5]) == 0x49);
+    CHECK(int(p[64 + 0 * 16 + 1]) == 0x0F);
+    CHECK(std::count(p.begin(), p.end(), 0) == long(p.size()) - 2);
+    c[7 * M + 1] = 16;
+    CHECK_THROWS_WITH(dq::pack_codes4(c.data(), n, M, p.data()), Contains("code 7 subspace 1 is 16, must be < 16"));
+    CHECK_THROWS_WITH(dq::FastScanCodes(c.data(), n, 0), Contains("M must be in 1..256, got 0"));
+}
+
+TEST_CASE("LUT quantization: shared scale, per-row bias, bounded error", "[fastscan]") {
+    const uint32_t M = 5;
+    std::vector<float> lut = random_floats(M * 16, 4);
+    for (int k = 0; k < 16; ++k) lut[2 * 16 + k] *= 3.0f;  // row 2 has the widest range
+    const dq::QuantizedLut4 t = dq::quantize_lut4(lut.data(), M);
+    REQUIRE(t.M2 == 6);
+    REQUIRE(t.q.size() == 6 * 16);
+    for (int k = 0; k < 16; ++k) CHECK(t.q[5 * 16 + k] == 0);  // padding row
+    float bias = 0;
+    for (uint32_t m = 0; m < M; ++m) {
+        const float* row = &lut[m * 16];
+        const auto mn = std::min_element(row, row + 16) - row;
+        CHECK(t.q[m * 16 + mn] == 0);
+        bias += *std::min_element(row, row + 16);
+    }
+    const float* r2 = &lut[2 * 16];
+    CHECK(t.q[2 * 16 + (std::max_element(r2, r2 + 16) - r2)] == 255);
+    CHECK(t.bias == Approx(bias));
+    // Every code's approximate distance is within M/2 quantization steps of the exact one.
+    const std::vector<uint8_t> c = codes4(200, M, 9);
+    for (size_t i = 0; i < 200; ++i) {
+        uint32_t s = 0;
+        double exact = 0;
+        for (uint32_t m = 0; m < M; ++m) {
+            s += t.q[m * 16 + c[i * M + m]];
+            exact += lut[m * 16 + c[i * M + m]];
+        }
+        CHECK(std::fabs(t.to_distance(s) - exact) <= 0.5 * M / t.scale + 1e-5);
+    }
+    std::vector<float> flat(2 * 16, 3.0f);
+    const dq::QuantizedLut4 f = dq::quantize_lut4(flat.data(), 2);
+    CHECK(f.scale == 1.0f);
+    CHECK(f.bias == 6.0f);
+    CHECK(std::count(f.q.begin(), f.q.end(), 0) == 32);
+    flat[7] = std::nanf("");
+    CHECK_THROWS_WITH(dq::quantize_lut4(flat.data(), 2), Contains("lut[0][7] is not finite"));
+}
+
+TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fastscan]") {
+    const auto& ks = dq::fastscan_kernels();
+    REQUIRE(std::string(ks.front().name) == "dq_scan_lut4_blk32__scalar");
+    CHECK(dq::best_fastscan_kernel().supported());
+#if defined(DQ_KERNELS_AVX2)
+    if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::best_fastscan_kernel().name) == "dq_scan_lut4_blk32__avx2");
+#endif
+    std::mt19937 rng(12);
+    for (const auto& kern : ks) {
+        if (!kern.supported()) {
+            WARN("skipped (not supported here): " << kern.name);
+            continue;
+        }
+        for (uint32_t M : {1u, 2u, 3u, 4u, 7u, 8u, 16u, 32u, 64u, 256u}) {
+            const uint32_t M2 = M + (M & 1);
+            for (size_t nb : {0, 1, 2, 5}) {
+                std::vector<uint8_t> q(M2 * 16);
+                for (auto& x : q) x = uint8_t(rng());
+                if (M == 256) std::fill(q.begin(), q.end(), 255);  // largest sum: 256 * 255 = 65280
+                std::vector<uint8_t> packed(nb * 16 * M2);
+                for (auto& x : packed) x = uint8_t(rng());
+                std::vector<uint16_t> ref(nb * 32 + 1, 7), got(nb * 32 + 1, 7);
+                dq::dq_scan_lut4_blk32__scalar(q.data(), M, packed.data(), nb, ref.data());
+                kern.fn(q.data(), M, packed.data(), nb, got.data());
+                INFO(kern.name << " M=" << M << " nblocks=" << nb);
+                CHECK(ref == got);
+                CHECK(got[nb * 32] == 7);
+                if (M == 256 && nb > 0) CHECK(got[0] == 65280);
+            }
+        }
+    }
+}
+
+TEST_CASE("scalar fast-scan sums the quantized table per code", "[fastscan]") {
+    const uint32_t M = 3;
+    const size_t n = 40;
+    const std::vector<uint8_t> c = codes4(n, M, 21);
+    std::vector<uint8_t> q(4 * 16);
+    for (size_t j = 0; j < q.size(); ++j) q[j] = uint8_t(j * 7 + 3);
+    for (size_t j = 48; j < 64; ++j) q[j] = 0;  // padding row as quantize_lut4 leaves it
+    const dq::FastScanCodes fc(c.data(), n, M);
+    std::vector<uint16_t> out(fc.nblocks() * 32);
+    dq::dq_scan_lut4_blk32__scalar(q.data(), M, fc.packed(), fc.nblocks(), out.data());
+    for (size_t i = 0; i < n; ++i)
+        CHECK(out[i] == q[c[i * M]] + q[16 + c[i * M + 1]] + q[32 + c[i * M + 2]]);
+}
+
+TEST_CASE("fast-scan search: full pool equals exact ADC, default pool keeps recall", "[fastscan]") {
+    const uint32_t M = 8, dsub = 2;
+    const size_t n = 3000, k = 10;
+    dq::ProductQuantizer pq(M, 16, dsub, random_floats(M * 16 * dsub, 31));
+    const std::vector<float> x = random_floats(n * pq.dim(), 32);
+    std::vector<uint8_t> codes(n * M);
+    pq.encode(x.data(), n, codes.data());
+    std::vector<uint32_t> ids(n);
+    for (size_t i = 0; i < n; ++i) ids[i] = uint32_t(100000 + (i * 7919) % n);
+    const dq::FastScanCodes fc(codes.data(), n, M);
+    size_t hits = 0, total = 0;
+    const int nq = 20;
+    for (int qi = 0; qi < nq; ++qi) {
+        const std::vector<float> qv = random_floats(pq.dim(), 1000 + qi);
+        std::vector<float> lut(M * 16), all(n);
+        pq.compute_adc_lut(qv.data(), lut.data());
+        dq::dq_scan_lut8_u8__scalar(lut.data(), M, 16, codes.data(), n, all.data());
+        std::vector<float> ed(k), fd(k);
+        std::vector<int64_t> ei(k), fi(k);
+        dq::topk_smallest(all.data(), ids.data(), n, k, ed.data(), ei.data());
+        for (const auto& kern : dq::fastscan_kernels()) {
+            if (!kern.supported()) continue;
+            fc.search(lut.data(), k, n, ids.data(), fd.data(), fi.data(), kern.fn);
+            INFO(kern.name << " query " << qi);
+            CHECK(fi == ei);
+            CHECK(std::memcmp(fd.data(), ed.data(), k * sizeof(float)) == 0);
+        }
+        fc.search(lut.data(), k, 0, ids.data(), fd.data(), fi.data());
+        for (size_t j = 0; j < k; ++j) {
+            hits += std::count(ei.begin(), ei.end(), fi[j]);
+            // Returned distances are exact whatever the pool.
+            const size_t pos = size_t(std::find(ids.begin(), ids.end(), uint32_t(fi[j])) - ids.begin());
+            CHECK(fd[j] == all[pos]);
+        }
+        total += k;
+    }
+    const double recall = double(hits) / double(total);
+    INFO("recall@10 with the default pool: " << recall);
+    CHECK(recall >= 0.95);
+
+    // k larger than n: padded; k == 0 refused.
+    const dq::FastScanCodes small(codes.data(), 5, M);
+    std::vector<float> lut(M * 16), d(8);
+    std::vector<int64_t> i8(8);
+    pq.compute_adc_lut(x.data(), lut.data());
+    small.search(lut.data(), 8, 0, nullptr, d.data(), i8.data());
+    CHECK(i8[0] == 0);  // the query is item 0's own vector
+    CHECK(i8[5] == -1);
+    CHECK(std::isinf(d[7]));
+    CHECK_THROWS_WITH(small.search(lut.data(), 0, 0, nullptr, d.data(), i8.data()), Contains("k must be positive"));
+    const dq::FastScanCodes empty(codes.data(), 0, M);
+    empty.search(lut.data(), 3, 0, nullptr, d.data(), i8.data());
+    CHECK(i8[0] == -1);
+    CHECK(i8[2] == -1);
+    CHECK(std::isinf(d[0]));
+}

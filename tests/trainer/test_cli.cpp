@@ -1,0 +1,230 @@
+// The `deepquan` binary, run as a user would: error paths give one clear line and the documented
+// exit status (2 usage, 1 runtime); the encode -> search -> eval -> export-faiss path and a small
+// baseline run produce their files.
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include "dq/format.h"
+#include "io_test_util.h"
+
+using Catch::Matchers::Contains;
+using iotest::TempDir;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string out, err;
+};
+
+Run run(const TempDir& dir, const std::string& args) {
+    std::string cmd = std::string("'") + DQ_TRAINER_BIN + "' " + args + " > '" + (dir / "stdout") + "' 2> '" +
+                      (dir / "stderr") + "' < /dev/null";
+    int raw = std::system(cmd.c_str());
+    Run r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    auto o = iotest::read_bytes(dir / "stdout"), e = iotest::read_bytes(dir / "stderr");
+    r.out.assign(o.begin(), o.end());
+    r.err.assign(e.begin(), e.end());
+    return r;
+}
+
+size_t lines(const std::string& s) {
+    size_t n = 0;
+    for (char c : s) n += c == '\n';
+    return n;
+}
+
+// A 4×4 labelled image set (images-idx3-ubyte.gz + labels-idx1-ubyte.gz) and a tiny model for it.
+void fixture(const TempDir& dir, size_t classes = 3, size_t per_class = 40) {
+    dqt::Dataset ds = iotest::blobs(classes, per_class, 4, 4, 1);
+    iotest::write_bytes(dir / "images-idx3-ubyte.gz", dqt::idx_images_gz(ds.pixels.data(), ds.n, 4, 4));
+    iotest::write_bytes(dir / "labels-idx1-ubyte.gz", dqt::idx_labels_gz(ds.labels.data(), ds.n));
+    iotest::write_bytes(dir / "model.dqm", dq::write_model(iotest::tiny_model(4, 4, 4, 16, 2, 1)));
+    iotest::write_bytes(dir / "other.dqm", dq::write_model(iotest::tiny_model(4, 4, 4, 16, 2, 2)));
+}
+
+}  // namespace
+
+TEST_CASE("usage errors exit 2 with one clear line", "[cli]") {
+    TempDir dir;
+    Run r = run(dir, "");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("usage: deepquan <command>"));
+    r = run(dir, "frobnicate");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("unknown command 'frobnicate'"));
+    r = run(dir, "train --dataset mnist10k --bits 12 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("bits must be a multiple of 8 between 8 and 128, got 12"));
+    CHECK(lines(r.err) == 1);
+    r = run(dir, "baseline --method pq --bits 16 --dataset mnist10k --frob 1");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("unknown flag --frob"));
+    r = run(dir, "baseline --method pq --bits abc --dataset mnist10k");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--bits: 'abc' is not an integer"));
+    r = run(dir, "baseline --method sh --bits 16 --dataset mnist10k");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("unknown method 'sh'"));
+    r = run(dir, "search --model");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--model needs a value"));
+    r = run(dir, "encode --images x.idx --out y.dqdb");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--model is required"));
+    r = run(dir, "eval --model a --db b --queries c --mode fast");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--mode must be sdc or adc, got 'fast'"));
+    r = run(dir, "search --model a --db b --image c -k 0");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--k must be between 1"));
+    r = run(dir, "train --dataset mnist10k --bits 16 --variant best --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--variant must be deepquan, paper, quad, wtps or daepq, got 'best'"));
+    r = run(dir, "train --dataset mnist10k --bits 16 --weights f64 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--weights"));
+    r = run(dir, "train --dataset mnist10k --bits 16 --lr -1 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--lr must be between"));
+    r = run(dir, "train --help");
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Contains("--weights f32|f16|int8"));
+}
+
+TEST_CASE("runtime errors exit 1: missing, corrupt and mismatched files, k too large", "[cli]") {
+    TempDir dir;
+    fixture(dir);
+    Run r = run(dir, "search --model " + (dir / "nope.dqm") + " --db " + (dir / "nope.dqdb") + " --image x");
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("cannot open") && Contains("nope.dqm"));
+    CHECK(lines(r.err) == 1);
+
+    r = run(dir, "baseline --method lsh --bits 16 --dataset " + (dir / "missing.idx"));
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("no such file"));
+
+    r = run(dir, "encode --model " + (dir / "model.dqm") + " --images " + (dir / "images-idx3-ubyte.gz") + " --out " +
+                     (dir / "g.dqdb"));
+    REQUIRE(r.status == 0);
+    r = run(dir, "search --model " + (dir / "model.dqm") + " --db " + (dir / "g.dqdb") + " --image " +
+                     (dir / "images-idx3-ubyte.gz") + ":3 -k 1000");
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("k = 1000 is larger than the database (120 items)"));
+    r = run(dir, "search --model " + (dir / "model.dqm") + " --db " + (dir / "g.dqdb") + " --image " +
+                     (dir / "images-idx3-ubyte.gz") + ":500");
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("image index 500 out of range (120 images)"));
+    r = run(dir, "eval --model " + (dir / "other.dqm") + " --db " + (dir / "g.dqdb") + " --queries " +
+                     (dir / "images-idx3-ubyte.gz"));
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("mismatch"));
+
+    auto bytes = iotest::read_bytes(dir / "g.dqdb");
+    bytes.resize(bytes.size() / 2);
+    iotest::write_bytes(dir / "cut.dqdb", bytes);
+    r = run(dir, "export-faiss --model " + (dir / "model.dqm") + " --db " + (dir / "cut.dqdb") + " --out " +
+                     (dir / "x.faiss"));
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("cut.dqdb"));
+    CHECK(iotest::read_bytes(dir / "x.faiss").empty());  // nothing written on failure
+
+    // 5×5 images against a 4×4 model: refused with both shapes.
+    dqt::Dataset big = iotest::blobs(2, 5, 5, 5, 1);
+    iotest::write_bytes(dir / "big-idx3-ubyte", iotest::idx3(big.pixels, 10, 5, 5));
+    r = run(dir, "encode --model " + (dir / "model.dqm") + " --images " + (dir / "big-idx3-ubyte") + " --out " +
+                     (dir / "b.dqdb"));
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("25 values per image (5×5×1), the model expects 16 (4×4×1)"));
+}
+
+TEST_CASE("encode, search, eval and export-faiss on a tiny model", "[cli]") {
+    TempDir dir;
+    fixture(dir);
+    const std::string m = dir / "model.dqm", db = dir / "g.dqdb", img = dir / "images-idx3-ubyte.gz";
+    Run r = run(dir, "encode --model " + m + " --images " + img + " --out " + db);
+    REQUIRE(r.status == 0);
+    auto bytes = iotest::read_bytes(db);
+    dq::Database g = dq::read_database(bytes.data(), bytes.size());
+    CHECK(g.size() == 120);
+    CHECK(g.has_labels());
+    CHECK(g.has_thumbnails());
+    CHECK(g.ids[119] == 119);
+
+    r = run(dir, "search --model " + m + " --db " + db + " --image " + img + ":7 -k 3 --mode sdc");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("rank"));
+    CHECK(lines(r.out) == 5);  // header, column titles, 3 hits
+    // ADC: no code is nearer to the query than its own, so item 7 has the smallest distance.
+    r = run(dir, "search --model " + m + " --db " + db + " --image " + img + ":7 -k 120");
+    REQUIRE(r.status == 0);
+    std::istringstream in(r.out);
+    std::string line;
+    std::getline(in, line);
+    std::getline(in, line);
+    double first = -1, own = -2;
+    long long rank, id;
+    double dist;
+    std::string label;
+    while (in >> rank >> id >> dist >> label) {
+        if (rank == 1) first = dist;
+        if (id == 7) own = dist;
+    }
+    CHECK(own == first);
+
+    r = run(dir, "eval --model " + m + " --db " + db + " --queries " + img + " --trials 5");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("sdc") && Contains("adc") && Contains("MAP@All") && Contains("bootstrap"));
+    r = run(dir, "eval --model " + m + " --db " + db + " --queries " + db + " --mode sdc");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("120 queries against 120 items"));
+
+    r = run(dir, "export-faiss --model " + m + " --db " + db + " --out " + (dir / "i.faiss") + " --idmap");
+    REQUIRE(r.status == 0);
+    auto f = iotest::read_bytes(dir / "i.faiss");
+    REQUIRE(f.size() > 8);
+    CHECK(std::string(f.begin(), f.begin() + 4) == "IxMp");
+}
+
+TEST_CASE("baseline writes report.json and pr.svg; trials report a spread", "[cli]") {
+    TempDir dir;
+    fixture(dir, 4, 60);
+    const std::string ds = dir / "images-idx3-ubyte.gz";
+    Run r = run(dir, "baseline --method lsh --bits 16 --dataset " + ds + " --queries-per-class 5 --trials 2 --out " +
+                         (dir / "rep"));
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("mean ± std over 2 trials"));
+    auto rep = iotest::read_bytes(dir / "rep/report.json");
+    std::string s(rep.begin(), rep.end());
+    CHECK_THAT(s, Contains("\"map_all\"") && Contains("\"method\": \"lsh\""));
+    auto svg = iotest::read_bytes(dir / "rep/pr.svg");
+    CHECK(std::string(svg.begin(), svg.end()).rfind("<svg", 0) == 0);
+    r = run(dir, "baseline --method itq --bits 16 --dataset " + ds + " --queries-per-class 60");
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("needs more than 60"));
+}
+
+TEST_CASE("Ctrl-C stops a run with status 130 and leaves no partial file", "[cli][signal]") {
+    TempDir dir;
+    dqt::Dataset ds = iotest::blobs(10, 300, 28, 28, 3);
+    iotest::write_bytes(dir / "big-idx3-ubyte.gz", dqt::idx_images_gz(ds.pixels.data(), ds.n, 28, 28));
+    iotest::write_bytes(dir / "big-idx1-ubyte.gz", dqt::idx_labels_gz(ds.labels.data(), ds.n));
+    std::string cmd = std::string("'") + DQ_TRAINER_BIN + "' baseline --method l2 --bits 16 --dataset " +
+                      (dir / "big-idx3-ubyte.gz") + " --trials 1000 --out " + (dir / "rep") + " > " + (dir / "out") +
+                      " 2> " + (dir / "err") + " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo $? > " +
+                      (dir / "status");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    auto st = iotest::read_bytes(dir / "status");
+    CHECK(std::string(st.begin(), st.end()) == "130\n");
+    auto err = iotest::read_bytes(dir / "err");
+    CHECK_THAT(std::string(err.begin(), err.end()), Contains("interrupted"));
+    auto out = iotest::read_bytes(dir / "out");
+    CHECK_THAT(std::string(out.begin(), out.end()), Contains("l2 16 bits seed 0"));  // it was running
+    CHECK(iotest::read_bytes(dir / "rep/report.json").empty());
+    CHECK(std::system(("ls '" + (dir / "rep") + "' 2>/dev/null | grep -q tmp-").c_str()) != 0);
+}

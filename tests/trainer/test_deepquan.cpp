@@ -1,0 +1,286 @@
+// DeepQuan training on tiny synthetic data: the quantization losses' gradients against finite
+// differences, the logs, bit-identical models for 1 and 2 threads, resume after an interruption
+// ending identical to an uninterrupted run, and every guard's message.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "deepquan.h"
+#include "dq/encoder.h"
+#include "dq/pq.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+using Catch::Matchers::Contains;
+using dqt::Mat;
+
+namespace {
+
+// n images of 4 × 4 pixels in [0,1]: 8 prototypes plus noise.
+dqt::Dataset tiny_dataset(size_t n, uint64_t seed, size_t prototypes = 8, double noise = 0.08) {
+    dqt::SplitMix64 rng(seed);
+    dqt::Dataset ds;
+    ds.name = "tiny";
+    ds.input.height = 4;
+    ds.input.width = 4;
+    ds.n = n;
+    ds.dim = 16;
+    std::vector<float> proto(prototypes * 16);
+    for (float& v : proto) v = float(rng.uniform());
+    ds.x.resize(n * 16);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < 16; ++j) {
+            double v = proto[(i % prototypes) * 16 + j] + noise * rng.normal();
+            ds.x[i * 16 + j] = float(std::min(1.0, std::max(0.0, v)));
+        }
+    return ds;
+}
+
+dqt::TrainConfig tiny_config() {
+    dqt::TrainConfig c;
+    c.bits = 8;
+    c.K = 16;           // 4-bit codes: M = 2 subspaces
+    c.dsub = 4;         // L = 8
+    c.hidden = {24, 20};
+    c.pretrain_iterations = 80;
+    c.pretrain_lr = 0.01f;
+    c.pretrain_batch = 64;
+    c.iterations = 30;
+    c.batch = 64;       // 5 iterations per epoch on 320 images
+    c.kmeans_iters = 5;
+    c.progress_every = 1;
+    c.seed = 3;
+    return c;
+}
+
+struct TempFile {
+    std::string path;
+    explicit TempFile(const std::string& name) : path("/tmp/dqt-method-" + std::to_string(::getpid()) + "-" + name) {
+        std::remove(path.c_str());
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+};
+
+bool same_model(const dq::Model& a, const dq::Model& b) {
+    if (a.layers.size() != b.layers.size() || a.codebooks != b.codebooks || a.M != b.M) return false;
+    for (size_t l = 0; l < a.layers.size(); ++l)
+        if (a.layers[l].weight != b.layers[l].weight || a.layers[l].bias != b.layers[l].bias) return false;
+    return true;
+}
+
+Mat random_mat(Eigen::Index r, Eigen::Index c, uint64_t seed) {
+    dqt::SplitMix64 rng(seed);
+    Mat m(r, c);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.normal());
+    return m;
+}
+
+void set_threads(int n) {
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+}  // namespace
+
+TEST_CASE("quantization losses: values and gradients against finite differences", "[deepquan]") {
+    const Eigen::Index n = 6, L = 8;
+    Mat z = random_mat(n, L, 1), pos = random_mat(n, L, 2), neg = random_mat(n, L, 3);
+    for (int variant = 0; variant < 3; ++variant) {
+        dqt::QuantLoss ql;
+        ql.quad = variant == 2;
+        ql.squared = variant == 1;
+        ql.s = 2.0f;
+        ql.lambda = 0.3f;
+        Mat g;
+        double active = -1;
+        const double value = ql(z, pos, neg, &g, &active);
+        // Reference value, row by row in double.
+        double ref = 0;
+        int on = 0;
+        for (Eigen::Index i = 0; i < n; ++i) {
+            double p2 = (z.row(i) - pos.row(i)).cast<double>().squaredNorm();
+            double n2 = (z.row(i) - neg.row(i)).cast<double>().squaredNorm();
+            if (ql.quad) {
+                ref += p2;
+                ++on;
+                continue;
+            }
+            double dp = ql.squared ? p2 : std::sqrt(p2), dn = ql.squared ? n2 : std::sqrt(n2);
+            double h = 2.0 - (0.3 * dn - dp);
+            if (h > 0) ref += h, ++on;
+        }
+        CHECK(value == Approx(ref / n).epsilon(1e-5));
+        CHECK(active == Approx(double(on) / n));
+        CHECK(on > 0);
+        const float h = 1e-3f;
+        for (Eigen::Index i = 0; i < n; ++i)
+            for (Eigen::Index j = 0; j < L; ++j) {
+                Mat zp = z, zm = z;
+                zp(i, j) += h;
+                zm(i, j) -= h;
+                const double fd = (ql(zp, pos, neg, nullptr, nullptr) - ql(zm, pos, neg, nullptr, nullptr)) / (2.0 * h);
+                INFO("variant " << variant << " row " << i << " col " << j);
+                CHECK(std::abs(fd - g(i, j)) < 1e-3 + 1e-3 * std::abs(fd));
+            }
+    }
+    // A satisfied margin: no loss, no gradient, hinge inactive.
+    dqt::QuantLoss ql;
+    Mat zz = Mat::Zero(1, 2), p = Mat::Zero(1, 2), far(1, 2), g;
+    far << 100, 0;
+    double active = -1;
+    CHECK(ql(zz, p, far, &g, &active) == 0.0);
+    CHECK(active == 0.0);
+    CHECK(g.isZero());
+    CHECK_THROWS_WITH(ql(zz, p, Mat::Zero(2, 2), nullptr, nullptr), Contains("same shape"));
+}
+
+TEST_CASE("a tiny run trains, logs every iteration and epoch, and exports a valid model", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 1);
+    dqt::TrainConfig c = tiny_config();
+    int calls = 0, last_alt = 0;
+    c.on_progress = [&](const dqt::TrainProgress& p) {
+        ++calls;
+        if (p.phase == "alternate") last_alt = p.iteration;
+        CHECK(std::isfinite(p.loss));
+        CHECK(p.eta_seconds >= 0);
+    };
+    dqt::TrainResult r = dqt::train_deepquan(c, ds);
+    const dqt::TrainLog& l = r.log;
+    CHECK(calls == 80 + 30);
+    CHECK(last_alt == 30);
+    CHECK(l.variant == "deepquan");
+    CHECK(l.J.size() == 30);
+    CHECK(l.R.size() == 30);
+    CHECK(l.hinge_active.size() == 30);
+    CHECK(l.epochs == 6);
+    CHECK(l.iterations_run == 30);
+    CHECK(l.epoch_iteration == std::vector<int>{0, 5, 10, 15, 20, 25});
+    CHECK(l.codeword_distance.size() == 6);
+    CHECK(l.pretrain_loss.size() == 80);
+    CHECK(l.pretrain_loss.back() < l.pretrain_loss.front());
+    for (float a : l.hinge_active) CHECK((a >= 0 && a <= 1));
+    for (float d : l.distinct_codes) CHECK((d > 0 && d <= 1));
+    CHECK(l.total_seconds > 0);
+    CHECK_THAT(l.settings_json, Contains("\"squared_distances\": true"));
+
+    const dq::Model& m = r.model;
+    REQUIRE_NOTHROW(m.validate());
+    CHECK(m.M == 2);
+    CHECK(m.K == 16);
+    CHECK(m.dsub == 4);
+    REQUIRE(m.layers.size() == 3);
+    CHECK(m.layers[0].in == 16);
+    CHECK(m.layers[0].out == 24);
+    CHECK(m.layers[2].act == dq::Activation::linear);
+    CHECK_THAT(m.meta_json, Contains("\"variant\": \"deepquan\""));
+    // The codebooks were fit on the core encoder's z: no codeword is left without a training image.
+    dq::Encoder enc(m);
+    std::vector<float> z(ds.n * 8);
+    enc.forward(ds.x.data(), ds.n, z.data());
+    dq::ProductQuantizer pq(m.M, m.K, m.dsub, m.codebooks);
+    std::vector<uint8_t> codes(ds.n * 2);
+    pq.encode(z.data(), ds.n, codes.data());
+    std::vector<int> used(32, 0);
+    for (size_t i = 0; i < ds.n; ++i) used[codes[i * 2]] = used[16 + codes[i * 2 + 1]] = 1;
+    CHECK(std::count(used.begin(), used.end(), 1) == 32);
+    CHECK_THAT(dqt::train_log_json(l), Contains("\"codeword_distance\": ["));
+}
+
+TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pretrains", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 2);
+    dqt::TrainConfig c = tiny_config();
+    c.iterations = 10;
+    c.variant = "paper";
+    dqt::TrainResult paper = dqt::train_deepquan(c, ds);
+    CHECK_THAT(paper.log.settings_json, Contains("\"squared_distances\": false"));
+    CHECK_THAT(paper.log.settings_json, Contains("\"optimizer\": \"sgd\""));
+    c.variant = "quad";
+    dqt::TrainResult quad = dqt::train_deepquan(c, ds);
+    for (float a : quad.log.hinge_active) CHECK(a == 1.0f);
+    for (float R : quad.log.R) CHECK(R == 0.0f);
+    CHECK_THAT(quad.log.settings_json, Contains("\"eta\": 0"));
+    c.variant = "wtps";
+    CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"eta\": 0"));
+    c.variant = "daepq";
+    dqt::TrainResult dae = dqt::train_deepquan(c, ds);
+    CHECK(dae.log.J.empty());
+    CHECK(dae.log.iterations_run == 0);
+    CHECK_NOTHROW(dae.model.validate());
+}
+
+TEST_CASE("same seed gives a bit-identical model for 1 and 2 threads", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 4);
+    dqt::TrainConfig c = tiny_config();
+    c.progress_every = 0;
+    c.threads = 1;
+    dqt::TrainResult a = dqt::train_deepquan(c, ds);
+    c.threads = 2;
+    dqt::TrainResult b = dqt::train_deepquan(c, ds);
+    CHECK(same_model(a.model, b.model));
+    CHECK(a.log.J == b.log.J);
+    c.seed = 4;
+    CHECK(!same_model(a.model, dqt::train_deepquan(c, ds).model));
+    set_threads(2);
+}
+
+TEST_CASE("resume after an interruption ends identical to an uninterrupted run", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 5);
+    dqt::TrainConfig c = tiny_config();
+    dqt::TrainResult whole = dqt::train_deepquan(c, ds);
+    for (const char* phase : {"pretrain", "alternate"}) {
+        TempFile ckpt(std::string("ckpt-") + phase);
+        dqt::TrainConfig k = tiny_config();
+        k.checkpoint_path = ckpt.path;
+        k.checkpoint_every = 5;
+        const int stop_at = std::string(phase) == "pretrain" ? 37 : 23;
+        k.on_progress = [&](const dqt::TrainProgress& p) {
+            if (p.phase == phase && p.iteration == stop_at) throw std::runtime_error("simulated interrupt");
+        };
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), "simulated interrupt");
+        k.on_progress = nullptr;
+        k.resume = true;
+        dqt::TrainResult resumed = dqt::train_deepquan(k, ds);
+        INFO("interrupted in " << phase);
+        CHECK(same_model(whole.model, resumed.model));
+        CHECK(resumed.log.J == whole.log.J);
+        CHECK(resumed.log.codeword_distance == whole.log.codeword_distance);
+        // A checkpoint from another configuration is refused rather than silently mixed in.
+        k.seed = 99;
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("belongs to another configuration"));
+    }
+}
+
+TEST_CASE("guards stop training with a clear message instead of writing a useless model", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 6);
+    dqt::TrainConfig c = tiny_config();
+    c.progress_every = 0;
+    SECTION("bad configuration") {
+        c.variant = "fancy";
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), "unknown variant 'fancy' (expected deepquan, paper, quad, wtps or daepq)");
+        c.variant = "deepquan";
+        c.bits = 12;
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("bits must be a positive multiple of 8"));
+    }
+    SECTION("reconstruction stuck at the mean image") {
+        c.pretrain_iterations = 0;
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("pretraining did not learn: reconstruction error"));
+    }
+    SECTION("non-finite loss") {
+        c.variant = "paper";
+        c.lr = 1e6f;
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("training diverged"));
+    }
+    SECTION("too few distinct codes") {
+        // Two distinct images repeated: whatever the network does, at most 2 of 320 codes differ.
+        dqt::Dataset two = tiny_dataset(320, 7, 2, 0.0);
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, two), Contains("training collapsed at iteration 0 (epoch 0): 0.63% distinct codes among 320 images"));
+    }
+}

@@ -1,0 +1,244 @@
+// Export: model.dqm in f32 / f16 / int8 read back by the core, gallery databases whose codes come
+// from the core encoder, and Faiss IndexPQ files checked byte by byte and by Faiss itself.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "dq/error.h"
+#include "dq/format.h"
+#include "dq/index.h"
+#include "export.h"
+#include "train_report.h"
+#include "io_test_util.h"
+
+using Catch::Matchers::Contains;
+using iotest::TempDir;
+
+namespace {
+
+template <class T>
+T read_le(const std::vector<uint8_t>& b, size_t off) {
+    T v;
+    std::memcpy(&v, &b[off], sizeof v);
+    return v;
+}
+
+bool have_faiss() { return std::system("/usr/bin/python3 -c 'import faiss' >/dev/null 2>&1") == 0; }
+
+}  // namespace
+
+TEST_CASE("model export round trip in f32, f16 and int8", "[export]") {
+    dq::Model m = iotest::tiny_model(4, 4, 4, 16, 2, 1);
+    std::vector<uint8_t> bytes;
+    dq::Model f32 = dqt::serialize_model(m, dq::WeightType::f32, bytes);
+    CHECK(f32.weight_type == dq::WeightType::f32);
+    CHECK(f32.layers[0].weight == m.layers[0].weight);
+    CHECK(f32.codebooks == m.codebooks);
+    const size_t f32_size = bytes.size();
+
+    dq::Model f16 = dqt::serialize_model(m, dq::WeightType::f16, bytes);
+    CHECK(f16.weight_type == dq::WeightType::f16);
+    for (size_t i = 0; i < m.layers[1].weight.size(); ++i)
+        CHECK(f16.layers[1].weight[i] == Approx(m.layers[1].weight[i]).epsilon(1e-3).margin(1e-4));
+    CHECK(f16.codebooks == m.codebooks);  // codebooks stay f32
+
+    dq::Model i8 = dqt::serialize_model(m, dq::WeightType::int8, bytes);
+    CHECK(i8.weight_type == dq::WeightType::int8);
+    const auto& L = m.layers[0];
+    for (uint32_t r = 0; r < L.out; ++r) {
+        float mx = 0;
+        for (uint32_t c = 0; c < L.in; ++c) mx = std::max(mx, std::fabs(L.weight[r * L.in + c]));
+        for (uint32_t c = 0; c < L.in; ++c)
+            CHECK(std::fabs(i8.layers[0].weight[r * L.in + c] - L.weight[r * L.in + c]) <= mx / 127.0f * 0.5f + 1e-6f);
+    }
+    CHECK(bytes.size() <= f32_size);
+}
+
+TEST_CASE("gallery database: codes through the core, ids, labels, thumbnails, round trip", "[export]") {
+    dq::Model m = iotest::tiny_model(4, 4, 4, 16, 2, 2);
+    std::vector<uint8_t> mb;
+    dq::Model model = dqt::serialize_model(m, dq::WeightType::int8, mb);
+    dqt::Dataset ds = iotest::blobs(3, 200, 4, 4, 5);
+    std::vector<uint32_t> rows;
+    for (uint32_t i = 0; i < ds.n; i += 2) rows.push_back(i);
+
+#ifdef _OPENMP
+    int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    dq::Database one = dqt::build_database(model, ds, rows);
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+    dq::Database db = dqt::build_database(model, ds, rows);
+#ifdef _OPENMP
+    omp_set_num_threads(before);
+#endif
+    CHECK(one.codes == db.codes);
+    REQUIRE(db.size() == rows.size());
+    CHECK(db.ids == rows);
+    CHECK(db.M == 4);
+    CHECK(db.K == 16);
+    CHECK(db.model_fingerprint == dq::codebook_fingerprint(model));
+    CHECK(db.labels[7] == ds.labels[rows[7]]);
+    CHECK(db.thumb_height == 4);
+    CHECK(std::memcmp(&db.thumbnails[5 * 16], &ds.pixels[size_t(rows[5]) * 16], 16) == 0);
+
+    // The exported codes are exactly what the core encodes for the same inputs.
+    dq::Index index(model);
+    std::vector<uint8_t> codes(rows.size() * 4);
+    std::vector<float> x(rows.size() * 16);
+    for (size_t r = 0; r < rows.size(); ++r) std::memcpy(&x[r * 16], ds.row(rows[r]), 16 * sizeof(float));
+    index.encode(x.data(), rows.size(), codes.data());
+    CHECK(codes == db.codes);
+    bool varied = false;
+    for (size_t i = 4; i < codes.size(); ++i) varied |= codes[i] != codes[i % 4];
+    CHECK(varied);  // a sanity check on the test itself: not every code is the same
+
+    std::vector<uint8_t> bytes = dq::write_database(db);
+    dq::Database back = dq::read_database(bytes.data(), bytes.size());
+    CHECK(back.codes == db.codes);
+    CHECK(back.ids == db.ids);
+    CHECK(back.labels == db.labels);
+    CHECK(back.thumbnails == db.thumbnails);
+    dq::check_compatible(model, back);
+    dq::Model other = iotest::tiny_model(4, 4, 4, 16, 2, 3);
+    CHECK_THROWS_AS(dq::check_compatible(other, back), dq::FormatError);
+
+    dqt::Dataset wrong = iotest::blobs(3, 10, 5, 5, 1);
+    CHECK_THROWS_WITH(dqt::build_database(model, wrong, {0, 1}), Contains("25 values per image") && Contains("expects 16"));
+}
+
+TEST_CASE("Faiss IndexPQ bytes follow the documented layout", "[export][faiss]") {
+    for (uint32_t K : {16u, 256u}) {
+        dq::Model m = iotest::tiny_model(4, 4, 3, K, 2, 4);
+        dqt::Dataset ds = iotest::blobs(2, 20, 4, 4, 6);
+        std::vector<uint32_t> rows(ds.n);
+        for (uint32_t i = 0; i < ds.n; ++i) rows[i] = i;
+        dq::Database db = dqt::build_database(m, ds, rows);
+        const uint64_t nbits = K == 16 ? 4 : 8, d = 6, M = 3, code_size = (M * nbits + 7) / 8;
+        std::vector<uint8_t> b = dqt::faiss_index_pq(m, db, false);
+        REQUIRE(b.size() == 86 + 4 * d * K + ds.n * code_size);
+        CHECK(std::memcmp(b.data(), "IxPq", 4) == 0);
+        CHECK(read_le<int32_t>(b, 4) == int32_t(d));
+        CHECK(read_le<int64_t>(b, 8) == int64_t(ds.n));
+        CHECK(b[32] == 1);                       // is_trained
+        CHECK(read_le<int32_t>(b, 33) == 1);     // METRIC_L2
+        CHECK(read_le<uint64_t>(b, 45) == M);
+        CHECK(read_le<uint64_t>(b, 53) == nbits);
+        CHECK(read_le<uint64_t>(b, 61) == d * K);
+        CHECK(read_le<float>(b, 69) == m.codebooks[0]);
+        const size_t codes_at = 69 + 4 * d * K + 8;
+        CHECK(read_le<uint64_t>(b, codes_at - 8) == ds.n * code_size);
+        if (K == 16) {
+            CHECK(b[codes_at] == uint8_t(db.codes[0] | (db.codes[1] << 4)));
+            CHECK(b[codes_at + 1] == db.codes[2]);
+        } else {
+            CHECK(std::memcmp(&b[codes_at], db.codes.data(), 3) == 0);
+        }
+        CHECK(read_le<int32_t>(b, b.size() - 4) == int32_t(nbits * M + 1));
+
+        std::vector<uint8_t> w = dqt::faiss_index_pq(m, db, true);
+        REQUIRE(w.size() == 37 + b.size() + 8 + 8 * ds.n);
+        CHECK(std::memcmp(w.data(), "IxMp", 4) == 0);
+        CHECK(std::memcmp(&w[37], "IxPq", 4) == 0);
+        CHECK(read_le<int64_t>(w, w.size() - 8) == int64_t(db.ids.back()));
+    }
+}
+
+TEST_CASE("Faiss reads the export and finds the core's ADC neighbours", "[export][faiss]") {
+    if (!have_faiss()) {
+        WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
+        return;
+    }
+    TempDir dir;
+    for (uint32_t K : {16u, 256u}) {
+        dq::Model m = iotest::tiny_model(4, 4, 4, K, 2, 7);
+        dqt::Dataset ds = iotest::blobs(3, 100, 4, 4, 8);
+        std::vector<uint32_t> rows;
+        for (uint32_t i = 10; i < ds.n; ++i) rows.push_back(i);
+        dq::Database db = dqt::build_database(m, ds, rows);
+        dq::Index index(m, db);
+        const size_t nq = 10, k = 5, d = m.latent_dim();
+        std::vector<float> z(nq * d);
+        index.embed(ds.x.data(), nq, z.data());
+        std::vector<float> dist(nq * k);
+        std::vector<int64_t> ids(nq * k);
+        index.search(ds.x.data(), nq, k, dq::SearchMode::adc, dist.data(), ids.data());
+
+        iotest::write_bytes(dir / "index.faiss", dqt::faiss_index_pq(m, db, true));
+        std::vector<uint8_t> zb(z.size() * 4);
+        std::memcpy(zb.data(), z.data(), zb.size());
+        iotest::write_bytes(dir / "z.f32", zb);
+        std::string cmd = "/usr/bin/python3 -c \"import faiss, numpy as np; i = faiss.read_index('" + (dir / "index.faiss") +
+                          "'); q = np.fromfile('" + (dir / "z.f32") + "', dtype='float32').reshape(-1, " + std::to_string(d) +
+                          "); D, I = i.search(q, " + std::to_string(k) +
+                          "); [print(' '.join(str(int(a)) + ':' + repr(float(b)) for a, b in zip(I[r], D[r]))) for r in range(len(I))]\" > " +
+                          (dir / "out.txt");
+        REQUIRE(std::system(cmd.c_str()) == 0);
+        std::vector<uint8_t> out = iotest::read_bytes(dir / "out.txt");
+        std::istringstream in(std::string(out.begin(), out.end()));
+        for (size_t q = 0; q < nq; ++q) {
+            for (size_t r = 0; r < k; ++r) {
+                std::string tok;
+                REQUIRE(bool(in >> tok));
+                size_t colon = tok.find(':');
+                int64_t fid = std::stoll(tok.substr(0, colon));
+                float fd = std::stof(tok.substr(colon + 1));
+                const float cd = dist[q * k + r];
+                CHECK(fd == Approx(cd).epsilon(1e-4).margin(1e-5));
+                if (fid != ids[q * k + r]) {
+                    // Only a tie (equal distance up to float rounding) may swap two neighbours.
+                    bool tie = (r > 0 && std::fabs(dist[q * k + r - 1] - cd) <= 1e-4f * (1 + cd)) ||
+                               (r + 1 < k && std::fabs(dist[q * k + r + 1] - cd) <= 1e-4f * (1 + cd));
+                    CHECK(tie);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("train outputs: export, evaluation through the core, report and plots", "[export][train]") {
+    TempDir dir;
+    dqt::LoadedSplit data;
+    data.all = iotest::blobs(3, 40, 4, 4, 12);
+    data.split = dqt::paper_split(data.all, 5, 1);
+    data.gallery = dqt::subset(data.all, data.split.gallery);
+    data.queries = dqt::subset(data.all, data.split.queries);
+    dqt::Exported ex = dqt::export_and_evaluate(iotest::tiny_model(4, 4, 4, 16, 2, 9), dq::WeightType::int8, data);
+    REQUIRE(ex.evals.size() == 2);
+    CHECK(ex.evals[0].mode == "sdc");
+    CHECK(ex.evals[1].mode == "adc");
+    CHECK(ex.evals[0].query_ap.size() == 15);
+    CHECK(ex.model.weight_type == dq::WeightType::int8);
+    CHECK(ex.gallery.ids == data.split.gallery);
+    CHECK(ex.queries.ids == data.split.queries);
+    std::vector<uint8_t> codes(data.queries.n * 4);
+    dq::Index(ex.model).encode(data.queries.x.data(), data.queries.n, codes.data());
+    CHECK(codes == ex.queries.codes);
+
+    dqt::TrainCurves curves;
+    curves.per_iteration.push_back({"loss", {1, 2, 3}, {2.0, 1.0, 0.5}});
+    curves.per_epoch.push_back({"codeword distance", {1, 2}, {3.5, 3.7}});
+    dqt::write_train_outputs(dir / "run", ex, data, curves, "{\"bits\": 32}");
+    CHECK(iotest::read_bytes(dir / "run/model.dqm") == ex.model_bytes);
+    auto gb = iotest::read_bytes(dir / "run/gallery.dqdb");
+    CHECK(dq::read_database(gb.data(), gb.size()).codes == ex.gallery.codes);
+    dqt::Dataset q = dqt::load_dataset(dir / "run/queries-idx3-ubyte.gz");
+    CHECK(q.pixels == data.queries.pixels);
+    CHECK(q.labels == data.queries.labels);
+    auto rep = iotest::read_bytes(dir / "run/report.json");
+    std::string s(rep.begin(), rep.end());
+    CHECK_THAT(s, Contains("\"map_all_sdc\"") && Contains("\"bits\": 32") && Contains("\"codeword distance\""));
+    for (const char* svg : {"loss.svg", "codeword-distance.svg", "pr.svg"}) {
+        auto b = iotest::read_bytes(dir / (std::string("run/") + svg));
+        CHECK(std::string(b.begin(), b.end()).rfind("<svg", 0) == 0);
+    }
+}

@@ -1,0 +1,68 @@
+// Shared by the tests/wasm suites: the built package, and golden data from the native generator.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = process.env.DQ_PKG_DIR || path.join(ROOT, 'wasm/dist');
+export const GOLDEN_BIN = process.env.DQ_GOLDEN_BIN || path.join(ROOT, 'build/native/tests/tools/dq_golden');
+export const CLI = path.join(DIST, 'bin/deepquan-query.mjs');
+
+export async function pkg() {
+  const entry = path.join(DIST, 'index.mjs');
+  if (!fs.existsSync(entry)) throw new Error(`${entry} is not built: cmake --preset wasm && cmake --build --preset wasm`);
+  return import(pathToFileURL(entry).href);
+}
+
+const tmpDirs = [];
+process.on('exit', () => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+export function tmpDir(prefix = 'dq-wasm-') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+
+function runGolden(args) {
+  if (!fs.existsSync(GOLDEN_BIN)) {
+    throw new Error(`golden generator ${GOLDEN_BIN} not found: build it with cmake --preset native && cmake --build --preset native (or set DQ_GOLDEN_BIN)`);
+  }
+  const r = spawnSync(GOLDEN_BIN, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${GOLDEN_BIN} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+}
+
+let golden = null;
+/// { dir, configs: [...] }: files from dq_golden in a fresh temp dir (once per process).
+export function goldenData() {
+  if (!golden) {
+    const dir = tmpDir('dq-golden-');
+    runGolden([dir]);
+    const g = JSON.parse(fs.readFileSync(path.join(dir, 'golden.json'), 'utf8'));
+    golden = { dir, configs: g.configs, byName: Object.fromEntries(g.configs.map((c) => [c.name, c])) };
+  }
+  return golden;
+}
+
+export function file(name) {
+  return path.join(goldenData().dir, name);
+}
+
+/// Images of an IDX ubyte file: { n, shape, image(i) -> Uint8Array }.
+export function readIdx(p) {
+  const b = fs.readFileSync(p);
+  const ndim = b[3];
+  const dims = [];
+  for (let d = 0; d < ndim; d++) dims.push(b.readUInt32BE(4 + 4 * d));
+  const [n, h, w, c = 1] = dims;
+  const per = h * w * c, off = 4 + 4 * ndim;
+  return { n, shape: [h, w, c], image: (i) => new Uint8Array(b.subarray(off + i * per, off + (i + 1) * per)) };
+}
+
+/// Golden float (a %.9g string of a float32, or "Infinity") as the float32 value.
+export function f32(v) {
+  return Math.fround(typeof v === 'string' ? Number(v) : v);
+}

@@ -1,0 +1,55 @@
+// index.d.ts type-checks against a usage sample under `tsc --strict` (skipped, with the reason, when
+// the workspace has no `typescript` package: npm install --no-save typescript).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, DIST, tmpDir } from './_helpers.mjs';
+
+const TSC = process.env.DQ_TSC || path.join(ROOT, 'node_modules/.bin/tsc');
+
+const SAMPLE = `
+import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels } from 'deepquan';
+export async function main(): Promise<void> {
+  const index: DeepQuanIndex = await loadIndex({ model: 'model.dqm', database: new Uint8Array(4), simd: 'auto',
+    onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
+  const px: Pixels = new Float32Array(784);
+  const hits: Hit[] = index.search(px, { k: 5, mode: 'adc' });
+  const label: number | null = hits[0].label;
+  const all: Hit[][] = index.searchBatch([px, new Uint8Array(784), { data: new Uint8ClampedArray(16), width: 2, height: 2 }]);
+  const code: Uint8Array = index.encode(px);
+  const z: Float32Array = index.embed(px);
+  index.add(px, 3);
+  index.add(px, 4, 1);
+  const thumb: Uint8Array = index.thumbnail({ id: 3 });
+  const info: IndexInfo = index.info;
+  const shape: [number, number, number] | null = info.thumbShape;
+  const backend: 'wasm-simd128' | 'wasm-baseline' = index.backend;
+  const used: number = index.memoryUsage().usedBytes;
+  const simd: boolean = simdSupported();
+  const v: string = version;
+  const other = await loadIndexDefault({ model: new URL('file:///x') });
+  const near: Hit[] = index.searchCode(index.code(0));
+  const labels: Int32Array | null = index.labels();
+  const ids: Uint32Array = index.ids();
+  index.dispose();
+  console.log(label, all, code, z, thumb, shape, backend, used, simd, v, other.size, near, labels, ids, index.positionOf(3));
+  // @ts-expect-error mode must be 'sdc' or 'adc'
+  index.search(px, { mode: 'l2' });
+  // @ts-expect-error model is required
+  await loadIndex({ database: 'x' });
+  // @ts-expect-error a number[] is not a pixel input
+  index.encode([0, 1]);
+}
+`;
+
+test('index.d.ts compiles a usage sample with tsc --strict', { skip: fs.existsSync(TSC) ? false : `no TypeScript compiler at ${TSC}` }, () => {
+  const dir = tmpDir('dq-tsc-');
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(DIST, path.join(dir, 'node_modules/deepquan'), 'dir');
+  fs.writeFileSync(path.join(dir, 'use.ts'), SAMPLE);
+  const r = spawnSync(TSC, ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'use.ts'],
+    { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+});

@@ -1,0 +1,241 @@
+#include "dataset.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "dq/error.h"
+#include "readers.h"
+
+namespace dqt {
+
+namespace {
+
+bool is_dir(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool is_file(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The source tree this file was compiled from (CMake passes absolute paths, so __FILE__ is
+// <root>/trainer/dataset.cpp): the last fallback for finding data/.
+std::string source_root() {
+    std::string f = __FILE__;
+    for (int up = 0; up < 2; ++up) {
+        size_t s = f.find_last_of('/');
+        if (s == std::string::npos) return ".";
+        f = f.substr(0, s);
+    }
+    return f.empty() ? "/" : f;
+}
+
+}  // namespace
+
+double SplitMix64::normal() {
+    double u1 = uniform();
+    double u2 = uniform();
+    if (u1 < 1e-300) u1 = 1e-300;
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+std::string base_name_lower(const std::string& path) {
+    size_t s = path.find_last_of('/');
+    std::string b = s == std::string::npos ? path : path.substr(s + 1);
+    for (char& c : b) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return b;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+dq::InputSpec spec_for_flat(size_t d, bool u8) {
+    dq::InputSpec spec;
+    auto r = static_cast<uint32_t>(std::lround(std::sqrt(double(d))));
+    if (size_t(r) * r == d) {
+        spec.height = r;
+        spec.width = r;
+    } else {
+        spec.height = 1;
+        spec.width = static_cast<uint32_t>(d);
+    }
+    spec.channels = 1;
+    spec.scale = u8 ? 1.0f / 255.0f : 1.0f;
+    return spec;
+}
+
+std::unique_ptr<ImageReader> ImageReader::open(const std::string& path) {
+    if (!is_file(path)) throw dq::Error("cannot open '" + path + "': no such file");
+    std::string b = base_name_lower(path);
+    if (ends_with(b, ".gz")) b = b.substr(0, b.size() - 3);
+    if (ends_with(b, ".npy")) return open_npy_reader(path);
+    if (ends_with(b, ".fvecs")) return open_vecs_reader(path, false);
+    if (ends_with(b, ".bvecs")) return open_vecs_reader(path, true);
+    if (ends_with(b, ".idx") || b.find("idx") != std::string::npos || ends_with(b, "-ubyte"))
+        return open_idx_reader(path);
+    throw dq::Error("'" + path +
+                    "': unknown image format (expected .idx, *-idx3-ubyte, .npy, .fvecs or .bvecs, "
+                    "optionally .gz)");
+}
+
+size_t ImageReader::read(size_t max_rows, std::vector<float>& x, std::vector<uint8_t>* pixels) {
+    size_t rows = std::min(max_rows, n_ - pos_);
+    const size_t d = dim();
+    x.resize(rows * d);
+    if (pixels) pixels->clear();
+    if (rows == 0) return 0;
+    if (u8_) {
+        std::vector<uint8_t> local;
+        std::vector<uint8_t>& buf = pixels ? *pixels : local;
+        buf.resize(rows * d);
+        read_raw(rows, buf.data());
+        for (size_t i = 0; i < rows * d; ++i) x[i] = float(buf[i]) * spec_.scale;
+    } else {
+        read_raw(rows, reinterpret_cast<uint8_t*>(x.data()));
+        for (size_t i = 0; i < rows * d; ++i) {
+            if (!std::isfinite(x[i]))
+                throw dq::Error(dq::strformat("%s: row %zu, column %zu is %s (inputs must be finite)",
+                                              path_.c_str(), pos_ + i / d, i % d,
+                                              std::isnan(x[i]) ? "NaN" : "infinite"));
+        }
+    }
+    pos_ += rows;
+    return rows;
+}
+
+std::string data_dir() {
+    if (const char* env = std::getenv("DQ_DATA_DIR"); env && *env) return env;
+    if (is_dir("data")) return "data";
+    return source_root() + "/data";
+}
+
+std::string sibling_labels_path(const std::string& images_path) {
+    size_t s = images_path.find_last_of('/');
+    std::string dir = s == std::string::npos ? "" : images_path.substr(0, s + 1);
+    std::string base = s == std::string::npos ? images_path : images_path.substr(s + 1);
+    auto replace = [](std::string str, const std::string& from, const std::string& to) {
+        size_t p = str.find(from);
+        if (p != std::string::npos) str.replace(p, from.size(), to);
+        return str;
+    };
+    std::vector<std::string> candidates;
+    if (base.find("images") != std::string::npos)
+        candidates.push_back(replace(replace(base, "images", "labels"), "idx3", "idx1"));
+    if (base.find("idx3") != std::string::npos) candidates.push_back(replace(base, "idx3", "idx1"));
+    for (const auto& c : candidates)
+        if (c != base && is_file(dir + c)) return dir + c;
+    return "";
+}
+
+Dataset read_images(const std::string& path) {
+    auto reader = ImageReader::open(path);
+    Dataset ds;
+    ds.name = path;
+    ds.input = reader->input();
+    ds.n = reader->size();
+    ds.dim = reader->dim();
+    // Chunked, so that a corrupt count in a compressed file fails at the end of the real data
+    // rather than allocating what the header claims.
+    std::vector<float> x;
+    std::vector<uint8_t> px;
+    while (reader->read(4096, x, reader->is_u8() ? &px : nullptr) > 0) {
+        ds.x.insert(ds.x.end(), x.begin(), x.end());
+        ds.pixels.insert(ds.pixels.end(), px.begin(), px.end());
+    }
+    return ds;
+}
+
+std::vector<int32_t> read_labels(const std::string& path, size_t expected_n) {
+    if (!is_file(path)) throw dq::Error("cannot open labels '" + path + "': no such file");
+    std::string b = base_name_lower(path);
+    if (ends_with(b, ".gz")) b = b.substr(0, b.size() - 3);
+    std::vector<int32_t> labels =
+        ends_with(b, ".npy") ? read_npy_labels(path) : read_idx_labels(path);
+    if (expected_n != 0 && labels.size() != expected_n)
+        throw dq::Error(dq::strformat("%s: %zu labels for %zu images", path.c_str(), labels.size(),
+                                      expected_n));
+    return labels;
+}
+
+Dataset load_dataset(const std::string& name_or_path, const std::string& labels_path) {
+    std::string images = name_or_path;
+    std::string labels = labels_path;
+    bool named = name_or_path == "mnist10k" || name_or_path == "fashion70k";
+    if (named) {
+        std::string dir = data_dir() + "/" + name_or_path;
+        images = dir + "/images-idx3-ubyte.gz";
+        if (labels.empty()) labels = dir + "/labels-idx1-ubyte.gz";
+        if (!is_file(images))
+            throw dq::Error("dataset " + name_or_path + ": '" + images +
+                            "' not found (run `node scripts/prepare-data.mjs " + name_or_path +
+                            "`, or set DQ_DATA_DIR)");
+    } else if (!is_file(images)) {
+        throw dq::Error("dataset '" + name_or_path +
+                        "': no such file (expected mnist10k, fashion70k or a path)");
+    }
+    Dataset ds = read_images(images);
+    if (named) ds.name = name_or_path;
+    if (labels.empty()) labels = sibling_labels_path(images);
+    if (!labels.empty()) ds.labels = read_labels(labels, ds.n);
+    return ds;
+}
+
+Split paper_split(const Dataset& ds, size_t per_class, uint64_t seed) {
+    if (ds.labels.size() != ds.n)
+        throw dq::Error(dq::strformat("split: dataset %s has %zu labels for %zu images (the paper split "
+                                      "needs one label per image)",
+                                      ds.name.c_str(), ds.labels.size(), ds.n));
+    std::map<int32_t, std::vector<uint32_t>> by_label;
+    for (size_t i = 0; i < ds.n; ++i) {
+        if (ds.labels[i] < 0)
+            throw dq::Error(dq::strformat("split: label of image %zu is %d (labels must be >= 0)", i,
+                                          ds.labels[i]));
+        by_label[ds.labels[i]].push_back(static_cast<uint32_t>(i));
+    }
+    Split split;
+    std::vector<uint8_t> is_query(ds.n, 0);
+    SplitMix64 rng(seed ^ 0x5eedda7a5e1170ULL);
+    for (auto& [label, rows] : by_label) {
+        if (rows.size() <= per_class)
+            throw dq::Error(dq::strformat("split: label %d has %zu images, needs more than %zu (queries "
+                                          "per class) to leave a gallery",
+                                          label, rows.size(), per_class));
+        // Partial Fisher–Yates: the first per_class positions become a uniform sample.
+        for (size_t i = 0; i < per_class; ++i) {
+            size_t j = i + rng.below(rows.size() - i);
+            std::swap(rows[i], rows[j]);
+            is_query[rows[i]] = 1;
+        }
+    }
+    for (size_t i = 0; i < ds.n; ++i)
+        (is_query[i] ? split.queries : split.gallery).push_back(static_cast<uint32_t>(i));
+    return split;
+}
+
+Dataset subset(const Dataset& ds, const std::vector<uint32_t>& idx) {
+    Dataset out;
+    out.name = ds.name;
+    out.input = ds.input;
+    out.n = idx.size();
+    out.dim = ds.dim;
+    out.x.resize(out.n * ds.dim);
+    if (ds.has_labels()) out.labels.resize(out.n);
+    if (ds.has_pixels()) out.pixels.resize(out.n * ds.dim);
+    for (size_t r = 0; r < idx.size(); ++r) {
+        size_t i = idx[r];
+        DQ_CHECK(i < ds.n, "subset: row %zu out of range (dataset has %zu)", i, ds.n);
+        std::memcpy(&out.x[r * ds.dim], ds.row(i), ds.dim * sizeof(float));
+        if (ds.has_labels()) out.labels[r] = ds.labels[i];
+        if (ds.has_pixels()) std::memcpy(&out.pixels[r * ds.dim], &ds.pixels[i * ds.dim], ds.dim);
+    }
+    return out;
+}
+
+}  // namespace dqt

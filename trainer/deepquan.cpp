@@ -1,0 +1,820 @@
+#include "deepquan.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+
+#include "atomic_file.h"
+#include "autoencoder.h"
+#include "dq/encoder.h"
+#include "dq/pq.h"
+#include "dq/error.h"
+#include "json.h"
+#include "kmeans.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace dqt {
+
+namespace {
+
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// ---- Settings: the config with every `automatic` knob resolved ---------------------------------
+
+struct Settings {
+    std::string variant;
+    bool pretrain_only = false;
+    bool quad = false;
+    bool squared = false;
+    bool reassign = false;
+    float s = 1, lambda = 0.1f, eta = 1;
+    int iterations = 0, pretrain_iterations = 0;
+    size_t batch = 512, pretrain_batch = 256;
+    std::string optimizer = "sgd";
+    float lr = 0.01f, momentum = 0.9f;
+    std::string pretrain_optimizer = "adam";
+    float pretrain_lr = 1e-3f;
+    float z_scale = 0;
+    int kmeans_iters = 20;
+    uint32_t M = 0, K = 256, dsub = 16;
+    std::vector<uint32_t> hidden;
+    uint64_t seed = 0;
+
+    std::string json() const {
+        JsonWriter j;
+        j.begin_object();
+        j.kv("variant", variant).kv("objective", pretrain_only ? "none" : quad ? "quad (Eq. 1)" : "triplet (Eq. 2)");
+        j.kv("squared_distances", squared).kv("reassign_each_batch", reassign);
+        j.kv("s", s).kv("lambda", lambda).kv("eta", eta);
+        j.kv("iterations", iterations).kv("batch", batch).kv("optimizer", optimizer).kv("lr", lr);
+        j.kv("momentum", momentum);
+        j.kv("pretrain_iterations", pretrain_iterations).kv("pretrain_batch", pretrain_batch);
+        j.kv("pretrain_optimizer", pretrain_optimizer).kv("pretrain_lr", pretrain_lr);
+        j.kv("z_scale", z_scale).kv("kmeans_iters", kmeans_iters);
+        j.kv("M", M).kv("K", K).kv("dsub", dsub);
+        j.key("hidden").array(hidden);
+        j.kv("seed", seed);
+        j.end_object();
+        std::string out = j.str();
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        return out;
+    }
+};
+
+bool pick(Toggle t, bool automatic) { return t == Toggle::automatic ? automatic : t == Toggle::on; }
+
+Settings resolve(const TrainConfig& c, size_t n) {
+    static const char* const variants[] = {"deepquan", "paper", "quad", "wtps", "daepq"};
+    bool known = false;
+    for (const char* v : variants) known = known || c.variant == v;
+    DQ_CHECK(known, "unknown variant '%s' (expected deepquan, paper, quad, wtps or daepq)", c.variant.c_str());
+    DQ_CHECK(c.bits >= 8 && c.bits % 8 == 0 && c.bits <= 8 * 1024,
+             "bits must be a positive multiple of 8 (8 bits per subspace), got %u", c.bits);
+    DQ_CHECK(c.K == 256 || c.K == 16, "K must be 256 or 16, got %u", c.K);
+    DQ_CHECK(c.dsub >= 1, "dsub must be at least 1");
+    DQ_CHECK(c.iterations >= 0, "iterations must be >= 0, got %d", c.iterations);
+    DQ_CHECK(c.batch >= 1 && c.pretrain_batch >= 1, "batch sizes must be >= 1");
+    DQ_CHECK(std::isfinite(c.s) && std::isfinite(c.lambda) && std::isfinite(c.eta) && c.eta >= 0,
+             "s, lambda and eta must be finite (eta >= 0), got s = %g, lambda = %g, eta = %g", c.s, c.lambda, c.eta);
+    DQ_CHECK(std::isfinite(c.lr) && c.lr > 0, "lr must be positive, got %g", c.lr);
+    DQ_CHECK(c.kmeans_iters >= 1, "kmeans_iters must be >= 1, got %d", c.kmeans_iters);
+    Settings s;
+    s.variant = c.variant;
+    s.seed = c.seed;
+    s.hidden = c.hidden;
+    s.K = c.K;
+    s.dsub = c.dsub;
+    s.M = c.K == 256 ? c.bits / 8 : c.bits / 4;
+    DQ_CHECK(n >= s.K, "training set has %zu images, fewer than the K = %u codewords of a subspace", n, s.K);
+    const bool ours = c.variant == "deepquan";
+    s.pretrain_only = c.variant == "daepq";
+    s.quad = c.variant == "quad";
+    s.s = c.s;
+    s.lambda = c.lambda;
+    s.eta = (c.variant == "quad" || c.variant == "wtps") ? 0.0f : c.eta;
+    s.iterations = s.pretrain_only ? 0 : c.iterations;
+    s.batch = std::min(c.batch, n);
+    s.pretrain_batch = std::min(c.pretrain_batch, n);
+    s.squared = pick(c.squared, ours);
+    s.reassign = pick(c.reassign, false);
+    s.optimizer = !c.optimizer.empty() ? c.optimizer : "sgd";
+    DQ_CHECK(s.optimizer == "sgd" || s.optimizer == "adam", "optimizer must be sgd or adam, got '%s'",
+             s.optimizer.c_str());
+    s.lr = s.optimizer == "adam" ? (c.adam_lr > 0 ? c.adam_lr : 1e-4f) : c.lr;
+    s.momentum = c.momentum;
+    s.pretrain_optimizer = !c.pretrain_optimizer.empty() ? c.pretrain_optimizer : "adam";
+    DQ_CHECK(s.pretrain_optimizer == "sgd" || s.pretrain_optimizer == "adam",
+             "pretrain optimizer must be sgd or adam, got '%s'", s.pretrain_optimizer.c_str());
+    s.pretrain_lr = c.pretrain_lr > 0 ? c.pretrain_lr : (s.pretrain_optimizer == "adam" ? 1e-3f : 0.01f);
+    s.pretrain_iterations = c.pretrain_iterations >= 0 ? c.pretrain_iterations : 4000;
+    s.z_scale = c.z_scale >= 0 ? c.z_scale : 0.0f;
+    s.kmeans_iters = c.kmeans_iters;
+    return s;
+}
+
+// ---- Helpers over whole datasets ----------------------------------------------------------------
+
+void gather(const Dataset& ds, const uint32_t* idx, size_t n, Mat& x) {
+    x.resize(Eigen::Index(n), Eigen::Index(ds.dim));
+    for (size_t i = 0; i < n; ++i) std::memcpy(x.row(Eigen::Index(i)).data(), ds.row(idx[i]), ds.dim * sizeof(float));
+}
+
+void shuffle(std::vector<uint32_t>& p, SplitMix64& rng) {
+    for (size_t i = p.size(); i > 1; --i) std::swap(p[i - 1], p[size_t(rng.below(i))]);
+}
+
+bool all_finite(const float* p, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return false;
+    return true;
+}
+
+// Mean (plain) distance between the codewords of a subspace, averaged over subspaces: Fig. 2a.
+double mean_codeword_distance(const std::vector<float>& cb, uint32_t M, uint32_t K, uint32_t dsub) {
+    double total = 0;
+    for (uint32_t m = 0; m < M; ++m) {
+        const float* c = cb.data() + size_t(m) * K * dsub;
+        double sum = 0;
+        for (uint32_t a = 0; a < K; ++a)
+            for (uint32_t b = a + 1; b < K; ++b) sum += std::sqrt(double(dq::l2sqr(c + a * dsub, c + b * dsub, dsub)));
+        total += sum / (double(K) * (K - 1) / 2);
+    }
+    return total / M;
+}
+
+double distinct_fraction(const std::vector<uint8_t>& codes, size_t n, size_t M) {
+    std::vector<uint64_t> h(n);
+    for (size_t i = 0; i < n; ++i) {
+        uint64_t x = 1469598103934665603ULL;
+        for (size_t m = 0; m < M; ++m) x = (x ^ codes[i * M + m]) * 1099511628211ULL;
+        h[i] = x;
+    }
+    std::sort(h.begin(), h.end());
+    return double(std::unique(h.begin(), h.end()) - h.begin()) / double(n);
+}
+
+double mean_sq_norm(const std::vector<float>& z, size_t n, size_t L) {
+    double s = 0;
+    for (size_t i = 0; i < n * L; ++i) s += double(z[i]) * z[i];
+    return s / double(n);
+}
+
+// ---- Checkpoint bytes ---------------------------------------------------------------------------
+
+struct Writer {
+    std::vector<uint8_t> b;
+    template <class T>
+    void pod(const T& v) {
+        const uint8_t* p = reinterpret_cast<const uint8_t*>(&v);
+        b.insert(b.end(), p, p + sizeof(T));
+    }
+    template <class T>
+    void vec(const std::vector<T>& v) {
+        pod(uint64_t(v.size()));
+        const uint8_t* p = reinterpret_cast<const uint8_t*>(v.data());
+        b.insert(b.end(), p, p + v.size() * sizeof(T));
+    }
+    void str(const std::string& s) {
+        pod(uint64_t(s.size()));
+        b.insert(b.end(), s.begin(), s.end());
+    }
+};
+
+struct Reader {
+    const std::vector<uint8_t>& b;
+    size_t pos = 0;
+    std::string path;
+    void need(size_t n) {
+        DQ_CHECK(n <= b.size() - pos, "checkpoint '%s' is truncated: needs %zu bytes at offset %zu, %zu left",
+                 path.c_str(), n, pos, b.size() - pos);
+    }
+    template <class T>
+    T pod() {
+        need(sizeof(T));
+        T v;
+        std::memcpy(&v, b.data() + pos, sizeof(T));
+        pos += sizeof(T);
+        return v;
+    }
+    template <class T>
+    std::vector<T> vec() {
+        uint64_t n = pod<uint64_t>();
+        DQ_CHECK(n <= (b.size() - pos) / sizeof(T), "checkpoint '%s' is corrupt: a vector of %llu elements at offset %zu",
+                 path.c_str(), (unsigned long long)n, pos);
+        std::vector<T> v(n);
+        std::memcpy(v.data(), b.data() + pos, n * sizeof(T));
+        pos += n * sizeof(T);
+        return v;
+    }
+    std::string str() {
+        auto v = vec<char>();
+        return std::string(v.begin(), v.end());
+    }
+};
+
+void write_optimizer(Writer& w, const Optimizer& o) {
+    w.str(o.kind);
+    w.vec(o.sgd.velocity);
+    w.vec(o.adam.m);
+    w.vec(o.adam.v);
+    w.pod(o.adam.t);
+}
+
+void read_optimizer(Reader& r, Optimizer& o) {
+    o.kind = r.str();
+    o.sgd.velocity = r.vec<float>();
+    o.adam.m = r.vec<float>();
+    o.adam.v = r.vec<float>();
+    o.adam.t = r.pod<int64_t>();
+}
+
+void write_log(Writer& w, const TrainLog& l) {
+    w.vec(l.pretrain_iteration);
+    w.vec(l.pretrain_loss);
+    w.vec(l.J);
+    w.vec(l.R);
+    w.vec(l.hinge_active);
+    w.vec(l.epoch_iteration);
+    w.vec(l.codeword_distance);
+    w.vec(l.distinct_codes);
+    w.vec(l.quantization_error);
+    w.vec(l.z_norm);
+    w.vec(l.selection_score);
+    w.pod(l.epochs);
+    w.pod(l.pretrain_seconds);
+    w.pod(l.alternate_seconds);
+    w.pod(l.kmeans_seconds);
+    w.str(l.message);
+}
+
+void read_log(Reader& r, TrainLog& l) {
+    l.pretrain_iteration = r.vec<int>();
+    l.pretrain_loss = r.vec<float>();
+    l.J = r.vec<float>();
+    l.R = r.vec<float>();
+    l.hinge_active = r.vec<float>();
+    l.epoch_iteration = r.vec<int>();
+    l.codeword_distance = r.vec<float>();
+    l.distinct_codes = r.vec<float>();
+    l.quantization_error = r.vec<float>();
+    l.z_norm = r.vec<float>();
+    l.selection_score = r.vec<float>();
+    l.epochs = r.pod<int>();
+    l.pretrain_seconds = r.pod<double>();
+    l.alternate_seconds = r.pod<double>();
+    l.kmeans_seconds = r.pod<double>();
+    l.message = r.str();
+}
+
+constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '1'};
+constexpr char kAeMagic[8] = {'D', 'Q', 'T', 'A', 'E', 'N', 'C', '1'};
+
+uint64_t fnv(const void* data, size_t n, uint64_t h = 1469598103934665603ULL) {
+    const uint8_t* p = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+// ---- The trainer --------------------------------------------------------------------------------
+
+class Trainer {
+public:
+    Trainer(const TrainConfig& cfg, const Dataset& ds) : cfg_(cfg), ds_(ds), st_(resolve(cfg, ds.n)), rng_(0) {}
+    TrainResult run();
+
+private:
+    // Phases. Each resumes from it_ (iterations done in the phase).
+    void pretrain();
+    void rescale_latent();
+    void alternate();
+    dq::Model finish();
+
+    void epoch_start();
+    void check_guards();
+    void progress(const char* phase, int it, int total, int epoch, double loss, double J, double R, bool force);
+    void save_checkpoint();
+    bool load_checkpoint();
+    bool load_pretrained();
+    void save_pretrained() const;
+    uint64_t fingerprint() const;
+    dq::Model current_model() const;
+
+    const TrainConfig& cfg_;
+    const Dataset& ds_;
+    Settings st_;
+    Autoencoder ae_;
+    Optimizer opt_enc_, opt_dec_;
+    SplitMix64 rng_;
+    TrainLog log_;
+
+    int phase_ = 0;   // 0 pretrain, 1 alternating, 2 done
+    int it_ = 0;      // iterations done in the current phase
+    int epoch_ = 0;   // epochs started in the current phase
+    std::vector<uint32_t> perm_;
+    size_t perm_pos_ = 0;
+    std::vector<float> codebooks_;   // M × K × dsub (empty before the first K-means)
+    std::vector<uint8_t> assign_;    // n × M, this epoch's K-means assignment
+    std::vector<float> z_;           // n × L scratch
+    double t_start_ = 0, elapsed_before_ = 0;
+    int last_ckpt_it_ = 0, last_snapshot_it_ = -1;
+    double t_pre_iter_ = 0, t_alt_iter_ = 0;
+    double ae_mean_baseline_ = 0;
+};
+
+uint64_t Trainer::fingerprint() const {
+    std::string s = st_.json();
+    uint64_t h = fnv(s.data(), s.size());
+    h = fnv(&ds_.n, sizeof ds_.n, h);
+    h = fnv(&ds_.dim, sizeof ds_.dim, h);
+    return fnv(ds_.x.data(), ds_.x.size() * sizeof(float), h);
+}
+
+void Trainer::save_checkpoint() {
+    if (cfg_.checkpoint_path.empty()) return;
+    Writer w;
+    w.b.insert(w.b.end(), kCkptMagic, kCkptMagic + 8);
+    w.pod(fingerprint());
+    w.pod(phase_);
+    w.pod(it_);
+    w.pod(epoch_);
+    w.vec(ae_.encoder.params());
+    w.vec(ae_.decoder.params());
+    write_optimizer(w, opt_enc_);
+    write_optimizer(w, opt_dec_);
+    w.pod(rng_.state);
+    w.vec(perm_);
+    w.pod(uint64_t(perm_pos_));
+    w.vec(codebooks_);
+    write_log(w, log_);
+    w.pod(elapsed_before_ + (now_seconds() - t_start_));
+    w.pod(ae_mean_baseline_);
+    write_file_atomic(cfg_.checkpoint_path, w.b);
+    last_ckpt_it_ = it_;
+}
+
+bool Trainer::load_checkpoint() {
+    if (cfg_.checkpoint_path.empty() || !cfg_.resume) return false;
+    std::ifstream probe(cfg_.checkpoint_path, std::ios::binary);
+    if (!probe) return false;
+    probe.close();
+    std::vector<uint8_t> bytes = read_file(cfg_.checkpoint_path);
+    Reader r{bytes, 0, cfg_.checkpoint_path};
+    r.need(8);
+    DQ_CHECK(std::memcmp(bytes.data(), kCkptMagic, 8) == 0, "'%s' is not a DeepQuan training checkpoint",
+             cfg_.checkpoint_path.c_str());
+    r.pos = 8;
+    DQ_CHECK(r.pod<uint64_t>() == fingerprint(),
+             "checkpoint '%s' belongs to another configuration or dataset; remove it or drop --resume",
+             cfg_.checkpoint_path.c_str());
+    phase_ = r.pod<int>();
+    it_ = r.pod<int>();
+    epoch_ = r.pod<int>();
+    std::vector<float> pe = r.vec<float>(), pd = r.vec<float>();
+    DQ_CHECK(pe.size() == ae_.encoder.num_params() && pd.size() == ae_.decoder.num_params(),
+             "checkpoint '%s': network sizes differ", cfg_.checkpoint_path.c_str());
+    ae_.encoder.params() = std::move(pe);
+    ae_.decoder.params() = std::move(pd);
+    read_optimizer(r, opt_enc_);
+    read_optimizer(r, opt_dec_);
+    rng_.state = r.pod<uint64_t>();
+    perm_ = r.vec<uint32_t>();
+    perm_pos_ = size_t(r.pod<uint64_t>());
+    codebooks_ = r.vec<float>();
+    read_log(r, log_);
+    elapsed_before_ = r.pod<double>();
+    ae_mean_baseline_ = r.pod<double>();
+    last_ckpt_it_ = it_;
+    return true;
+}
+
+bool Trainer::load_pretrained() {
+    if (cfg_.pretrained_path.empty()) return false;
+    std::ifstream f(cfg_.pretrained_path, std::ios::binary);
+    if (!f) return false;
+    f.close();
+    std::vector<uint8_t> bytes = read_file(cfg_.pretrained_path);
+    Reader r{bytes, 0, cfg_.pretrained_path};
+    r.need(8);
+    DQ_CHECK(std::memcmp(bytes.data(), kAeMagic, 8) == 0, "'%s' is not a pretrained DeepQuan autoencoder",
+             cfg_.pretrained_path.c_str());
+    r.pos = 8;
+    std::vector<float> pe = r.vec<float>(), pd = r.vec<float>();
+    DQ_CHECK(pe.size() == ae_.encoder.num_params() && pd.size() == ae_.decoder.num_params(),
+             "pretrained autoencoder '%s' has %zu + %zu parameters, this network %zu + %zu",
+             cfg_.pretrained_path.c_str(), pe.size(), pd.size(), ae_.encoder.num_params(), ae_.decoder.num_params());
+    ae_.encoder.params() = std::move(pe);
+    ae_.decoder.params() = std::move(pd);
+    log_.pretrain_iteration = r.vec<int>();
+    log_.pretrain_loss = r.vec<float>();
+    log_.pretrain_seconds = r.pod<double>();
+    return true;
+}
+
+void Trainer::save_pretrained() const {
+    if (cfg_.pretrained_path.empty()) return;
+    Writer w;
+    w.b.insert(w.b.end(), kAeMagic, kAeMagic + 8);
+    w.vec(ae_.encoder.params());
+    w.vec(ae_.decoder.params());
+    w.vec(log_.pretrain_iteration);
+    w.vec(log_.pretrain_loss);
+    w.pod(log_.pretrain_seconds);
+    write_file_atomic(cfg_.pretrained_path, w.b);
+}
+
+void Trainer::progress(const char* phase, int it, int total, int epoch, double loss, double J, double R, bool force) {
+    if (!cfg_.on_progress) return;
+    if (!force && (cfg_.progress_every <= 0 || it % cfg_.progress_every != 0)) return;
+    TrainProgress p;
+    p.phase = phase;
+    p.iteration = it;
+    p.total = total;
+    p.epoch = epoch;
+    p.loss = loss;
+    p.J = J;
+    p.R = R;
+    p.elapsed_seconds = elapsed_before_ + (now_seconds() - t_start_);
+    // Alternating iterations cost about 3x a pretraining one (twice the batch, plus K-means) until measured.
+    const double tp = t_pre_iter_ > 0 ? t_pre_iter_ : 0.05;
+    const double ta = t_alt_iter_ > 0 ? t_alt_iter_ : 3 * tp;
+    const int pre_left = phase_ == 0 ? st_.pretrain_iterations - it : 0;
+    const int alt_left = phase_ == 0 ? st_.iterations : st_.iterations - it;
+    p.eta_seconds = std::max(0, pre_left) * tp + std::max(0, alt_left) * ta;
+    cfg_.on_progress(p);
+}
+
+void Trainer::pretrain() {
+    const size_t n = ds_.n, B = st_.pretrain_batch;
+    if (perm_.size() != n) {
+        perm_.resize(n);
+        for (size_t i = 0; i < n; ++i) perm_[i] = uint32_t(i);
+        shuffle(perm_, rng_);
+        perm_pos_ = 0;
+    }
+    Mat x, gx, dz;
+    MlpCache ce, cd;
+    std::vector<float> genc(ae_.encoder.num_params()), gdec(ae_.decoder.num_params());
+    const double t0 = now_seconds();
+    const int it0 = it_;
+    double ema = 0;
+    while (it_ < st_.pretrain_iterations) {
+        if (perm_pos_ + B > n) {
+            shuffle(perm_, rng_);
+            perm_pos_ = 0;
+        }
+        gather(ds_, perm_.data() + perm_pos_, B, x);
+        perm_pos_ += B;
+        const Mat& z = ae_.encoder.forward(x, ce);
+        const Mat& xh = ae_.decoder.forward(z, cd);
+        const double R = mse_loss(xh, x, &gx);
+        DQ_CHECK(std::isfinite(R), "pretraining diverged: reconstruction loss is %g at iteration %d (lr %g, %s)", R, it_,
+                 st_.pretrain_lr, st_.pretrain_optimizer.c_str());
+        ae_.decoder.backward(cd, gx, gdec.data(), &dz);
+        ae_.encoder.backward(ce, dz, genc.data(), nullptr);
+        opt_enc_.step(ae_.encoder.params().data(), genc.data(), genc.size());
+        opt_dec_.step(ae_.decoder.params().data(), gdec.data(), gdec.size());
+        ++it_;
+        ema = it_ - it0 == 1 ? R : 0.98 * ema + 0.02 * R;
+        t_pre_iter_ = (now_seconds() - t0) / (it_ - it0);
+        if (cfg_.progress_every > 0 && it_ % cfg_.progress_every == 0) {
+            log_.pretrain_iteration.push_back(it_);
+            log_.pretrain_loss.push_back(float(R));
+        }
+        progress("pretrain", it_, st_.pretrain_iterations, int(it_ * B / n), ema, 0, R, it_ == st_.pretrain_iterations);
+        if (cfg_.checkpoint_every > 0 && it_ - last_ckpt_it_ >= cfg_.checkpoint_every && it_ < st_.pretrain_iterations)
+            save_checkpoint();
+    }
+    log_.pretrain_seconds += now_seconds() - t0;
+}
+
+// z -> a z with a chosen so the RMS of z per dimension is z_scale; the decoder's first layer takes
+// W / a, so the autoencoder computes the same function.
+void Trainer::rescale_latent() {
+    if (st_.z_scale <= 0) return;
+    const size_t n = ds_.n, L = ae_.latent_dim();
+    z_.resize(n * L);
+    ae_.encoder.predict(ds_.x.data(), n, z_.data());
+    const double rms = std::sqrt(mean_sq_norm(z_, n, L) / double(L));
+    DQ_CHECK(rms > 0 && std::isfinite(rms), "the latent vectors are all zero after pretraining (rms %g)", rms);
+    const float a = float(st_.z_scale / rms);
+    const size_t last = ae_.encoder.layers().size() - 1;
+    const LayerSpec& s = ae_.encoder.layers()[last];
+    float* p = ae_.encoder.params().data();
+    for (size_t i = 0; i < size_t(s.out) * s.in + s.out; ++i) p[ae_.encoder.w_offset(last) + i] *= a;
+    const LayerSpec& d = ae_.decoder.layers()[0];
+    float* q = ae_.decoder.params().data() + ae_.decoder.w_offset(0);
+    for (size_t i = 0; i < size_t(d.out) * d.in; ++i) q[i] /= a;
+}
+
+dq::Model Trainer::current_model() const {
+    std::vector<float> cb = codebooks_;
+    if (cb.empty()) cb.assign(size_t(st_.M) * st_.K * st_.dsub, 0.0f);
+    return ae_.to_model(ds_.input, st_.M, st_.K, std::move(cb), "{}");
+}
+
+// K-means on the current z (warm-started from the previous codebooks), the epoch's statistics and
+// guards, the snapshot hook, and the epoch's order of the training set.
+void Trainer::epoch_start() {
+    const size_t n = ds_.n, L = ae_.latent_dim();
+    z_.resize(n * L);
+    ae_.encoder.predict(ds_.x.data(), n, z_.data());
+    DQ_CHECK(all_finite(z_.data(), z_.size()), "training diverged: non-finite latent vectors at iteration %d (epoch %d)",
+             it_, epoch_);
+    const double t0 = now_seconds();
+    const bool first = codebooks_.empty();
+    codebooks_ = train_pq_codebooks(z_.data(), n, st_.M, st_.dsub, st_.K, st_.kmeans_iters,
+                                    st_.seed + 7919 * uint64_t(epoch_ + 1), &assign_,
+                                    first ? nullptr : codebooks_.data());
+    log_.kmeans_seconds += now_seconds() - t0;
+    dq::ProductQuantizer pq(st_.M, st_.K, st_.dsub, codebooks_);
+    log_.epoch_iteration.push_back(it_);
+    log_.codeword_distance.push_back(float(mean_codeword_distance(codebooks_, st_.M, st_.K, st_.dsub)));
+    log_.distinct_codes.push_back(float(distinct_fraction(assign_, n, st_.M)));
+    log_.quantization_error.push_back(float(pq.quantization_error(z_.data(), n)));
+    log_.z_norm.push_back(float(mean_sq_norm(z_, n, L)));
+    check_guards();
+    if (cfg_.on_snapshot && cfg_.snapshot_every > 0 &&
+        (last_snapshot_it_ < 0 || it_ - last_snapshot_it_ >= cfg_.snapshot_every)) {
+        last_snapshot_it_ = it_;
+        cfg_.on_snapshot(it_, epoch_, current_model());
+    }
+    if (perm_.size() != n) {
+        perm_.resize(n);
+        for (size_t i = 0; i < n; ++i) perm_[i] = uint32_t(i);
+    }
+    shuffle(perm_, rng_);
+    perm_pos_ = 0;
+    ++epoch_;
+}
+
+void Trainer::check_guards() {
+    const size_t e = log_.distinct_codes.size() - 1;
+    const float distinct = log_.distinct_codes[e];
+    const float spread = log_.codeword_distance[e], spread0 = log_.codeword_distance[0];
+    // A quantizer whose codes no longer tell images apart: fewer distinct codes than 1 % of the images
+    // (DAE-PQ starts near 100 % on every dataset we have), or codewords that merged into a point.
+    if (distinct < 0.01f || !(spread > 1e-3f * spread0))
+        throw dq::Error(dq::strformat(
+            "training collapsed at iteration %d (epoch %d): %.2f%% distinct codes among %zu images (%.1f%% at the "
+            "start), mean codeword distance %.4g (%.4g at the start); no model written%s",
+            it_, epoch_, 100.0 * distinct, ds_.n, 100.0 * log_.distinct_codes[0], spread, spread0,
+            st_.variant == "deepquan" ? "" : " (variant 'deepquan' is built to avoid this)"));
+}
+
+void Trainer::alternate() {
+    const size_t n = ds_.n, B = st_.batch, L = ae_.latent_dim(), M = st_.M, K = st_.K, ds = st_.dsub;
+    const int per_epoch = int(std::max<size_t>(1, n / B));
+    QuantLoss ql;
+    ql.quad = st_.quad;
+    ql.squared = st_.squared;
+    ql.s = st_.s;
+    ql.lambda = st_.lambda;
+    Mat x, z_b, pos, neg, gz, gx, dzr;
+    MlpCache ce, cd;
+    std::vector<float> genc(ae_.encoder.num_params()), gdec(ae_.decoder.num_params());
+    std::vector<uint32_t> a(M);
+    const double t0 = now_seconds();
+    const int it0 = it_;
+    double ema = 0;
+    while (it_ < st_.iterations) {
+        if (it_ % per_epoch == 0) {
+            if (it_ > 0 && cfg_.checkpoint_every > 0 && it_ - last_ckpt_it_ >= cfg_.checkpoint_every) save_checkpoint();
+            epoch_start();
+        }
+        const uint32_t* idx = perm_.data() + perm_pos_;
+        perm_pos_ += B;
+        gather(ds_, idx, B, x);
+        const Mat& z = ae_.encoder.forward(x, ce);
+        pos.resize(Eigen::Index(B), Eigen::Index(L));
+        neg.resize(Eigen::Index(B), Eigen::Index(L));
+        for (size_t i = 0; i < B; ++i) {
+            for (size_t m = 0; m < M; ++m) {
+                uint32_t c = assign_[size_t(idx[i]) * M + m];
+                if (st_.reassign) {
+                    const float* zi = z.row(Eigen::Index(i)).data() + m * ds;
+                    float best = std::numeric_limits<float>::infinity();
+                    for (uint32_t k = 0; k < K; ++k) {
+                        float d = dq::l2sqr(zi, codebooks_.data() + (m * K + k) * ds, ds);
+                        if (d < best) {
+                            best = d;
+                            c = k;
+                        }
+                    }
+                }
+                // One unassigned codeword drawn uniformly: r in [0, K-1) skipping c.
+                uint32_t r = uint32_t(rng_.below(K - 1));
+                if (r >= c) ++r;
+                std::memcpy(pos.row(Eigen::Index(i)).data() + m * ds, codebooks_.data() + (m * K + c) * ds,
+                            ds * sizeof(float));
+                std::memcpy(neg.row(Eigen::Index(i)).data() + m * ds, codebooks_.data() + (m * K + r) * ds,
+                            ds * sizeof(float));
+            }
+        }
+        double active = 0;
+        const double J = ql(z, pos, neg, &gz, &active);
+        double R = 0;
+        if (st_.eta > 0) {
+            const Mat& xh = ae_.decoder.forward(z, cd);
+            R = mse_loss(xh, x, &gx);
+            ae_.decoder.backward(cd, gx, gdec.data(), &dzr);
+            gz += st_.eta * dzr;
+        }
+        const double loss = J + st_.eta * R;
+        DQ_CHECK(std::isfinite(loss), "training diverged: loss is %g (J %g, R %g) at iteration %d (epoch %d)", loss, J, R,
+                 it_, epoch_);
+        ae_.encoder.backward(ce, gz, genc.data(), nullptr);
+        opt_enc_.step(ae_.encoder.params().data(), genc.data(), genc.size());
+        if (st_.eta > 0) opt_dec_.step(ae_.decoder.params().data(), gdec.data(), gdec.size());
+        log_.J.push_back(float(J));
+        log_.R.push_back(float(R));
+        log_.hinge_active.push_back(float(active));
+        ++it_;
+        ema = it_ - it0 == 1 ? loss : 0.95 * ema + 0.05 * loss;
+        t_alt_iter_ = (now_seconds() - t0) / (it_ - it0);
+        progress("alternate", it_, st_.iterations, epoch_, ema, J, R, it_ == st_.iterations);
+    }
+    log_.alternate_seconds += now_seconds() - t0;
+    log_.epochs = epoch_;
+}
+
+// Final codebooks: K-means on z computed by the core's encoder (the exact forward pass export and the
+// browser use), warm-started from the training codebooks when there are any.
+dq::Model Trainer::finish() {
+    const size_t n = ds_.n, L = ae_.latent_dim();
+    dq::Model m = current_model();
+    dq::Encoder enc(m);
+    z_.resize(n * L);
+    enc.forward(ds_.x.data(), n, z_.data());
+    DQ_CHECK(all_finite(z_.data(), z_.size()), "training diverged: the final encoder gives non-finite latent vectors");
+    const bool warm = !codebooks_.empty();
+    std::vector<uint8_t> codes;
+    m.codebooks = train_pq_codebooks(z_.data(), n, st_.M, st_.dsub, st_.K, std::max(st_.kmeans_iters, 25),
+                                     st_.seed + 104729, &codes, warm ? codebooks_.data() : nullptr);
+    const double distinct = distinct_fraction(codes, n, st_.M);
+    DQ_CHECK(distinct >= 0.01, "training collapsed: the final codes take %.2f%% distinct values among %zu images",
+             100.0 * distinct, n);
+    JsonWriter j;
+    j.begin_object();
+    j.kv("trainer", "deepquan " DQ_VERSION).kv("dataset", ds_.name).kv("train_images", ds_.n);
+    j.key("settings").raw(st_.json());
+    j.kv("alternating_iterations", log_.iterations_run).kv("epochs", log_.epochs);
+    j.end_object();
+    m.meta_json = j.str();
+    while (!m.meta_json.empty() && m.meta_json.back() == '\n') m.meta_json.pop_back();
+    m.validate();
+    return m;
+}
+
+TrainResult Trainer::run() {
+    DQ_CHECK(ds_.n > 0 && ds_.dim > 0 && ds_.x.size() == ds_.n * ds_.dim,
+             "training set is empty or inconsistent (%zu images of dimension %zu, %zu values)", ds_.n, ds_.dim,
+             ds_.x.size());
+    t_start_ = now_seconds();
+    log_.variant = st_.variant;
+    log_.settings_json = st_.json();
+    ae_ = Autoencoder(uint32_t(ds_.dim), st_.hidden, st_.M * st_.dsub);
+    ae_.init(st_.seed);
+    rng_ = SplitMix64(st_.seed ^ 0x7261696eULL);
+    opt_enc_.kind = opt_dec_.kind = st_.pretrain_optimizer;
+    opt_enc_.set_lr(st_.pretrain_lr);
+    opt_dec_.set_lr(st_.pretrain_lr);
+    opt_enc_.sgd.momentum = opt_dec_.sgd.momentum = st_.momentum;
+
+    const bool resumed = load_checkpoint();
+    if (phase_ == 0) {
+        if (!resumed && load_pretrained()) {
+            it_ = st_.pretrain_iterations;
+        } else {
+            pretrain();
+            save_pretrained();
+        }
+        // Guard: an autoencoder that outputs the mean image has learned nothing the codes could use.
+        {
+            const size_t n = std::min<size_t>(ds_.n, 2048);
+            std::vector<uint32_t> idx(n);
+            for (size_t i = 0; i < n; ++i) idx[i] = uint32_t(i * (ds_.n / n));
+            Mat x;
+            gather(ds_, idx.data(), n, x);
+            Eigen::RowVectorXf mean = x.colwise().mean();
+            double base = 0;
+            for (Eigen::Index i = 0; i < x.rows(); ++i) base += (x.row(i) - mean).squaredNorm();
+            base /= double(n);
+            MlpCache ce, cd;
+            const double R = mse_loss(ae_.decoder.forward(ae_.encoder.forward(x, ce), cd), x, nullptr);
+            DQ_CHECK(std::isfinite(R), "pretraining diverged: reconstruction loss is %g", R);
+            DQ_CHECK(base <= 0 || R < 0.9 * base,
+                     "pretraining did not learn: reconstruction error %.4g is %.0f%% of the mean image's %.4g after %d "
+                     "iterations (lr %g, %s); no model written",
+                     R, 100.0 * R / base, base, st_.pretrain_iterations, st_.pretrain_lr, st_.pretrain_optimizer.c_str());
+        }
+        rescale_latent();
+        phase_ = 1;
+        it_ = 0;
+        epoch_ = 0;
+        perm_.clear();
+        opt_enc_ = Optimizer();
+        opt_dec_ = Optimizer();
+        opt_enc_.kind = opt_dec_.kind = st_.optimizer;
+        opt_enc_.set_lr(st_.lr);
+        opt_dec_.set_lr(st_.lr);
+        opt_enc_.sgd.momentum = opt_dec_.sgd.momentum = st_.momentum;
+        last_ckpt_it_ = 0;
+        if (st_.iterations > 0) save_checkpoint();
+    }
+    if (phase_ == 1) {
+        alternate();
+        log_.iterations_run = it_;
+        phase_ = 2;
+    }
+    TrainResult r;
+    r.model = finish();
+    log_.total_seconds = elapsed_before_ + (now_seconds() - t_start_);
+    const int pre = st_.pretrain_iterations;
+    log_.seconds_per_pretrain_iteration = pre > 0 ? log_.pretrain_seconds / pre : 0;
+    log_.seconds_per_iteration = log_.iterations_run > 0 ? log_.alternate_seconds / log_.iterations_run : 0;
+    r.log = log_;
+    return r;
+}
+
+}  // namespace
+
+double QuantLoss::operator()(const Mat& z, const Mat& pos, const Mat& neg, Mat* grad, double* active) const {
+    DQ_CHECK(z.rows() == pos.rows() && z.rows() == neg.rows() && z.cols() == pos.cols() && z.cols() == neg.cols(),
+             "quantization loss: z, C+ and C- must have the same shape (%ld x %ld, %ld x %ld, %ld x %ld)", long(z.rows()),
+             long(z.cols()), long(pos.rows()), long(pos.cols()), long(neg.rows()), long(neg.cols()));
+    const Eigen::Index n = z.rows();
+    const Mat dp = z - pos, dn = z - neg;
+    if (grad) grad->setZero(n, z.cols());
+    double total = 0;
+    size_t on = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double p2 = dp.row(i).squaredNorm();
+        if (quad) {
+            total += p2;
+            ++on;
+            if (grad) grad->row(i) = (2.0f / float(n)) * dp.row(i);
+            continue;
+        }
+        const double n2 = dn.row(i).squaredNorm();
+        const double dpos = squared ? p2 : std::sqrt(p2), dneg = squared ? n2 : std::sqrt(n2);
+        const double h = double(s) - (double(lambda) * dneg - dpos);
+        if (h <= 0) continue;
+        total += h;
+        ++on;
+        if (!grad) continue;
+        // d/dz [d(z, c)] = 2 (z - c) squared, (z - c) / ||z - c|| plain (0 where the norm is 0).
+        const double gp = squared ? 2.0 : (dpos > 0 ? 1.0 / dpos : 0.0);
+        const double gn = squared ? 2.0 : (dneg > 0 ? 1.0 / dneg : 0.0);
+        grad->row(i) = (float(gp / double(n)) * dp.row(i)) - (float(double(lambda) * gn / double(n)) * dn.row(i));
+    }
+    if (active) *active = n > 0 ? double(on) / double(n) : 0.0;
+    return n > 0 ? total / double(n) : 0.0;
+}
+
+TrainResult train_deepquan(const TrainConfig& cfg, const Dataset& train_set) {
+#ifdef _OPENMP
+    const int saved = omp_get_max_threads();
+    if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+    struct Restore {
+        int n;
+        ~Restore() { omp_set_num_threads(n); }
+    } restore{saved};
+#endif
+    Trainer t(cfg, train_set);
+    return t.run();
+}
+
+std::string train_log_json(const TrainLog& l) {
+    JsonWriter j;
+    j.begin_object();
+    j.kv("variant", l.variant);
+    j.key("settings").raw(l.settings_json.empty() ? "{}" : l.settings_json);
+    j.kv("epochs", l.epochs).kv("iterations_run", l.iterations_run).kv("selected_iteration", l.selected_iteration);
+    j.kv("pretrain_seconds", l.pretrain_seconds).kv("alternate_seconds", l.alternate_seconds);
+    j.kv("kmeans_seconds", l.kmeans_seconds).kv("seconds_per_pretrain_iteration", l.seconds_per_pretrain_iteration);
+    j.kv("seconds_per_iteration", l.seconds_per_iteration).kv("total_seconds", l.total_seconds);
+    j.kv("message", l.message);
+    j.key("pretrain_iteration").array(l.pretrain_iteration);
+    j.key("pretrain_loss").array(l.pretrain_loss);
+    j.key("J").array(l.J);
+    j.key("R").array(l.R);
+    j.key("hinge_active").array(l.hinge_active);
+    j.key("epoch_iteration").array(l.epoch_iteration);
+    j.key("codeword_distance").array(l.codeword_distance);
+    j.key("distinct_codes").array(l.distinct_codes);
+    j.key("quantization_error").array(l.quantization_error);
+    j.key("z_norm").array(l.z_norm);
+    j.key("selection_score").array(l.selection_score);
+    j.end_object();
+    return j.str();
+}
+
+}  // namespace dqt

@@ -1,0 +1,54 @@
+// Export: model.dqm, gallery.dqdb and Faiss IndexPQ files.
+//
+// Codes that leave the trainer are always computed by the core (dq::Index::encode: the encoder's
+// fixed summation order and the core PQ encoder), from the model *as it reads back from its file*:
+// with --weights f16 or int8 the dequantized weights differ from the trained f32 ones, and the
+// browser will encode its queries with the dequantized ones. That keeps the native and wasm codes
+// bit-identical. (Eigen's training-time z is never used for exported codes.)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataset.h"
+#include "dq/database.h"
+#include "dq/model.h"
+
+namespace dqt {
+
+/// Serializes `model` with weights stored as `wt`, and returns the model as read back from those
+/// bytes (what every front end will load). bytes receives the file.
+dq::Model serialize_model(dq::Model model, dq::WeightType wt, std::vector<uint8_t>& bytes);
+
+/// Accumulates a database in chunks (bounded memory apart from the codes, labels and thumbnails
+/// themselves). Thread-parallel encoding; the result does not depend on the thread count.
+class DatabaseBuilder {
+public:
+    /// keep_labels: store a LABL section (labels given to add(); -1 where unknown).
+    /// thumb: thumbnail shape (0 = none); add() must then pass pixels of that size per item.
+    DatabaseBuilder(const dq::Model& model, bool keep_labels, uint32_t thumb_h, uint32_t thumb_w, uint32_t thumb_c);
+
+    /// x: n × model.input_dim() floats; ids: n; labels: n or nullptr; pixels: n × thumb bytes or nullptr.
+    void add(const float* x, size_t n, const uint32_t* ids, const int32_t* labels, const uint8_t* pixels);
+    size_t size() const { return db_.ids.size(); }
+    /// The finished database (validated).
+    dq::Database finish();
+
+private:
+    const dq::Model& model_;
+    dq::Database db_;
+    bool keep_labels_;
+};
+
+/// Database of the rows `rows` of ds (ids = the dataset row numbers, so a hit names its source
+/// image), labels if ds has them, thumbnails if ds has u8 pixels and `thumbnails`.
+dq::Database build_database(const dq::Model& model, const Dataset& ds, const std::vector<uint32_t>& rows,
+                            bool thumbnails = true);
+
+/// Faiss serialization (see STYLE.md "Faiss IndexPQ, byte by byte"): an IndexPQ ("IxPq", L2,
+/// d = latent dim, nbits 8 or 4 with LSB-first packing, search_type ST_PQ) holding the database's
+/// codes; with idmap, wrapped in an IndexIDMap ("IxMp") carrying the database ids as int64.
+std::vector<uint8_t> faiss_index_pq(const dq::Model& model, const dq::Database& db, bool idmap);
+
+}  // namespace dqt

@@ -1,0 +1,9 @@
+// The `deepquan` binary: see cli.h.
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+    return dqt::run_cli(std::vector<std::string>(argv, argv + argc));
+}

@@ -1,0 +1,114 @@
+// Dense multilayer perceptrons for training: batched forward/backward on Eigen matrices, MSE,
+// weight init, SGD with momentum and Adam.
+//
+// Layout: a batch is a row-major Mat of batch × width (one sample per row). A layer holds
+// W (out × in, row-major, the same layout as dq::DenseLayer) and b (out); y = act(x Wᵀ + b).
+// All parameters of an Mlp live in one flat float vector (per layer: W then b), so optimizers,
+// checkpoints and gradient checks work on plain arrays.
+//
+// Determinism: Eigen's own multi-threaded GEMM gives results that depend on the thread count, so
+// every product here is cut into a fixed number of pieces that depends only on the shapes; pieces
+// run in parallel (OpenMP), each as a single-threaded Eigen GEMM. Same inputs, same bits, for any
+// number of threads.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dqt {
+
+using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatMap = Eigen::Map<Mat>;
+using ConstMatMap = Eigen::Map<const Mat>;
+
+/// y (n × out) = x (n × in) · Wᵀ, W: out × in row-major. y is resized.
+void gemm_x_wt(const Mat& x, const float* w, size_t out, Mat& y);
+/// g (out × in) = dyᵀ (out × n) · x (n × in), written into g (row-major, out × in floats).
+void gemm_dyt_x(const Mat& dy, const Mat& x, float* g);
+/// dx (n × in) = dy (n × out) · W (out × in). dx is resized.
+void gemm_dy_w(const Mat& dy, const float* w, size_t in, Mat& dx);
+
+struct LayerSpec {
+    uint32_t in = 0;
+    uint32_t out = 0;
+    bool relu = true;   ///< false = linear output
+};
+
+/// Activations kept by forward() for backward(): a[0] = input, a[l+1] = output of layer l
+/// (after its activation).
+struct MlpCache {
+    std::vector<Mat> a;
+};
+
+class Mlp {
+public:
+    Mlp() = default;
+    /// Layers must chain (layers[i].out == layers[i+1].in). Parameters start at zero; call init().
+    explicit Mlp(std::vector<LayerSpec> layers);
+
+    const std::vector<LayerSpec>& layers() const { return layers_; }
+    size_t in_dim() const { return layers_.front().in; }
+    size_t out_dim() const { return layers_.back().out; }
+    size_t num_params() const { return params_.size(); }
+    std::vector<float>& params() { return params_; }
+    const std::vector<float>& params() const { return params_; }
+    /// Offsets of layer l's W (out × in) and b (out) inside params().
+    size_t w_offset(size_t l) const { return w_off_[l]; }
+    size_t b_offset(size_t l) const { return w_off_[l] + size_t(layers_[l].out) * layers_[l].in; }
+
+    /// He-normal weights (std sqrt(2 / in)) for ReLU layers, Glorot-normal (std sqrt(2 / (in+out)))
+    /// for linear ones; zero biases. Drawn with SplitMix64(seed) in parameter order.
+    void init(uint64_t seed);
+
+    /// x: n × in_dim -> returns c.a.back(), n × out_dim.
+    const Mat& forward(const Mat& x, MlpCache& c) const;
+    /// Forward without keeping activations, in blocks of `block` rows (for whole datasets).
+    /// x: n × in_dim floats, row-major; z: n × out_dim floats.
+    void predict(const float* x, size_t n, float* z, size_t block = 1024) const;
+
+    /// Given dL/d(output) (n × out_dim; consumed), writes dL/dparams into grad (num_params floats,
+    /// overwritten) and, if dx is non-null, dL/d(input) (n × in_dim).
+    void backward(const MlpCache& c, Mat& dy, float* grad, Mat* dx) const;
+
+private:
+    std::vector<LayerSpec> layers_;
+    std::vector<size_t> w_off_;
+    std::vector<float> params_;
+};
+
+/// Mean over the batch of the per-sample squared error sum ||xhat_i - x_i||² (the paper's R).
+/// If grad is non-null it receives dL/dxhat = 2 (xhat - x) / n (resized).
+double mse_loss(const Mat& xhat, const Mat& x, Mat* grad);
+
+/// Optimizers over flat parameter arrays. State is a flat vector too, so it can be checkpointed.
+struct Sgd {
+    float lr = 0.01f;
+    float momentum = 0.9f;
+    std::vector<float> velocity;   ///< v <- momentum v + g ; p <- p - lr v
+    void step(float* p, const float* g, size_t n);
+};
+
+struct Adam {
+    float lr = 1e-3f;
+    float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+    std::vector<float> m, v;        ///< first and second moment estimates
+    int64_t t = 0;                  ///< steps taken (bias correction)
+    void step(float* p, const float* g, size_t n);
+};
+
+/// Either of the two behind one interface ("sgd" or "adam"), as the trainer selects it by name.
+struct Optimizer {
+    std::string kind = "sgd";
+    Sgd sgd;
+    Adam adam;
+    void set_lr(float lr) { sgd.lr = lr; adam.lr = lr; }
+    void step(float* p, const float* g, size_t n) {
+        if (kind == "adam") adam.step(p, g, n); else sgd.step(p, g, n);
+    }
+};
+
+}  // namespace dqt

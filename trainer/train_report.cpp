@@ -1,0 +1,128 @@
+#include "train_report.h"
+
+#include <cstdio>
+
+#include "atomic_file.h"
+#include "dq/format.h"
+#include "dq/index.h"
+#include "export.h"
+#include "json.h"
+#include "report.h"
+
+namespace dqt {
+
+Exported export_and_evaluate(const dq::Model& trained, dq::WeightType wt, const LoadedSplit& data) {
+    Exported ex;
+    ex.model = serialize_model(trained, wt, ex.model_bytes);
+    ex.gallery = build_database(ex.model, data.all, data.split.gallery);
+    ex.queries = build_database(ex.model, data.all, data.split.queries);
+    // Queries are encoded by the same core path as the gallery: SDC uses their stored codes, ADC
+    // their latent vectors from the core encoder.
+    dq::Index index(ex.model);
+    std::vector<float> z(data.queries.n * ex.model.latent_dim());
+    index.embed(data.queries.x.data(), data.queries.n, z.data());
+    const auto& g = ex.gallery;
+    ex.evals.push_back(evaluate_pq_codes(index.pq(), g.codes.data(), g.size(), g.labels.data(), ex.queries.codes.data(),
+                                         ex.queries.size(), ex.queries.labels.data()));
+    ex.evals.push_back(evaluate_pq(index.pq(), g.codes.data(), g.size(), g.labels.data(), z.data(), data.queries.n,
+                                   data.queries.labels.data(), true));
+    return ex;
+}
+
+namespace {
+
+void write_curves(JsonWriter& j, const std::vector<Curve>& curves) {
+    j.begin_object();
+    for (const auto& c : curves) {
+        j.key(c.name).begin_object();
+        j.key("x").array(c.x);
+        j.key("y").array(c.y);
+        j.end_object();
+    }
+    j.end_object();
+}
+
+}  // namespace
+
+void write_train_outputs(const std::string& dir, const Exported& ex, const LoadedSplit& data,
+                         const TrainCurves& curves, const std::string& config_json) {
+    make_dirs(dir);
+    std::vector<uint8_t> gallery_bytes = dq::write_database(ex.gallery);
+    std::vector<uint8_t> query_bytes = dq::write_database(ex.queries);
+    write_file_atomic(dir + "/model.dqm", ex.model_bytes);
+    write_file_atomic(dir + "/gallery.dqdb", gallery_bytes);
+    write_file_atomic(dir + "/queries.dqdb", query_bytes);
+    bool idx_queries = data.queries.has_pixels() && data.queries.input.channels == 1;
+    for (int32_t l : data.queries.labels) idx_queries = idx_queries && l >= 0 && l <= 255;
+    if (idx_queries) {
+        write_file_atomic(dir + "/queries-idx3-ubyte.gz",
+                          idx_images_gz(data.queries.pixels.data(), data.queries.n, data.queries.input.height,
+                                        data.queries.input.width));
+        write_file_atomic(dir + "/queries-idx1-ubyte.gz", idx_labels_gz(data.queries.labels.data(), data.queries.n));
+    }
+
+    JsonWriter j;
+    j.begin_object();
+    j.kv("command", "train");
+    j.kv("version", DQ_VERSION);
+    j.key("config").raw(config_json);
+    j.key("dataset").begin_object();
+    j.kv("name", data.all.name);
+    j.kv("images", data.all.n);
+    j.key("shape").begin_array().value(data.all.input.height).value(data.all.input.width).value(data.all.input.channels).end_array();
+    j.kv("queries", data.queries.n);
+    j.kv("gallery", data.gallery.n);
+    j.end_object();
+    j.key("model").begin_object();
+    j.kv("M", ex.model.M).kv("K", ex.model.K).kv("dsub", ex.model.dsub).kv("latent_dim", ex.model.latent_dim());
+    j.key("layers").begin_array();
+    for (const auto& l : ex.model.layers) j.value(l.out);
+    j.end_array();
+    j.kv("weights", dq::to_string(ex.model.weight_type));
+    j.kv("model_bytes", ex.model_bytes.size());
+    j.kv("gallery_bytes", gallery_bytes.size());
+    j.kv("queries_bytes", query_bytes.size());
+    j.kv("codes_in_use", [&] {
+        std::vector<uint8_t> seen(size_t(ex.model.M) * ex.model.K, 0);
+        size_t used = 0;
+        for (size_t i = 0; i < ex.gallery.codes.size(); ++i) {
+            uint8_t& s = seen[(i % ex.model.M) * ex.model.K + ex.gallery.codes[i]];
+            used += s == 0;
+            s = 1;
+        }
+        return used;
+    }());
+    j.end_object();
+    j.key("training").begin_object();
+    j.kv("seconds", curves.seconds);
+    j.key("per_iteration");
+    write_curves(j, curves.per_iteration);
+    j.key("per_epoch");
+    write_curves(j, curves.per_epoch);
+    if (!curves.log_json.empty()) j.key("log").raw(curves.log_json);
+    j.end_object();
+    j.key("eval").begin_array();
+    for (const auto& e : ex.evals) write_eval_json(j, e);
+    j.end_array();
+    for (const auto& e : ex.evals) j.kv("map_all_" + e.mode, e.metrics.map_all);
+    j.end_object();
+    write_file_atomic(dir + "/report.json", j.str());
+
+    auto plot = [](const std::vector<Curve>& cs, const std::string& title, const std::string& xl,
+                   const std::string& yl, bool log_y) {
+        PlotSpec p;
+        p.title = title;
+        p.x_label = xl;
+        p.y_label = yl;
+        p.log_y = log_y;
+        for (const auto& c : cs) p.series.push_back(Series{c.name, c.x, c.y});
+        return svg_line_plot(p);
+    };
+    write_file_atomic(dir + "/loss.svg", plot(curves.per_iteration, "training loss", "iteration", "loss", true));
+    write_file_atomic(dir + "/codeword-distance.svg",
+                      plot(curves.per_epoch, "mean codeword distance per epoch", "epoch", "distance", false));
+    write_file_atomic(dir + "/pr.svg",
+                      svg_pr_plot(ex.evals, dq::strformat("precision-recall, %u bits", ex.model.M * ex.model.nbits())));
+}
+
+}  // namespace dqt

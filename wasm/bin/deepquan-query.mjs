@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// deepquan-query: search a DeepQuan database from Node.js with the WebAssembly package.
+//
+// The query is an image of an IDX file (--image FILE[:INDEX], gzip or not), or a database item
+// (--query-index I). For the latter the item's thumbnail is the query when it has the model's input
+// shape (the original image: both modes work); otherwise the item's stored code is (SDC only: a
+// code has no float latent vector for ADC).
+// Exit codes: 0 ok, 1 error (message on stderr), 2 usage error (usage on stderr).
+
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { loadIndex } from '../index.mjs';
+
+const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.idx[.gz][:INDEX] | --query-index I)
+                      [--k 10] [--mode sdc|adc] [--json] [--simd auto|on|off]
+
+  --model FILE        model file (.dqm)
+  --db FILE           code database (.dqdb)
+  --image FILE[:N]    query = image N (default 0) of an IDX image file (ubyte, optionally gzipped)
+  --query-index I     query = database item at position I (its thumbnail if full-size, else its code)
+  --k K               number of results, 1..database size (default 10)
+  --mode sdc|adc      symmetric (code to code, default) or asymmetric (query vector to codes) distance
+  --json              print JSON instead of a table
+  --simd auto|on|off  choose the WebAssembly module (default auto: SIMD128 when supported)
+`;
+
+class UsageError extends Error {}
+
+const FLAGS = { model: 1, db: 1, image: 1, 'query-index': 1, k: 1, mode: 1, json: 0, simd: 1, help: 0 };
+
+function parseArgs(argv) {
+  const a = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
+    let name = arg.slice(2), value;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (!(name in FLAGS)) throw new UsageError(`unknown flag --${name}`);
+    if (name in a) throw new UsageError(`--${name} given twice`);
+    if (FLAGS[name]) {
+      if (value === undefined) {
+        if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new UsageError(`--${name} needs a value`);
+        value = argv[++i];
+      }
+      a[name] = value;
+    } else {
+      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
+      a[name] = true;
+    }
+  }
+  return a;
+}
+
+function nonNegInt(s, flag) {
+  if (!/^\d+$/.test(s)) throw new UsageError(`${flag} must be a non-negative integer, got '${s}'`);
+  return Number(s);
+}
+
+/// Image `index` of an IDX ubyte file ([n, h, w] or [n, h, w, c]) as { pixels, shape }.
+function readIdxImage(file, index) {
+  let buf;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = zlib.gunzipSync(buf);
+    } catch (e) {
+      throw new Error(`${file}: corrupt gzip data (${e.message})`);
+    }
+  }
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new Error(`${file}: not an IDX file (bad magic)`);
+  if (buf[2] !== 0x08) throw new Error(`${file}: IDX data type 0x${buf[2].toString(16)} is not unsigned bytes (0x08)`);
+  const ndim = buf[3];
+  if (ndim !== 3 && ndim !== 4) throw new Error(`${file}: IDX file has ${ndim} dimensions, expected images [n, h, w] or [n, h, w, c]`);
+  if (buf.length < 4 + 4 * ndim) throw new Error(`${file}: truncated IDX header`);
+  const dims = [];
+  for (let d = 0; d < ndim; d++) dims.push(buf.readUInt32BE(4 + 4 * d));
+  const [n, h, w, c = 1] = dims;
+  const per = h * w * c;
+  const need = 4 + 4 * ndim + n * per;
+  if (buf.length < need) throw new Error(`${file}: truncated: ${n} images of ${h}x${w}x${c} need ${need} bytes, file has ${buf.length}`);
+  if (index >= n) throw new Error(`${file}: image index ${index} out of range (${n} images)`);
+  const off = 4 + 4 * ndim + index * per;
+  return { pixels: new Uint8Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + per)), shape: [h, w, c] };
+}
+
+async function main(argv) {
+  const a = parseArgs(argv);
+  if (a.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  for (const f of ['model', 'db']) if (!(f in a)) throw new UsageError(`--${f} is required`);
+  if (('image' in a) === ('query-index' in a)) throw new UsageError('give exactly one of --image and --query-index');
+  const k = 'k' in a ? nonNegInt(a.k, '--k') : 10;
+  if (k < 1) throw new UsageError('--k must be at least 1');
+  const mode = a.mode ?? 'sdc';
+  if (mode !== 'sdc' && mode !== 'adc') throw new UsageError(`--mode must be sdc or adc, got '${mode}'`);
+  const simdFlag = a.simd ?? 'auto';
+  const simd = { auto: 'auto', on: true, off: false }[simdFlag];
+  if (simd === undefined) throw new UsageError(`--simd must be auto, on or off, got '${simdFlag}'`);
+  let image = null, position = null;
+  if ('image' in a) {
+    const m = /^(.*):(\d+)$/.exec(a.image);
+    image = m ? { file: m[1], index: Number(m[2]) } : { file: a.image, index: 0 };
+  } else {
+    position = nonNegInt(a['query-index'], '--query-index');
+  }
+
+  const index = await loadIndex({ model: a.model, database: a.db, simd });
+  try {
+    const info = index.info;
+    let hits, query;
+    if (image) {
+      const { pixels, shape } = readIdxImage(image.file, image.index);
+      if (shape[0] !== info.height || shape[1] !== info.width || shape[2] !== info.channels) {
+        throw new Error(`${image.file}: images are ${shape.join('x')}, the model expects ${info.height}x${info.width}x${info.channels}`);
+      }
+      query = `${image.file}:${image.index}`;
+      hits = index.search(pixels, { k, mode });
+    } else {
+      if (position >= info.size) throw new Error(`--query-index ${position} out of range (the database has ${info.size} items)`);
+      const t = info.thumbShape;
+      const fullSize = t && t[0] === info.height && t[1] === info.width && t[2] === info.channels;
+      if (fullSize) {
+        query = `item ${position} (thumbnail)`;
+        hits = index.search(index.thumbnail(position), { k, mode });
+      } else {
+        if (mode === 'adc') {
+          throw new Error(`--query-index with --mode adc needs the item's image, but the database has ${t ? `${t.join('x')} thumbnails, not ${info.height}x${info.width}x${info.channels}` : 'no thumbnails'}; use --mode sdc (searches by the stored code)`);
+        }
+        query = `item ${position} (stored code)`;
+        hits = index.searchCode(index.code(position), { k, mode });
+      }
+    }
+    if (a.json) {
+      const results = hits.map((h, r) => ({ rank: r + 1, id: h.id, label: h.label, distance: h.distance }));
+      process.stdout.write(JSON.stringify({ query, mode, k, backend: index.backend, results }) + '\n');
+    } else {
+      process.stdout.write(`query ${query}, ${mode}, ${info.size} items, ${index.backend}\n`);
+      process.stdout.write(`${'rank'.padStart(5)} ${'id'.padStart(10)} ${'label'.padStart(6)} ${'distance'.padStart(12)}\n`);
+      hits.forEach((h, r) => {
+        const label = h.label === null ? '-' : String(h.label);
+        process.stdout.write(`${String(r + 1).padStart(5)} ${String(h.id).padStart(10)} ${label.padStart(6)} ${h.distance.toPrecision(7).padStart(12)}\n`);
+      });
+    }
+  } finally {
+    index.dispose();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`deepquan-query: ${e.message}\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`deepquan-query: ${e && e.message ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,340 @@
+// Embind layer over dq::Index: the only file that includes emscripten headers.
+//
+// Conventions (the ESM wrapper in js/index.mjs builds the public API on them):
+// - Inputs are JS typed arrays, copied into C++ vectors once (typed_memory_view(...).set(arr)).
+// - Outputs are fresh typed arrays (.slice() of a view over a C++ buffer); no heap view outlives a
+//   call, since memory growth detaches them.
+// - Errors: every entry point catches dq::Error / std::exception and RETURNS a real JS Error made
+//   with val::global("Error").new_(msg); the wrapper's shim throws it. Throwing it from here with
+//   val::throw_() unwinds the wasm frames from JS without running their epilogues: measured on
+//   3.1.6, the shadow-stack pointer then leaks ~48 bytes per error and the C++ exception object is
+//   never freed, so enough bad calls would overflow the stack. Returning keeps both intact.
+// - Big files go through a heap buffer: JS allocates it with allocBuffer(n), streams the download
+//   into HEAPU8 at that address, and NativeIndex.open() parses from it; then JS frees it.
+#include <emscripten/bind.h>
+#include <emscripten/emmalloc.h>
+#include <emscripten/val.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dq/error.h"
+#include "dq/format.h"
+#include "dq/index.h"
+
+using emscripten::typed_memory_view;
+using emscripten::val;
+
+namespace {
+
+val js_error(const std::string& msg) { return val::global("Error").new_(msg); }
+
+// Runs f() and converts any C++ exception into a returned JS Error.
+template <class F>
+val guarded(F&& f) {
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        return js_error("out of memory (the WebAssembly heap is limited to 1 GiB)");
+    } catch (const std::exception& e) {
+        return js_error(e.what());
+    } catch (...) {
+        return js_error("deepquan: unknown native error");
+    }
+}
+
+template <class T>
+std::vector<T> copy_in(const val& arr, size_t expected, const char* what) {
+    const size_t len = arr["length"].as<size_t>();
+    DQ_CHECK(len == expected, "%s: expected %zu values, got %zu", what, expected, len);
+    std::vector<T> v(len);
+    if (len) val(typed_memory_view(len, v.data())).call<void>("set", arr);
+    return v;
+}
+
+template <class T>
+val copy_out(const T* p, size_t n) {
+    return val(typed_memory_view(n, p)).call<val>("slice");
+}
+
+class NativeIndex {
+public:
+    /// Parses the model (and the database if has_db) from heap buffers the caller owns and frees.
+    /// File errors are prefixed with the file they come from ("database file: ...").
+    val open(uintptr_t model_ptr, size_t model_size, uintptr_t db_ptr, size_t db_size, bool has_db) {
+        return guarded([&] {
+            DQ_CHECK(!index_, "open: this index is already open");
+            dq::Model model;
+            try {
+                model = dq::read_model(reinterpret_cast<const uint8_t*>(model_ptr), model_size);
+            } catch (const dq::Error& e) {
+                throw dq::FormatError(std::string("model file: ") + e.what());
+            }
+            if (has_db) {
+                try {
+                    dq::Database db = dq::read_database(reinterpret_cast<const uint8_t*>(db_ptr), db_size);
+                    index_ = std::make_unique<dq::Index>(std::move(model), std::move(db));
+                } catch (const dq::Error& e) {
+                    throw dq::FormatError(std::string("database file: ") + e.what());
+                }
+            } else {
+                index_ = std::make_unique<dq::Index>(std::move(model));
+            }
+            rebuild_positions();
+            return val::undefined();
+        });
+    }
+
+    val info() const {
+        return guarded([&] {
+            const dq::Index& ix = get();
+            const dq::Model& m = ix.model();
+            const dq::Database& db = ix.database();
+            val o = val::object();
+            o.set("inputDim", m.input_dim());
+            o.set("height", m.input.height);
+            o.set("width", m.input.width);
+            o.set("channels", m.input.channels);
+            o.set("scale", m.input.scale);
+            o.set("latentDim", m.latent_dim());
+            o.set("M", m.M);
+            o.set("K", m.K);
+            o.set("dsub", m.dsub);
+            o.set("bits", m.M * m.nbits());
+            val layers = val::array();
+            for (const auto& L : m.layers) layers.call<void>("push", L.out);
+            o.set("layers", layers);
+            o.set("size", double(db.size()));
+            o.set("weightType", std::string(dq::to_string(m.weight_type)));
+            o.set("hasLabels", db.has_labels());
+            o.set("hasThumbnails", db.has_thumbnails());
+            if (db.thumb_height) {
+                val shape = val::array();
+                shape.call<void>("push", db.thumb_height);
+                shape.call<void>("push", db.thumb_width);
+                shape.call<void>("push", db.thumb_channels);
+                o.set("thumbShape", shape);
+            } else {
+                o.set("thumbShape", val::null());
+            }
+            o.set("scanKernel", std::string(ix.scan_kernel_name()));
+            o.set("meta", m.meta_json);
+            return o;
+        });
+    }
+
+    /// x: n × inputDim floats; returns {distances: Float32Array, ids: Float64Array, labels: Int32Array|null}.
+    val search(const val& x, size_t n, size_t k, const std::string& mode) const {
+        return guarded([&] {
+            const dq::Index& ix = get();
+            const dq::SearchMode sm = dq::parse_search_mode(mode);
+            const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "search: pixels");
+            std::vector<float> d(n * k);
+            std::vector<int64_t> ids(n * k);
+            ix.search(xs.data(), n, k, sm, d.data(), ids.data());
+            return results(d, ids);
+        });
+    }
+
+    /// SDC search from codes (n × M bytes), e.g. a database item's stored code.
+    val searchCodes(const val& codes, size_t n, size_t k) const {
+        return guarded([&] {
+            const dq::Index& ix = get();
+            const auto cs = copy_in<uint8_t>(codes, n * ix.model().M, "searchCodes: codes");
+            std::vector<float> d(n * k);
+            std::vector<int64_t> ids(n * k);
+            ix.search_codes(cs.data(), n, k, d.data(), ids.data());
+            return results(d, ids);
+        });
+    }
+
+    val encode(const val& x, size_t n) const {
+        return guarded([&] {
+            const dq::Index& ix = get();
+            const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "encode: pixels");
+            std::vector<uint8_t> codes(n * ix.model().M);
+            ix.encode(xs.data(), n, codes.data());
+            return copy_out(codes.data(), codes.size());
+        });
+    }
+
+    val embed(const val& x, size_t n) const {
+        return guarded([&] {
+            const dq::Index& ix = get();
+            const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "embed: pixels");
+            std::vector<float> z(n * ix.model().latent_dim());
+            ix.embed(xs.data(), n, z.data());
+            return copy_out(z.data(), z.size());
+        });
+    }
+
+    /// ids: Uint32Array(n); labels: Int32Array(n) or null.
+    val add(const val& x, size_t n, const val& ids, const val& labels) {
+        return guarded([&] {
+            dq::Index& ix = get();
+            const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "add: pixels");
+            const auto is = copy_in<uint32_t>(ids, n, "add: ids");
+            std::vector<int32_t> ls;
+            if (!labels.isNull() && !labels.isUndefined()) ls = copy_in<int32_t>(labels, n, "add: labels");
+            const size_t before = ix.size();
+            ix.add(xs.data(), n, is.data(), ls.empty() ? nullptr : ls.data());
+            note_added(before);
+            return val::undefined();
+        });
+    }
+
+    val thumbnail(size_t position) const {
+        return guarded([&] {
+            const dq::Database& db = get().database();
+            DQ_CHECK(db.has_thumbnails(), "the database has no thumbnails");
+            DQ_CHECK(position < db.size(), "thumbnail: position %zu out of range (%zu items)", position, db.size());
+            return copy_out(&db.thumbnails[position * db.thumb_bytes()], db.thumb_bytes());
+        });
+    }
+
+    val code(size_t position) const {
+        return guarded([&] {
+            const dq::Database& db = get().database();
+            DQ_CHECK(position < db.size(), "code: position %zu out of range (%zu items)", position, db.size());
+            return copy_out(&db.codes[position * db.M], db.M);
+        });
+    }
+
+    val labels() const {
+        return guarded([&] {
+            const dq::Database& db = get().database();
+            return db.has_labels() ? copy_out(db.labels.data(), db.labels.size()) : val::null();
+        });
+    }
+
+    val ids() const {
+        return guarded([&] {
+            const dq::Database& db = get().database();
+            return copy_out(db.ids.data(), db.ids.size());
+        });
+    }
+
+    /// Position of an external id (first occurrence), or -1.
+    val positionOf(double id) const {
+        return guarded([&] { return val(double(position(id))); });
+    }
+
+    void close() {
+        index_.reset();
+        by_id_.clear();
+        by_id_.shrink_to_fit();
+    }
+
+private:
+    dq::Index& get() const {
+        DQ_CHECK(index_ != nullptr, "this index is closed");
+        return *index_;
+    }
+
+    val results(const std::vector<float>& d, const std::vector<int64_t>& ids) const {
+        const dq::Database& db = get().database();
+        std::vector<double> idd(ids.begin(), ids.end());
+        val o = val::object();
+        o.set("distances", copy_out(d.data(), d.size()));
+        o.set("ids", copy_out(idd.data(), idd.size()));
+        if (db.has_labels()) {
+            std::vector<int32_t> ls(ids.size(), -1);
+            for (size_t j = 0; j < ids.size(); ++j) {
+                const int64_t p = ids[j] < 0 ? -1 : position(double(ids[j]));
+                if (p >= 0) ls[j] = db.labels[size_t(p)];
+            }
+            o.set("labels", copy_out(ls.data(), ls.size()));
+        } else {
+            o.set("labels", val::null());
+        }
+        return o;
+    }
+
+    // Id -> position. Databases written by the trainer use ids 0..N-1 (identity: no table at all);
+    // otherwise a vector of (id, position) sorted by id, so a lookup is a binary search and the
+    // first occurrence of a duplicated id wins, as in Index::position_of.
+    int64_t position(double id) const {
+        const dq::Database& db = get().database();
+        if (!(id >= 0 && id <= 4294967295.0) || id != double(uint64_t(id))) return -1;
+        const uint32_t u = uint32_t(id);
+        if (identity_) return u < db.size() ? int64_t(u) : -1;
+        auto it = std::lower_bound(by_id_.begin(), by_id_.end(), std::make_pair(u, uint32_t(0)));
+        return it != by_id_.end() && it->first == u ? int64_t(it->second) : -1;
+    }
+
+    void rebuild_positions() {
+        const auto& ids = get().database().ids;
+        identity_ = true;
+        for (size_t i = 0; i < ids.size() && identity_; ++i) identity_ = ids[i] == i;
+        by_id_.clear();
+        if (identity_) return;
+        by_id_.reserve(ids.size());
+        for (size_t i = 0; i < ids.size(); ++i) by_id_.emplace_back(ids[i], uint32_t(i));
+        std::sort(by_id_.begin(), by_id_.end());
+    }
+
+    void note_added(size_t before) {
+        const auto& ids = get().database().ids;
+        if (identity_) {
+            bool still = true;
+            for (size_t i = before; i < ids.size() && still; ++i) still = ids[i] == i;
+            if (still) return;
+            rebuild_positions();
+            return;
+        }
+        for (size_t i = before; i < ids.size(); ++i) {
+            const std::pair<uint32_t, uint32_t> e(ids[i], uint32_t(i));
+            by_id_.insert(std::upper_bound(by_id_.begin(), by_id_.end(), e), e);
+        }
+    }
+
+    std::unique_ptr<dq::Index> index_;
+    bool identity_ = true;
+    std::vector<std::pair<uint32_t, uint32_t>> by_id_;
+};
+
+// Heap buffers for file bytes: 64-byte aligned like the file sections. 0 means out of memory.
+double alloc_buffer(double size) {
+    if (!(size >= 0) || size > 4294967295.0) return 0;
+    void* p = std::aligned_alloc(64, (size_t(size) + 63) & ~size_t(63));
+    return double(reinterpret_cast<uintptr_t>(p));
+}
+
+void free_buffer(double ptr) { std::free(reinterpret_cast<void*>(uintptr_t(ptr))); }
+
+// Bytes malloc'ed and not freed (emmalloc's dynamic heap minus its free blocks): what a leak test
+// watches, since the WebAssembly memory itself never shrinks and grows only in big steps.
+double heap_used() {
+    return double(emmalloc_dynamic_heap_size()) - double(emmalloc_free_dynamic_memory());
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(deepquan) {
+    emscripten::function("allocBuffer", &alloc_buffer);
+    emscripten::function("freeBuffer", &free_buffer);
+    emscripten::function("heapUsed", &heap_used);
+    emscripten::constant("formatVersionMajor", int(dq::kFormatVersionMajor));
+    emscripten::constant("formatVersionMinor", int(dq::kFormatVersionMinor));
+    emscripten::class_<NativeIndex>("NativeIndex")
+        .constructor<>()
+        .function("open", &NativeIndex::open)
+        .function("info", &NativeIndex::info)
+        .function("search", &NativeIndex::search)
+        .function("searchCodes", &NativeIndex::searchCodes)
+        .function("encode", &NativeIndex::encode)
+        .function("embed", &NativeIndex::embed)
+        .function("add", &NativeIndex::add)
+        .function("thumbnail", &NativeIndex::thumbnail)
+        .function("code", &NativeIndex::code)
+        .function("labels", &NativeIndex::labels)
+        .function("ids", &NativeIndex::ids)
+        .function("positionOf", &NativeIndex::positionOf)
+        .function("close", &NativeIndex::close);
+}

@@ -1,0 +1,125 @@
+// Hand-written types of the deepquan package (Emscripten 3.1.6 cannot emit them).
+
+/** Where a .dqm / .dqdb file comes from: a URL (fetched), a file path or file: URL (Node), or its bytes. */
+export type Source = string | URL | ArrayBuffer | ArrayBufferView;
+
+export interface Progress {
+  /** 'model' and 'database' while reading bytes, 'init' while parsing (0 then 1 of 1). */
+  phase: 'model' | 'database' | 'init';
+  loaded: number;
+  /** Total bytes, or undefined when the server does not say (e.g. a compressed response). */
+  total: number | undefined;
+}
+
+export interface LoadOptions {
+  /** The model file (.dqm): encoder weights and PQ codebooks. */
+  model: Source;
+  /** The code database (.dqdb); omitted or null: an empty index to fill with add(). */
+  database?: Source | null;
+  onProgress?: (p: Progress) => void;
+  /** 'auto' (default): SIMD128 when the engine validates it, else the baseline module. */
+  simd?: 'auto' | boolean;
+}
+
+/** An ImageData-like RGBA image: converted to the model's channels and resized by area averaging. */
+export interface ImageDataLike {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * One image: a Float32Array of inputDim values in [0, 1] (already scaled), a Uint8Array /
+ * Uint8ClampedArray of inputDim bytes 0..255, or an ImageData-like RGBA image.
+ */
+export type Pixels = Float32Array | Uint8Array | Uint8ClampedArray | ImageDataLike;
+
+export interface SearchOptions {
+  /** Number of results, 1..size (default 10). */
+  k?: number;
+  /** 'sdc' (default): code-to-code distance (the paper's Eq. 5); 'adc': query vector to codes. */
+  mode?: 'sdc' | 'adc';
+}
+
+export interface Hit {
+  /** The item's external id. */
+  id: number;
+  /** Squared L2 distance in the latent space (float32 value). */
+  distance: number;
+  /** The item's label, or null when the database has none or it is unknown. */
+  label: number | null;
+}
+
+export interface IndexInfo {
+  inputDim: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** x = byte × scale (1/255: pixels in [0, 1]). */
+  scale: number;
+  latentDim: number;
+  /** Subspaces = bytes per code. */
+  M: number;
+  /** Codewords per subspace: 256 or 16. */
+  K: number;
+  /** Code length in bits: M × log2(K). */
+  bits: number;
+  /** Output width of each encoder layer. */
+  layers: number[];
+  /** Items in the database. */
+  size: number;
+  weightType: 'f32' | 'f16' | 'int8';
+  hasLabels: boolean;
+  hasThumbnails: boolean;
+  /** [height, width, channels] of the stored thumbnails, or null. */
+  thumbShape: [number, number, number] | null;
+  /** The lookup-table scan kernel in use, e.g. 'dq_scan_lut8_u8__wasmsimd'. */
+  scanKernel: string;
+  backend: 'wasm-simd128' | 'wasm-baseline';
+}
+
+export type ItemRef = number | { id: number };
+
+export declare class DeepQuanIndex {
+  private constructor();
+  readonly backend: 'wasm-simd128' | 'wasm-baseline';
+  readonly info: IndexInfo;
+  readonly size: number;
+  readonly disposed: boolean;
+  /** The k nearest items, sorted by (distance, id). Throws if k > size. */
+  search(pixels: Pixels, options?: SearchOptions): Hit[];
+  /** search() for many images: an array, or a flat Float32Array / Uint8Array of n × inputDim. */
+  searchBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray, options?: SearchOptions): Hit[][];
+  /** SDC search from a code of M bytes (e.g. index.code(position)); mode must be 'sdc'. */
+  searchCode(code: Uint8Array, options?: SearchOptions): Hit[];
+  /** The image's code: M bytes. */
+  encode(pixels: Pixels): Uint8Array;
+  /** The encoder's output: latentDim floats. */
+  embed(pixels: Pixels): Float32Array;
+  /** Encodes and appends an image; id in [0, 2^32 - 1], label an integer (-1 = unknown) or omitted. */
+  add(pixels: Pixels, id: number, label?: number | null): void;
+  /** Thumbnail bytes (thumbShape) of a position or { id }. */
+  thumbnail(at: ItemRef): Uint8Array;
+  /** Stored code (M bytes) of a position or { id }. */
+  code(at: ItemRef): Uint8Array;
+  /** Position of an id (first occurrence), or -1. */
+  positionOf(id: number): number;
+  /** Labels in database order (-1 = unknown), or null. */
+  labels(): Int32Array | null;
+  /** Ids in database order. */
+  ids(): Uint32Array;
+  /**
+   * Memory of the WebAssembly instance (shared by all indexes of the same backend): linear memory
+   * size, bytes allocated and not freed, JS values held by the native side.
+   */
+  memoryUsage(): { heapBytes: number; usedBytes: number; liveHandles: number };
+  /** Frees the native memory; later calls throw. Idempotent. */
+  dispose(): void;
+}
+
+export declare function loadIndex(options: LoadOptions): Promise<DeepQuanIndex>;
+/** Whether this engine validates WebAssembly SIMD128 (the probe wasm-feature-detect uses). */
+export declare function simdSupported(): boolean;
+export declare function isImageDataLike(x: unknown): x is ImageDataLike;
+export declare const version: string;
+export default loadIndex;

@@ -1,0 +1,370 @@
+// deepquan: image retrieval with a deep encoder + product-quantization codes, in WebAssembly.
+//
+//   import { loadIndex } from 'deepquan';
+//   const index = await loadIndex({ model: 'model.dqm', database: 'gallery.dqdb', onProgress });
+//   const hits = index.search(pixels, { k: 10, mode: 'sdc' });   // [{ id, distance, label }]
+//
+// Two builds of the same C++ core ship side by side: deepquan-simd.wasm (SIMD128) and deepquan.wasm
+// (baseline). loadIndex validates a tiny SIMD module and loads the best one (index.backend says
+// which); both return bit-identical codes and distances. The native layer returns errors as Error
+// objects (see bindings.cpp for why it does not throw them); `call` below throws them.
+
+import { describe, toInput, checkFloats, bytesToFloats, isImageDataLike } from './pixels.mjs';
+import { isNode, openSource } from './sources.mjs';
+
+export const version = '@PROJECT_VERSION@';
+
+// The wasm-feature-detect SIMD probe: (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/// Whether this engine runs WebAssembly SIMD128.
+export function simdSupported() {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+const modules = new Map(); // backend -> Promise<Module>, one instance shared by all indexes
+
+function loadModule(simd) {
+  const backend = simd ? 'wasm-simd128' : 'wasm-baseline';
+  let p = modules.get(backend);
+  if (!p) {
+    p = (async () => {
+      // Two literal imports (not a template string) so bundlers see both files.
+      const mod = simd ? await import('./deepquan-simd.mjs') : await import('./deepquan.mjs');
+      const wasmUrl = simd ? new URL('./deepquan-simd.wasm', import.meta.url) : new URL('./deepquan.wasm', import.meta.url);
+      const opts = { print: () => {}, printErr: (s) => console.warn(`deepquan: ${s}`) };
+      if (isNode) {
+        // Emscripten 3.1.6's web loader would fetch() a file path under Node: hand it the bytes.
+        const fs = await import('node:fs/promises');
+        opts.wasmBinary = await fs.readFile(wasmUrl);
+      } else {
+        opts.locateFile = (file) => new URL(file, import.meta.url).href;
+      }
+      const Module = await mod.default(opts);
+      return { Module, backend };
+    })();
+    p.catch(() => modules.delete(backend));
+    modules.set(backend, p);
+  }
+  return p;
+}
+
+async function pickModule(simd) {
+  if (simd === true) {
+    if (!simdSupported()) throw new Error("loadIndex: simd: true was requested but this engine does not support WebAssembly SIMD128 (use simd: 'auto')");
+    return loadModule(true);
+  }
+  if (simd === false || !simdSupported()) return loadModule(false);
+  try {
+    return await loadModule(true);
+  } catch (e) {
+    console.warn(`deepquan: the SIMD128 module failed to load (${e && e.message}); using the baseline module`);
+    return loadModule(false);
+  }
+}
+
+function call(native, method, ...args) {
+  const r = native[method](...args);
+  if (r instanceof Error) throw new Error(r.message);
+  return r;
+}
+
+const LOAD_OPTIONS = new Set(['model', 'database', 'onProgress', 'simd']);
+
+/// Opens a model (and optionally a database of codes) and returns a DeepQuanIndex.
+export async function loadIndex(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`loadIndex: expected an options object { model, database?, onProgress?, simd? }, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!LOAD_OPTIONS.has(key)) throw new Error(`loadIndex: unknown option '${key}' (expected model, database, onProgress, simd)`);
+  }
+  const { model, database, onProgress, simd = 'auto' } = options;
+  if (model === undefined || model === null) {
+    throw new Error('loadIndex: options.model is required (a URL, a file path, an ArrayBuffer or a Uint8Array of a .dqm file)');
+  }
+  if (simd !== 'auto' && simd !== true && simd !== false) {
+    throw new Error(`loadIndex: simd must be 'auto', true or false, got ${describe(simd)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new Error(`loadIndex: onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  const progress = (phase, loaded, total) => {
+    if (onProgress) onProgress({ phase, loaded, total });
+  };
+  const hasDb = database !== undefined && database !== null;
+  // Requests go out together with the module download; bodies are read into the heap afterwards.
+  const settled = await Promise.allSettled([
+    pickModule(simd),
+    openSource(model, 'model'),
+    hasDb ? openSource(database, 'database') : null,
+  ]);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) {
+    // Close what did open (file handles, response bodies) before reporting the first failure.
+    await Promise.all(settled.slice(1).map((r) => (r.status === 'fulfilled' && r.value ? r.value.discard() : null)));
+    throw failed.reason;
+  }
+  const [{ Module, backend }, modelSrc, dbSrc] = settled.map((r) => r.value);
+  let modelBlock = null, dbBlock = null, native = null;
+  try {
+    try {
+      modelBlock = await modelSrc.readInto(Module, (l, t) => progress('model', l, t));
+    } catch (e) {
+      if (dbSrc) await dbSrc.discard();
+      throw e;
+    }
+    if (dbSrc) dbBlock = await dbSrc.readInto(Module, (l, t) => progress('database', l, t));
+    progress('init', 0, 1);
+    native = new Module.NativeIndex();
+    call(native, 'open', modelBlock.ptr, modelBlock.length, dbBlock ? dbBlock.ptr : 0, dbBlock ? dbBlock.length : 0, !!dbBlock);
+    progress('init', 1, 1);
+  } catch (e) {
+    if (native) native.delete();
+    throw e;
+  } finally {
+    if (modelBlock) modelBlock.free();
+    if (dbBlock) dbBlock.free();
+  }
+  return new DeepQuanIndex(Module, native, backend);
+}
+
+// Safety net for indexes dropped without dispose(): frees the native side when the wrapper is
+// collected. dispose() stays the way to free memory at a known time.
+const finalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((native) => {
+    try {
+      native.close();
+      native.delete();
+    } catch { /* already gone */ }
+  })
+  : null;
+
+const SEARCH_OPTIONS = new Set(['k', 'mode']);
+
+export class DeepQuanIndex {
+  #module;
+  #native;
+  #backend;
+  #info;
+  #spec;
+
+  /** @internal use loadIndex() */
+  constructor(module, native, backend) {
+    this.#module = module;
+    this.#native = native;
+    this.#backend = backend;
+    this.#info = call(native, 'info');
+    this.#spec = { inputDim: this.#info.inputDim, height: this.#info.height, width: this.#info.width, channels: this.#info.channels, scale: this.#info.scale };
+    if (finalizer) finalizer.register(this, native, this);
+  }
+
+  /** 'wasm-simd128' or 'wasm-baseline'. */
+  get backend() {
+    return this.#backend;
+  }
+
+  /** Shapes and sizes of the model and database (a fresh object each time). */
+  get info() {
+    this.#live();
+    const i = this.#info;
+    return {
+      inputDim: i.inputDim, height: i.height, width: i.width, channels: i.channels, scale: i.scale,
+      latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
+      weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
+      thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, backend: this.#backend,
+    };
+  }
+
+  get size() {
+    this.#live();
+    return this.#info.size;
+  }
+
+  /**
+   * Memory of the WebAssembly instance (shared by every index loaded with the same backend):
+   * heapBytes = its linear memory, usedBytes = allocated and not freed, liveHandles = JS values
+   * held by the native side.
+   */
+  memoryUsage() {
+    const M = this.#module;
+    return { heapBytes: M.HEAPU8.length, usedBytes: M.heapUsed(), liveHandles: M.count_emval_handles() };
+  }
+
+  get disposed() {
+    return this.#native === null;
+  }
+
+  #live() {
+    if (this.#native === null) throw new Error('this index has been disposed');
+    return this.#native;
+  }
+
+  #options(opts, what) {
+    if (opts === undefined) opts = {};
+    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode }, got ${describe(opts)}`);
+    for (const key of Object.keys(opts)) {
+      if (!SEARCH_OPTIONS.has(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode)`);
+    }
+    const { k = 10, mode = 'sdc' } = opts;
+    if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
+    const size = this.#info.size;
+    if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
+    if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
+    return { k, mode };
+  }
+
+  #results(r, n, k) {
+    const out = [];
+    for (let q = 0; q < n; q++) {
+      const row = [];
+      for (let j = 0; j < k; j++) {
+        const t = q * k + j;
+        const label = r.labels ? r.labels[t] : -1;
+        row.push({ id: r.ids[t], distance: r.distances[t], label: label >= 0 ? label : null });
+      }
+      out.push(row);
+    }
+    return out;
+  }
+
+  /**
+   * The k nearest database items of one image, sorted by (distance, id).
+   * mode 'sdc': distances between codes (the paper's symmetric distance); 'adc': from the query's
+   * float latent vector to each code's codewords.
+   */
+  search(pixels, opts) {
+    const native = this.#live();
+    const { k, mode } = this.#options(opts, 'search');
+    const x = toInput(pixels, this.#spec, 'search: pixels');
+    return this.#results(call(native, 'search', x, 1, k, mode), 1, k)[0];
+  }
+
+  /** search() for many images: an array of pixel inputs, or one flat Float32Array / Uint8Array of n × inputDim. */
+  searchBatch(batch, opts) {
+    const native = this.#live();
+    const { k, mode } = this.#options(opts, 'searchBatch');
+    const x = this.#batch(batch, 'searchBatch');
+    const n = x.length / this.#spec.inputDim;
+    if (n === 0) return [];
+    return this.#results(call(native, 'search', x, n, k, mode), n, k);
+  }
+
+  /** SDC search from a code (Uint8Array of M bytes), e.g. index.code(position). */
+  searchCode(code, opts) {
+    const native = this.#live();
+    const { k, mode } = this.#options(opts, 'searchCode');
+    if (mode !== 'sdc') throw new Error("searchCode: a code has no float latent vector, so only mode 'sdc' applies");
+    const M = this.#info.M;
+    if (!(code instanceof Uint8Array) || code.length !== M) throw new Error(`searchCode: expected a Uint8Array of M = ${M} bytes, got ${describe(code)}`);
+    return this.#results(call(native, 'searchCodes', code, 1, k), 1, k)[0];
+  }
+
+  #batch(batch, what) {
+    const D = this.#spec.inputDim;
+    if (batch instanceof Float32Array) {
+      if (batch.length % D !== 0) throw new Error(`${what}: a flat Float32Array must hold n × ${D} values, got ${batch.length} (not a multiple of ${D})`);
+      checkFloats(batch, this.#spec, what);
+      return batch;
+    }
+    if (batch instanceof Uint8Array || batch instanceof Uint8ClampedArray) {
+      if (batch.length % D !== 0) throw new Error(`${what}: a flat ${batch.constructor.name} must hold n × ${D} bytes, got ${batch.length} (not a multiple of ${D})`);
+      return bytesToFloats(batch, this.#spec);
+    }
+    if (!Array.isArray(batch)) {
+      throw new Error(`${what}: expected an array of images or a flat Float32Array of n × ${D} values, got ${describe(batch)}`);
+    }
+    const x = new Float32Array(batch.length * D);
+    batch.forEach((p, i) => x.set(toInput(p, this.#spec, `${what}: image ${i}`), i * D));
+    return x;
+  }
+
+  /** The image's code: Uint8Array of M bytes (one codeword index per subspace). */
+  encode(pixels) {
+    const native = this.#live();
+    return call(native, 'encode', toInput(pixels, this.#spec, 'encode: pixels'), 1);
+  }
+
+  /** The encoder's output (the latent vector that is quantized): Float32Array of latentDim values. */
+  embed(pixels) {
+    const native = this.#live();
+    return call(native, 'embed', toInput(pixels, this.#spec, 'embed: pixels'), 1);
+  }
+
+  /** Encodes an image and appends it with an id (integer in [0, 2^32 - 1]) and an optional label. */
+  add(pixels, id, label) {
+    const native = this.#live();
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+      throw new Error(`add: id must be an integer in [0, 4294967295], got ${describe(id)}`);
+    }
+    const hasLabel = label !== undefined && label !== null;
+    if (hasLabel && (typeof label !== 'number' || !Number.isInteger(label) || label < -1 || label > 0x7fffffff)) {
+      throw new Error(`add: label must be an integer in [-1, 2147483647] (-1 = unknown), null or undefined, got ${describe(label)}`);
+    }
+    const x = toInput(pixels, this.#spec, 'add: pixels');
+    call(native, 'add', x, 1, Uint32Array.of(id), hasLabel ? Int32Array.of(label) : null);
+    this.#info = call(native, 'info');
+  }
+
+  #position(at, what) {
+    const size = this.#info.size;
+    if (typeof at === 'number') {
+      if (!Number.isInteger(at) || at < 0 || at >= size) throw new Error(`${what}: position must be an integer in [0, ${size - 1}], got ${describe(at)}`);
+      return at;
+    }
+    if (at !== null && typeof at === 'object' && 'id' in at) {
+      const p = call(this.#native, 'positionOf', Number(at.id));
+      if (p < 0) throw new Error(`${what}: no item with id ${describe(at.id)}`);
+      return p;
+    }
+    throw new Error(`${what}: expected a position (integer) or { id }, got ${describe(at)}`);
+  }
+
+  /** Thumbnail bytes (thumbShape = [h, w, c]) of the item at a position, or of { id }. */
+  thumbnail(at) {
+    const native = this.#live();
+    if (!this.#info.hasThumbnails) throw new Error('thumbnail: the database has no thumbnails');
+    return call(native, 'thumbnail', this.#position(at, 'thumbnail'));
+  }
+
+  /** Stored code (Uint8Array of M bytes) of the item at a position, or of { id }. */
+  code(at) {
+    const native = this.#live();
+    return call(native, 'code', this.#position(at, 'code'));
+  }
+
+  /** Position of an id in the database (first occurrence), or -1. */
+  positionOf(id) {
+    const native = this.#live();
+    return call(native, 'positionOf', Number(id));
+  }
+
+  /** Labels in database order (Int32Array, -1 = unknown), or null if the database has none. */
+  labels() {
+    return call(this.#live(), 'labels');
+  }
+
+  /** Ids in database order (Uint32Array). */
+  ids() {
+    return call(this.#live(), 'ids');
+  }
+
+  /** Frees the native memory now; any later call throws. Idempotent. */
+  dispose() {
+    const native = this.#native;
+    if (native === null) return;
+    this.#native = null;
+    if (finalizer) finalizer.unregister(this);
+    native.close();
+    native.delete();
+  }
+}
+
+export default loadIndex;
+export { isImageDataLike };

@@ -1,0 +1,144 @@
+// Pixel inputs -> the model's input vector (Float32Array of height × width × channels values,
+// row-major, channel last), with errors that say what was expected and what came.
+//
+// Accepted:
+//   Float32Array(D), values already scaled: finite and in [0, 1] (in [0, 255 × scale] for a model
+//     whose input scale is not 1/255);
+//   Uint8Array / Uint8ClampedArray(D) of raw bytes: x = byte × scale, rounded to float32 exactly as
+//     the native trainer does (float(byte) * scale), so both sides feed the encoder the same bits;
+//   an ImageData-like { data, width, height } (RGBA bytes): composited over black (the MNIST
+//     background), converted to the model's channels (1: luminance 0.299 R + 0.587 G + 0.114 B,
+//     exact for gray pixels; 3: RGB; 4: RGBA) and resized to the model's size by area averaging.
+
+/// Short description of a value for error messages: "Float32Array(100)", "Array(3)", "string".
+export function describe(v) {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.length ?? v.byteLength})`;
+  if (Array.isArray(v)) return `Array(${v.length})`;
+  if (v instanceof ArrayBuffer) return `ArrayBuffer(${v.byteLength})`;
+  if (typeof v === 'object') return v.constructor && v.constructor !== Object ? v.constructor.name : 'object';
+  if (typeof v === 'string') return `string "${v.length > 40 ? v.slice(0, 40) + '...' : v}"`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/// Upper bound of a valid float input: 1 for the usual 1/255 scale.
+export function maxValue(spec) {
+  const hi = Math.fround(255 * spec.scale);
+  return Math.abs(hi - 1) < 1e-6 ? 1 : hi;
+}
+
+function expected(spec) {
+  const d = spec.inputDim;
+  return `a Float32Array of ${d} values in [0, ${maxValue(spec)}], a Uint8Array or Uint8ClampedArray of ${d} bytes, ` +
+    `or an ImageData-like {data, width, height}`;
+}
+
+export function isImageDataLike(p) {
+  return p !== null && typeof p === 'object' && !ArrayBuffer.isView(p) && 'data' in p && 'width' in p && 'height' in p;
+}
+
+/// Checks a float vector in place (the first bad value is named by index).
+export function checkFloats(x, spec, what, offset = 0) {
+  const hi = maxValue(spec);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v >= 0 && v <= hi) continue;
+    const at = offset + i;
+    if (Number.isNaN(v)) throw new Error(`${what}: value at index ${at} is NaN (expected a finite value in [0, ${hi}])`);
+    if (!Number.isFinite(v)) throw new Error(`${what}: value at index ${at} is ${v} (expected a finite value in [0, ${hi}])`);
+    throw new Error(`${what}: value at index ${at} is ${v}, outside [0, ${hi}] (pixels as floats must be scaled to [0, ${hi}]; pass a Uint8Array for 0..255 bytes)`);
+  }
+}
+
+/// Bytes -> floats, byte × scale rounded once to float32.
+export function bytesToFloats(bytes, spec, out = new Float32Array(bytes.length), offset = 0) {
+  const s = spec.scale;
+  for (let i = 0; i < bytes.length; i++) out[offset + i] = bytes[i] * s;
+  return out;
+}
+
+// For each target index t of `dst` cells over `src` cells: the source cells it overlaps and their
+// overlap lengths (box filter; also right when enlarging).
+function areaWeights(src, dst) {
+  const spans = [];
+  const step = src / dst;
+  for (let t = 0; t < dst; t++) {
+    const a = t * step, b = (t + 1) * step;
+    const cells = [];
+    for (let s = Math.floor(a); s < Math.min(src, Math.ceil(b)); s++) {
+      const w = Math.min(b, s + 1) - Math.max(a, s);
+      if (w > 0) cells.push(s, w / step);
+    }
+    spans.push(cells);
+  }
+  return spans;
+}
+
+/// ImageData-like RGBA -> model input floats.
+export function imageDataToFloats(img, spec, what) {
+  const { data, width, height } = img;
+  if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
+    throw new Error(`${what}: ImageData-like input needs data as a Uint8ClampedArray or Uint8Array of RGBA bytes, got ${describe(data)}`);
+  }
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`${what}: ImageData-like input needs positive integer width and height, got ${describe(width)} × ${describe(height)}`);
+  }
+  if (data.length !== width * height * 4) {
+    throw new Error(`${what}: ImageData-like data has ${data.length} bytes, expected width × height × 4 = ${width} × ${height} × 4 = ${width * height * 4}`);
+  }
+  const C = spec.channels;
+  if (C !== 1 && C !== 3 && C !== 4) throw new Error(`${what}: ImageData input needs a model with 1, 3 or 4 channels, this one has ${C}`);
+  // Source in the model's channels, 0..255 doubles.
+  const src = new Float64Array(width * height * C);
+  for (let p = 0; p < width * height; p++) {
+    const r = data[4 * p], g = data[4 * p + 1], b = data[4 * p + 2], a = data[4 * p + 3];
+    const alpha = C === 4 ? 1 : a / 255;
+    if (C === 1) src[p] = (r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b) * alpha;
+    else {
+      src[p * C] = r * alpha;
+      src[p * C + 1] = g * alpha;
+      src[p * C + 2] = b * alpha;
+      if (C === 4) src[p * C + 3] = a;
+    }
+  }
+  const H = spec.height, W = spec.width;
+  const out = new Float32Array(H * W * C);
+  const s = spec.scale;
+  if (H === height && W === width) {
+    for (let i = 0; i < out.length; i++) out[i] = src[i] * s;
+    return out;
+  }
+  const rows = areaWeights(height, H), cols = areaWeights(width, W);
+  for (let ty = 0; ty < H; ty++) {
+    const ry = rows[ty];
+    for (let tx = 0; tx < W; tx++) {
+      const rx = cols[tx];
+      for (let c = 0; c < C; c++) {
+        let acc = 0;
+        for (let i = 0; i < ry.length; i += 2) {
+          const base = ry[i] * width;
+          for (let j = 0; j < rx.length; j += 2) acc += src[(base + rx[j]) * C + c] * ry[i + 1] * rx[j + 1];
+        }
+        out[(ty * W + tx) * C + c] = Math.min(255, Math.max(0, acc)) * s;
+      }
+    }
+  }
+  return out;
+}
+
+/// Any accepted pixel input -> a fresh Float32Array(inputDim), validated.
+export function toInput(pixels, spec, what = 'pixels') {
+  const D = spec.inputDim;
+  if (pixels instanceof Float32Array) {
+    if (pixels.length !== D) throw new Error(`${what}: expected ${expected(spec)}; got Float32Array(${pixels.length}) (wrong length)`);
+    checkFloats(pixels, spec, what);
+    return pixels.slice();
+  }
+  if (pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray) {
+    if (pixels.length !== D) throw new Error(`${what}: expected ${expected(spec)}; got ${describe(pixels)} (wrong length)`);
+    return bytesToFloats(pixels, spec);
+  }
+  if (isImageDataLike(pixels)) return imageDataToFloats(pixels, spec, what);
+  throw new Error(`${what}: expected ${expected(spec)}; got ${describe(pixels)}`);
+}

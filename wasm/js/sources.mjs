@@ -1,0 +1,185 @@
+// Model / database sources -> bytes in the WebAssembly heap, with progress.
+//
+// A source is a URL string or URL (fetched, streamed), a file path or file: URL (Node: read from
+// disk), an ArrayBuffer or any ArrayBuffer view. Downloads go straight into one heap block (sized
+// from Content-Length when it is the decoded size, grown by doubling otherwise), so a file is held
+// once in JS-visible memory only while its chunk is in flight.
+
+import { describe } from './pixels.mjs';
+
+export const isNode = typeof process !== 'undefined' && !!process.versions && !!process.versions.node;
+
+const CHUNK = 1 << 20;
+
+/// A growable byte block in the module's heap. Views are re-read from Module.HEAPU8 on every
+/// write, since an allocation may grow (and so detach) the memory.
+export class HeapBlock {
+  constructor(module, capacity, what) {
+    this.module = module;
+    this.what = what;
+    this.cap = Math.max(64, capacity);
+    this.ptr = this.#alloc(this.cap);
+    this.length = 0;
+  }
+
+  #alloc(n) {
+    const p = this.module.allocBuffer(n);
+    if (!p) throw new Error(`${this.what}: out of memory allocating ${n} bytes in the WebAssembly heap (limit 1 GiB)`);
+    return p;
+  }
+
+  reserve(extra) {
+    const need = this.length + extra;
+    if (need <= this.cap) return;
+    const cap = Math.max(need, this.cap * 2);
+    const p = this.#alloc(cap);
+    this.module.HEAPU8.copyWithin(p, this.ptr, this.ptr + this.length);
+    this.module.freeBuffer(this.ptr);
+    this.ptr = p;
+    this.cap = cap;
+  }
+
+  append(bytes) {
+    this.reserve(bytes.length);
+    this.module.HEAPU8.set(bytes, this.ptr + this.length);
+    this.length += bytes.length;
+  }
+
+  free() {
+    if (this.ptr) this.module.freeBuffer(this.ptr);
+    this.ptr = 0;
+  }
+}
+
+function toBytes(src) {
+  if (src instanceof Uint8Array) return src;
+  if (src instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && src instanceof SharedArrayBuffer)) return new Uint8Array(src);
+  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  return null;
+}
+
+function looksLikeUrl(s) {
+  return /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s); // not a Windows drive path
+}
+
+/// Starts reading a source (the request goes out now) and returns { name, total,
+/// readInto(module, report) -> HeapBlock, discard() } (discard: close it unread). `what` names it
+/// in errors ("model").
+export async function openSource(src, what) {
+  const bytes = toBytes(src);
+  if (bytes) {
+    return {
+      name: `${what} bytes`,
+      total: bytes.length,
+      async readInto(module, report) {
+        const block = new HeapBlock(module, bytes.length, what);
+        try {
+          block.append(bytes);
+        } catch (e) {
+          block.free();
+          throw e;
+        }
+        report(bytes.length, bytes.length);
+        return block;
+      },
+      async discard() {},
+    };
+  }
+  let url = null;
+  if (src instanceof URL) url = src;
+  else if (typeof src === 'string') {
+    if (src.length === 0) throw new Error(`${what}: empty string given as a URL or file path`);
+    if (looksLikeUrl(src)) url = new URL(src);
+    else if (!isNode) url = new URL(src, globalThis.location ? globalThis.location.href : undefined);
+  } else {
+    throw new Error(`${what}: expected a URL, a file path, an ArrayBuffer or a Uint8Array, got ${describe(src)}`);
+  }
+  if (isNode && (url === null || url.protocol === 'file:')) return openFile(url ?? src, what);
+  return openUrl(url, what);
+}
+
+async function openFile(pathOrUrl, what) {
+  const fs = await import('node:fs/promises');
+  const name = String(pathOrUrl instanceof URL ? pathOrUrl.pathname : pathOrUrl);
+  let fh;
+  try {
+    fh = await fs.open(pathOrUrl, 'r');
+  } catch (e) {
+    throw new Error(`${what}: cannot open ${name}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  const { size } = await fh.stat();
+  return {
+    name,
+    total: size,
+    async readInto(module, report) {
+      let block = null;
+      try {
+        block = new HeapBlock(module, size, what);
+        block.reserve(size);
+        let off = 0;
+        while (off < size) {
+          // Straight into the heap: no intermediate JS buffer.
+          const { bytesRead } = await fh.read(module.HEAPU8, block.ptr + off, Math.min(CHUNK, size - off), off);
+          if (bytesRead === 0) throw new Error(`${what}: ${name} shrank while reading (${off} of ${size} bytes)`);
+          off += bytesRead;
+          block.length = off;
+          report(off, size);
+        }
+        return block;
+      } catch (e) {
+        if (block) block.free();
+        throw e;
+      } finally {
+        await fh.close();
+      }
+    },
+    async discard() {
+      await fh.close();
+    },
+  };
+}
+
+async function openUrl(url, what) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`${what}: cannot fetch ${url.href}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`);
+  }
+  if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${res.statusText} for ${url.href}`);
+  // Content-Length is the encoded size when the server compressed the body: only a hint then.
+  const len = Number(res.headers.get('content-length'));
+  const encoded = !!res.headers.get('content-encoding');
+  const total = Number.isFinite(len) && len > 0 && !encoded ? len : undefined;
+  return {
+    name: url.href,
+    total,
+    async readInto(module, report) {
+      const block = new HeapBlock(module, total ?? (Number.isFinite(len) && len > 0 ? len : CHUNK), what);
+      try {
+        if (!res.body || !res.body.getReader) {
+          block.append(new Uint8Array(await res.arrayBuffer()));
+          report(block.length, block.length);
+          return block;
+        }
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          block.append(value);
+          report(block.length, total !== undefined && block.length <= total ? total : undefined);
+        }
+        if (total !== undefined && block.length !== total) {
+          throw new Error(`${what}: ${url.href} ended after ${block.length} of ${total} bytes (connection cut?)`);
+        }
+        return block;
+      } catch (e) {
+        block.free();
+        throw e;
+      }
+    },
+    async discard() {
+      if (res.body && !res.bodyUsed) await res.body.cancel().catch(() => {});
+    },
+  };
+}
