@@ -91,7 +91,13 @@ TEST_CASE("k-means is seeded and identical for 1 and 2 threads", "[kmeans]") {
 
 TEST_CASE("empty clusters are repaired so every centroid is used", "[kmeans]") {
     const size_t n = 300, d = 2, k = 5;
-    std::vector<float> x = blobs(n, d, k, 5);
+    // Five blobs at least 10 apart (blobs() puts two of its centres only 1 apart, where whether the
+    // repair splits the right cluster depends on the last bit of a distance, not on the repair).
+    const float centre[k][2] = {{0, 0}, {10, 0}, {0, 10}, {10, 10}, {20, 5}};
+    std::vector<float> x(n * d);
+    dqt::SplitMix64 rng(5);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t t = 0; t < d; ++t) x[i * d + t] = centre[i % k][t] + float(0.05 * rng.normal());
     // All initial centroids on one point: Lloyd alone would leave four clusters empty forever.
     std::vector<float> init(k * d);
     for (size_t j = 0; j < k; ++j) std::copy(x.begin(), x.begin() + d, init.begin() + j * d);
