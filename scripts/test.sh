@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: native build + Catch2 (ctest), WASM build + node:test, browser suite.
+# The whole test suite: native build + Catch2 and e2e (ctest), the same under ASan + UBSan, fuzzing
+# (CI=true), WASM build + node:test, browser suite.
 # Exits non-zero if any stage fails; each runner prints its own summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,23 @@ if cmake --preset native >/dev/null && cmake --build --preset native -j "$jobs";
   ctest --test-dir build/native --output-on-failure -j "$jobs" || fail "ctest"
 else
   fail "native build"
+fi
+
+step "ASan + UBSan build (build/asan)"
+# The same Catch2 suites and the corrupt-input CLI test under the sanitizers (any report fails the
+# test: -fno-sanitize-recover). The training e2e tests (label slow) already ran natively above.
+if cmake --preset native-asan >/dev/null && cmake --build --preset native-asan -j "$jobs"; then
+  step "Catch2 suites under ASan + UBSan (ctest)"
+  ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE slow || fail "ctest (asan)"
+else
+  fail "asan build"
+fi
+
+if [ "${CI:-}" = "true" ] || [ -n "${DQ_FUZZ_SECONDS:-}" ]; then
+  step "fuzzing (build/fuzz, ${DQ_FUZZ_SECONDS:-20} s per target)"
+  scripts/fuzz.sh --seconds "${DQ_FUZZ_SECONDS:-20}" || fail "fuzz.sh"
+else
+  step "fuzzing: skipped (runs when CI=true or DQ_FUZZ_SECONDS=N; or run scripts/fuzz.sh)"
 fi
 
 step "wasm build (build/wasm -> wasm/dist)"

@@ -255,6 +255,11 @@ int cmd_search(const Args& a) {
     }
     dq::Model model = load_model(a.required("model"));
     dq::Database db = load_database(a.required("db"));
+    try {
+        dq::check_compatible(model, db);  // before Index does, so that the message names the file
+    } catch (const dq::Error& e) {
+        throw dq::Error(a.str("db") + ": " + e.what());
+    }
     if (size_t(k) > db.size())
         throw dq::Error(dq::strformat("k = %lld is larger than the database (%zu items)", k, db.size()));
     dq::Index index(model, std::move(db));

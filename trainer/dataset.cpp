@@ -86,8 +86,14 @@ std::unique_ptr<ImageReader> ImageReader::open(const std::string& path) {
 }
 
 size_t ImageReader::read(size_t max_rows, std::vector<float>& x, std::vector<uint8_t>* pixels) {
-    size_t rows = std::min(max_rows, n_ - pos_);
     const size_t d = dim();
+    // At most kMaxReadBytes of floats per call: a gzip file's header cannot be checked against the
+    // file size, so a corrupt count or shape must fail at the end of the real data, not in an
+    // allocation of what the header claims (found by fuzzing: 4096 rows of 2^24 values = 256 GiB).
+    // Callers loop until 0, so returning fewer rows than asked is within the contract.
+    constexpr size_t kMaxReadBytes = size_t(16) << 20;
+    const size_t cap = std::max<size_t>(1, kMaxReadBytes / (d * sizeof(float)));
+    size_t rows = std::min({max_rows, n_ - pos_, cap});
     x.resize(rows * d);
     if (pixels) pixels->clear();
     if (rows == 0) return 0;

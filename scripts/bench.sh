@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# Regenerates the benchmark report from scratch on this machine: paper reproduction (quality),
+# speed (scan, encode, end-to-end query latency, training time) and sizes. Figures, not tests.
+#
+#   scripts/bench.sh [--quick] [--out results/BENCHMARKS.md] [--seeds N] [--resume]
+#
+# --quick   mnist10k only, one seed, training shortened to 300 pretraining + 150 alternating
+#           iterations, a small λ/s grid, scans over N = 200,000 codes: 35 trainings and baselines,
+#           about 20-25 minutes on 2 idle cores. The report says it is a quick run.
+# default   mnist10k and fashion70k, 3 seeds (--seeds), the trainer's own iteration counts, the
+#           paper's λ and s ranges, scans over N = 1,000,000 codes: about 90 trainings of roughly
+#           10 minutes each on 2 idle cores, so most of a day; --resume continues an interrupted run.
+# Raw outputs (JSON, logs, SVG) go to results/bench/ next to the report; training directories
+# (models, databases) to build/bench/runs/. A training or baseline that fails is recorded as failed
+# with its message and shown so in the tables; nothing is filled in.
+# --resume keeps the raw outputs of an interrupted run of the same mode and skips every training or
+# baseline that already finished with the same command (the speed steps always run again).
+# Order: machine, build, speed and sizes (minutes), then the quality runs (the long part).
+# Environment: BUILD_DIR (default build/bench), DQ_PKG_DIR (wasm package, default wasm/dist),
+#              THREADS (trainer threads, default 2).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+mode=full; out=results/BENCHMARKS.md; seeds=3; resume=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) mode=quick; shift ;;
+    --out) out=${2:?--out needs a path}; shift 2 ;;
+    --seeds) seeds=${2:?--seeds needs a number}; shift 2 ;;
+    --resume) resume=1; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1' (expected --quick, --out FILE, --seeds N, --resume)" >&2; exit 2 ;;
+  esac
+done
+
+BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
+PKG=${DQ_PKG_DIR:-$ROOT/wasm/dist}
+THREADS=${THREADS:-2}
+RAW="$(cd "$(dirname "$out")" 2>/dev/null && pwd || { mkdir -p "$(dirname "$out")" && cd "$(dirname "$out")" && pwd; })/bench"
+RUNS="$BUILD_DIR/runs"
+BIN="$BUILD_DIR/trainer/deepquan"
+T0=$(date +%s)
+
+if [ $mode = quick ]; then
+  datasets="mnist10k"; seeds=1; scan_n=200000
+  # Shortened training so that ~14 runs fit in the time box: the figures are then those of short
+  # runs, which the report says; per-iteration timings are unaffected.
+  train_flags=(--pretrain-iterations 300 --iterations 150)
+  lambdas="0.01 0.1 0.2"; ss="0.01 1"
+  run_timeout=900
+else
+  datasets="mnist10k fashion70k"; scan_n=1000000
+  train_flags=()
+  lambdas="0.001 0.01 0.05 0.1 0.2 0.5"; ss="0.001 0.01 0.1 0.5 1"
+  run_timeout=0
+fi
+export NODE_PATH=/usr/share/nodejs
+
+step=0
+progress() {
+  local now; now=$(date +%s)
+  printf '[bench %s +%dm%02ds] %s\n' "$(date +%H:%M:%S)" $(((now - T0) / 60)) $(((now - T0) % 60)) "$*" >&2
+}
+
+if [ $resume = 1 ] && [ -f "$RAW/machine.json" ]; then
+  grep -q "\"mode\": \"$mode\"" "$RAW/machine.json" ||
+    { echo "bench.sh: --resume: $RAW holds a run of another mode; run without --resume" >&2; exit 2; }
+else
+  rm -rf "$RAW"
+fi
+mkdir -p "$RAW/runs" "$RAW/logs" "$RUNS"
+
+# ---------------------------------------------------------------- machine
+progress "machine description"
+{
+  cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+  flags=$(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2-)
+  simd=""
+  for f in sse4_1 sse4_2 avx avx2 fma avx512f avx512bw avx512vl avx512_vnni; do
+    case " $flags " in *" $f "*) simd="$simd $f" ;; esac
+  done
+  emcc_v=$(emcc --version 2>/dev/null | head -1 | sed 's/.*) //; s/ (.*//' || true)
+  node -e '
+    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev] = process.argv.slice(1);
+    console.log(JSON.stringify({ mode, seeds: +seeds, scan_n: +scanN, cpu, simd_flags: simd.trim().split(/\s+/),
+      cores: +cores, mem_gib: +(+mem / 1048576).toFixed(1), node, gxx, emcc, kernel, train_flags: flags, date,
+      revision: rev, load_at_start: require("os").loadavg() }, null, 1));' \
+    "$mode" "$seeds" "$scan_n" "$cpu" "$simd" "$(nproc)" "$(awk '/MemTotal/{print $2}' /proc/meminfo)" \
+    "$(node --version)" "$(g++ --version | head -1)" "${emcc_v:-not found}" "$(uname -sr)" \
+    "${train_flags[*]:-}" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git status --porcelain -- core trainer wasm 2>/dev/null | grep -q . && echo ' + uncommitted changes in core/trainer/wasm')"
+} > "$RAW/machine.json"
+
+# ---------------------------------------------------------------- build
+progress "build: deepquan, dq_golden in $BUILD_DIR"
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_TESTS=ON -DDQ_BUILD_TRAINER=ON > "$RAW/logs/build.log" 2>&1 &&
+  cmake --build "$BUILD_DIR" -j2 --target deepquan dq_golden >> "$RAW/logs/build.log" 2>&1 ||
+  { echo "bench.sh: build failed, see $RAW/logs/build.log" >&2; tail -20 "$RAW/logs/build.log" >&2; exit 1; }
+
+for d in $datasets; do
+  if [ ! -f "data/$d/images-idx3-ubyte.gz" ]; then
+    progress "data: preparing $d"
+    node scripts/prepare-data.mjs "$d" > "$RAW/logs/prepare-$d.log" 2>&1 ||
+      { echo "bench.sh: could not prepare $d, see $RAW/logs/prepare-$d.log" >&2; exit 1; }
+  fi
+done
+
+# ---------------------------------------------------------------- run helper
+# run ID CMD...: runs one trainer command, its stdout+stderr in logs/ID.log, and records
+# runs/ID.json = {id, status, message, seconds, command} (+ the command's report.json as
+# runs/ID.report.json when it wrote one). Never fails the script.
+n_failed=0
+run() {
+  local id=$1; shift
+  local outdir="$RUNS/$id" log="$RAW/logs/$id.log" start rc secs msg status
+  if [ $resume = 1 ] && [ -f "$RAW/runs/$id.report.json" ] &&
+     grep -qF "\"status\":\"ok\"" "$RAW/runs/$id.json" 2>/dev/null &&
+     grep -qF "\"command\":\"$*\"" "$RAW/runs/$id.json"; then
+    progress "   already done (--resume)"
+    return
+  fi
+  rm -rf "$outdir"
+  start=$(date +%s.%N)
+  if [ "$run_timeout" -gt 0 ]; then
+    timeout "$run_timeout" "$@" --out "$outdir" > "$log" 2>&1; rc=$?
+  else
+    "$@" --out "$outdir" > "$log" 2>&1; rc=$?
+  fi
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  if [ $rc -eq 0 ] && [ -f "$outdir/report.json" ]; then
+    status=ok; msg=""
+    cp "$outdir/report.json" "$RAW/runs/$id.report.json"
+    [ -f "$outdir/codeword-distance.svg" ] && cp "$outdir/codeword-distance.svg" "$RAW/runs/$id.codeword-distance.svg"
+  else
+    status=failed
+    [ $rc -eq 124 ] && msg="timed out after ${run_timeout}s" ||
+      msg=$(grep -v '^\s*$' "$log" | tr '\r' '\n' | grep -iE 'error|diverg|fail|expected|collapse' | tail -1)
+    [ -z "$msg" ] && msg="exit status $rc: $(tr '\r' '\n' < "$log" | grep -v '^\s*$' | tail -1)"
+    n_failed=$((n_failed + 1))
+  fi
+  node -e 'const [id, status, message, seconds, ...command] = process.argv.slice(1);
+    console.log(JSON.stringify({ id, status, message, seconds: +seconds, command: command.join(" ") }));' \
+    "$id" "$status" "$msg" "$secs" "$@" > "$RAW/runs/$id.json"
+  if [ $status = ok ]; then
+    progress "   ok in ${secs%.*}s: $(grep -E '^ +[a-z0-9]+ +MAP@All' "$log" | awk '{printf "%s%s MAP@All %s", (NR > 1 ? ", " : ""), $1, $3}')"
+  else
+    progress "   FAILED in ${secs%.*}s: $msg"
+  fi
+}
+train() {  # train ID DATASET BITS SEED [flags...]
+  local id=$1 d=$2 b=$3 s=$4; shift 4
+  step=$((step + 1)); progress "($step) train $id"
+  run "$id" "$BIN" train --dataset "$d" --bits "$b" --seed "$s" --threads "$THREADS" "${train_flags[@]}" "$@"
+}
+baseline() {  # baseline ID DATASET METHOD BITS SEED [flags...]
+  local id=$1 d=$2 m=$3 b=$4 s=$5; shift 5
+  step=$((step + 1)); progress "($step) baseline $id"
+  run "$id" "$BIN" baseline --dataset "$d" --method "$m" --bits "$b" --seed "$s" --threads "$THREADS" "$@"
+}
+
+# ---------------------------------------------------------------- speed
+progress "== speed: scan over N = $scan_n (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss)"
+scan_env=(BUILD_DIR="$BUILD_DIR/scan" OUT_DIR="$RAW/scan")
+[ $mode = quick ] && scan_env+=(SKIP_VERIFY=1)
+env "${scan_env[@]}" scripts/bench-scan.sh "$scan_n" > "$RAW/logs/bench-scan.log" 2>&1 ||
+  progress "   bench-scan.sh failed (exit $?), see $RAW/logs/bench-scan.log"
+rm -rf "$RAW/scan/dump" "$RAW/scan"/*.js "$RAW/scan/inc"
+tail -14 "$RAW/logs/bench-scan.log" >&2
+
+progress "== speed: wasm package encode / search latency, module sizes (bench-wasm.sh)"
+DQ_GOLDEN_BIN="$BUILD_DIR/tests/tools/dq_golden" DQ_PKG_DIR="$PKG" scripts/bench-wasm.sh \
+  > "$RAW/logs/bench-wasm.log" 2>&1 || progress "   bench-wasm.sh failed (exit $?), see $RAW/logs/bench-wasm.log"
+
+# The 32-bit model of seed 0 first: sizes and the end-to-end latency use it (the quality section
+# below then finds it done).
+d0=${datasets%% *}
+dl=${datasets##* }
+train "$d0-deepquan-b32-s0" "$d0" 32 0
+[ "$dl" != "$d0" ] && train "$dl-deepquan-b32-s0" "$dl" 32 0
+
+# ---------------------------------------------------------------- sizes
+# Model bytes per weight type (the file size does not depend on how long training ran, so quick
+# mode trains these for a few iterations only), and database bytes for exactly 10,000 items.
+progress "== sizes: model at f32 / f16 / int8, database per 10,000 items"
+for w in f16 int8; do
+  if [ $mode = quick ]; then
+    # 100 pretraining iterations: fewer trip the trainer's "pretraining did not learn" guard.
+    step=$((step + 1)); progress "($step) train $d0-weights-$w-b32-s0 (size only)"
+    run "$d0-weights-$w-b32-s0" "$BIN" train --dataset "$d0" --bits 32 --seed 0 --threads "$THREADS" \
+        --pretrain-iterations 100 --iterations 5 --weights "$w"
+  else
+    train "$d0-weights-$w-b32-s0" "$d0" 32 0 --weights "$w"
+  fi
+done
+model32="$RUNS/$d0-deepquan-b32-s0/model.dqm"
+if [ -f "$model32" ]; then
+  for th in thumbs nothumbs; do
+    flag=(); [ $th = nothumbs ] && flag=(--no-thumbnails)
+    start=$(date +%s.%N)
+    "$BIN" encode --threads 1 --model "$model32" --images data/mnist10k/images-idx3-ubyte.gz "${flag[@]}" \
+        --out "$RUNS/db10k-$th.dqdb" > "$RAW/logs/encode-$th.log" 2>&1
+    secs=$(echo "$(date +%s.%N) - $start" | bc)
+    raw=$(stat -c %s "$RUNS/db10k-$th.dqdb"); gz=$(gzip -9c "$RUNS/db10k-$th.dqdb" | wc -c)
+    echo "{\"what\": \"$th\", \"items\": 10000, \"bits\": 32, \"raw\": $raw, \"gzip\": $gz, \"native_encode_seconds_1thread\": $secs}" \
+      > "$RAW/db10k-$th.json"
+  done
+  # The same encode over the run's 1,000 query images: the difference between the two commands is
+  # the cost of 9,000 encodes without the fixed costs (process start, model load).
+  start=$(date +%s.%N)
+  "$BIN" encode --threads 1 --model "$model32" --images "$(dirname "$model32")/queries-idx3-ubyte.gz" --no-thumbnails \
+      --out "$RUNS/db1k-nothumbs.dqdb" > "$RAW/logs/encode-1k.log" 2>&1
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  echo "{\"what\": \"nothumbs\", \"items\": 1000, \"bits\": 32, \"native_encode_seconds_1thread\": $secs}" > "$RAW/db1k-nothumbs.json"
+else
+  progress "   no 32-bit model from $d0-deepquan-b32-s0: database sizes skipped"
+fi
+
+# End to end on the 32-bit model of the last dataset (fashion70k in full mode): encode + top-10 in
+# Node against brute-force float L2 and hnswlib-wasm over the same gallery and queries.
+e2e_dir="$RUNS/$dl-deepquan-b32-s0"
+if [ -f "$e2e_dir/model.dqm" ]; then
+  progress "== speed: end-to-end query latency in Node on $dl (bench-e2e.mjs)"
+  node scripts/bench-e2e.mjs --run "$e2e_dir" --pkg "$PKG" --out "$RAW/e2e.json" > "$RAW/logs/bench-e2e.log" 2>&1 ||
+    progress "   bench-e2e.mjs failed, see $RAW/logs/bench-e2e.log"
+else
+  progress "   no 32-bit model from $dl-deepquan-b32-s0: end-to-end latency skipped"
+fi
+
+# ---------------------------------------------------------------- quality
+for d in $datasets; do
+  for s in $(seq 0 $((seeds - 1))); do
+    progress "== quality: $d, seed $s"
+    # Baselines first: they are quick and give the rest of the run something to compare with.
+    for m in itq lsh pcah pq opq; do
+      for b in 16 32 64; do baseline "$d-$m-b$b-s$s" "$d" "$m" "$b" "$s"; done
+    done
+    baseline "$d-pq-b8-s$s" "$d" pq 8 "$s"
+    baseline "$d-l2-s$s" "$d" l2 16 "$s"
+    # DAE-PQ is pretraining + PQ: the same shortened pretraining as the trainings in quick mode.
+    for b in 8 16; do
+      if [ $mode = quick ]; then baseline "$d-daepq-b$b-s$s" "$d" daepq "$b" "$s" --pretrain-iterations 300
+      else baseline "$d-daepq-b$b-s$s" "$d" daepq "$b" "$s"; fi
+    done
+    for b in 16 32 64 8; do train "$d-deepquan-b$b-s$s" "$d" "$b" "$s"; done
+    for v in paper quad wtps; do
+      for b in 16 64; do train "$d-$v-b$b-s$s" "$d" "$b" "$s" --variant "$v"; done
+    done
+    # Fig. 2 of the paper is at 32 bits: Quad there too, beside DeepQuan's 32-bit run.
+    train "$d-quad-b32-s$s" "$d" 32 "$s" --variant quad
+    if [ $mode = full ]; then
+      for b in 8 32; do train "$d-paper-b$b-s$s" "$d" "$b" "$s" --variant paper; done
+    fi
+  done
+done
+
+# Fig. 4 analogue: MAP@All at 64 bits, one parameter varied at a time around the paper's MNIST
+# setting (λ = 0.1, s = 1), on the first dataset and seed 0 (the default variant with explicit λ, s).
+progress "== λ / s sensitivity, 64 bits, $d0"
+for l in $lambdas; do train "$d0-grid-lambda$l-s1-b64-s0" "$d0" 64 0 --lambda "$l" --s 1; done
+for x in $ss; do
+  [ "$x" = 1 ] && continue   # (λ 0.1, s 1) is already in the λ sweep
+  train "$d0-grid-lambda0.1-s$x-b64-s0" "$d0" 64 0 --lambda 0.1 --s "$x"
+done
+
+# ---------------------------------------------------------------- report
+progress "== report: $out"
+node -e 'const [elapsed, resumed] = process.argv.slice(1);
+  console.log(JSON.stringify({ elapsed_seconds: +elapsed, resumed: resumed === "1", load_at_end: require("os").loadavg() }));' \
+  "$(( $(date +%s) - T0 ))" "$resume" > "$RAW/timing.json"
+node scripts/bench-report.mjs --raw "$RAW" --pkg "$PKG" --out "$out" ||
+  { echo "bench.sh: bench-report.mjs failed" >&2; exit 1; }
+progress "done: $out ($n_failed failed runs recorded as failed)"

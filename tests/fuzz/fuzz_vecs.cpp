@@ -1,0 +1,22 @@
+// TEXMEX .fvecs and .bvecs (the same bytes read as both), plain and gzip-compressed.
+#include "fuzz_util.h"
+#include "readers.h"
+
+namespace {
+void read_all(const std::string& path) {
+    for (bool bytes : {false, true}) {
+        try {
+            auto r = dqt::open_vecs_reader(path, bytes);
+            dqfuzz::drain(*r);
+        } catch (const dq::Error&) {
+        }
+    }
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static dqfuzz::MemFile file;
+    read_all(file.set(data, size));
+    read_all(file.set(dqfuzz::gzip_bytes(data, size)));
+    return 0;
+}
