@@ -35,7 +35,10 @@ struct Settings {
     bool quad = false;
     bool squared = false;
     bool reassign = false;
-    float s = 1, lambda = 0.1f, eta = 1;
+    bool r_mean = false;
+    float s = 1, lambda = 0.1f, eta = 1, quad_weight = 0;
+    std::string lr_schedule = "constant";
+    float grad_clip = 0;
     int iterations = 0, pretrain_iterations = 0;
     size_t batch = 512, pretrain_batch = 256;
     std::string optimizer = "sgd";
@@ -53,9 +56,10 @@ struct Settings {
         j.begin_object();
         j.kv("variant", variant).kv("objective", pretrain_only ? "none" : quad ? "quad (Eq. 1)" : "triplet (Eq. 2)");
         j.kv("squared_distances", squared).kv("reassign_each_batch", reassign);
+        j.kv("r_mean_over_pixels", r_mean).kv("quad_weight", quad_weight);
         j.kv("s", s).kv("lambda", lambda).kv("eta", eta);
         j.kv("iterations", iterations).kv("batch", batch).kv("optimizer", optimizer).kv("lr", lr);
-        j.kv("momentum", momentum);
+        j.kv("momentum", momentum).kv("lr_schedule", lr_schedule).kv("grad_clip", grad_clip);
         j.kv("pretrain_iterations", pretrain_iterations).kv("pretrain_batch", pretrain_batch);
         j.kv("pretrain_optimizer", pretrain_optimizer).kv("pretrain_lr", pretrain_lr);
         j.kv("z_scale", z_scale).kv("kmeans_iters", kmeans_iters);
@@ -69,6 +73,12 @@ struct Settings {
     }
 };
 
+// The shipped variant's schedule and objective, chosen on validation queries drawn from the gallery
+// (results/method-experiments.md); the test queries never took part.
+constexpr int kOursIterations = 400;
+constexpr float kOursQuadWeight = 0.0f;
+constexpr float kOursAdamLr = 3e-4f;
+
 bool pick(Toggle t, bool automatic) { return t == Toggle::automatic ? automatic : t == Toggle::on; }
 
 Settings resolve(const TrainConfig& c, size_t n) {
@@ -80,11 +90,15 @@ Settings resolve(const TrainConfig& c, size_t n) {
              "bits must be a positive multiple of 8 (8 bits per subspace), got %u", c.bits);
     DQ_CHECK(c.K == 256 || c.K == 16, "K must be 256 or 16, got %u", c.K);
     DQ_CHECK(c.dsub >= 1, "dsub must be at least 1");
-    DQ_CHECK(c.iterations >= 0, "iterations must be >= 0, got %d", c.iterations);
+    DQ_CHECK(c.iterations >= -1, "iterations must be >= 0 (or -1 for the variant's default), got %d", c.iterations);
     DQ_CHECK(c.batch >= 1 && c.pretrain_batch >= 1, "batch sizes must be >= 1");
     DQ_CHECK(std::isfinite(c.s) && std::isfinite(c.lambda) && std::isfinite(c.eta) && c.eta >= 0,
              "s, lambda and eta must be finite (eta >= 0), got s = %g, lambda = %g, eta = %g", c.s, c.lambda, c.eta);
-    DQ_CHECK(std::isfinite(c.lr) && c.lr > 0, "lr must be positive, got %g", c.lr);
+    DQ_CHECK(std::isfinite(c.lr) && (c.lr > 0 || c.lr == -1), "lr must be positive (or -1 for automatic), got %g", c.lr);
+    DQ_CHECK(std::isfinite(c.grad_clip) && (c.grad_clip >= 0 || c.grad_clip == -1),
+             "grad_clip must be >= 0 (or -1 for automatic), got %g", c.grad_clip);
+    DQ_CHECK(std::isfinite(c.quad_weight) && (c.quad_weight >= 0 || c.quad_weight == -1),
+             "quad_weight must be >= 0 (or -1 for automatic), got %g", c.quad_weight);
     DQ_CHECK(c.kmeans_iters >= 1, "kmeans_iters must be >= 1, got %d", c.kmeans_iters);
     Settings s;
     s.variant = c.variant;
@@ -100,15 +114,21 @@ Settings resolve(const TrainConfig& c, size_t n) {
     s.s = c.s;
     s.lambda = c.lambda;
     s.eta = (c.variant == "quad" || c.variant == "wtps") ? 0.0f : c.eta;
-    s.iterations = s.pretrain_only ? 0 : c.iterations;
+    s.iterations = s.pretrain_only ? 0 : c.iterations >= 0 ? c.iterations : ours ? kOursIterations : 3500;
     s.batch = std::min(c.batch, n);
     s.pretrain_batch = std::min(c.pretrain_batch, n);
     s.squared = pick(c.squared, ours);
     s.reassign = pick(c.reassign, false);
-    s.optimizer = !c.optimizer.empty() ? c.optimizer : "sgd";
+    s.r_mean = pick(c.r_mean, !ours);
+    s.quad_weight = s.quad ? 0.0f : c.quad_weight >= 0 ? c.quad_weight : ours ? kOursQuadWeight : 0.0f;
+    s.lr_schedule = !c.lr_schedule.empty() ? c.lr_schedule : "constant";
+    DQ_CHECK(s.lr_schedule == "constant" || s.lr_schedule == "cosine", "lr_schedule must be constant or cosine, got '%s'",
+             s.lr_schedule.c_str());
+    s.grad_clip = c.grad_clip >= 0 ? c.grad_clip : 0.0f;
+    s.optimizer = !c.optimizer.empty() ? c.optimizer : ours ? "adam" : "sgd";
     DQ_CHECK(s.optimizer == "sgd" || s.optimizer == "adam", "optimizer must be sgd or adam, got '%s'",
              s.optimizer.c_str());
-    s.lr = s.optimizer == "adam" ? (c.adam_lr > 0 ? c.adam_lr : 1e-4f) : c.lr;
+    s.lr = s.optimizer == "adam" ? (c.adam_lr > 0 ? c.adam_lr : c.lr > 0 ? c.lr : kOursAdamLr) : (c.lr > 0 ? c.lr : 0.01f);
     s.momentum = c.momentum;
     s.pretrain_optimizer = !c.pretrain_optimizer.empty() ? c.pretrain_optimizer : "adam";
     DQ_CHECK(s.pretrain_optimizer == "sgd" || s.pretrain_optimizer == "adam",
@@ -306,6 +326,7 @@ private:
     void save_pretrained() const;
     uint64_t fingerprint() const;
     dq::Model current_model() const;
+    float scheduled_lr(int it) const;
 
     const TrainConfig& cfg_;
     const Dataset& ds_;
@@ -569,6 +590,13 @@ void Trainer::check_guards() {
             st_.variant == "deepquan" ? "" : " (variant 'deepquan' is built to avoid this)"));
 }
 
+// A function of the iteration alone, so a resumed run takes the same steps.
+float Trainer::scheduled_lr(int it) const {
+    if (st_.lr_schedule != "cosine" || st_.iterations <= 0) return st_.lr;
+    const double pi = 3.14159265358979323846;
+    return float(0.5 * double(st_.lr) * (1.0 + std::cos(pi * double(it) / double(st_.iterations))));
+}
+
 void Trainer::alternate() {
     const size_t n = ds_.n, B = st_.batch, L = ae_.latent_dim(), M = st_.M, K = st_.K, ds = st_.dsub;
     const int per_epoch = int(std::max<size_t>(1, n / B));
@@ -577,6 +605,7 @@ void Trainer::alternate() {
     ql.squared = st_.squared;
     ql.s = st_.s;
     ql.lambda = st_.lambda;
+    ql.quad_weight = st_.quad_weight;
     Mat x, z_b, pos, neg, gz, gx, dzr;
     MlpCache ce, cd;
     std::vector<float> genc(ae_.encoder.num_params()), gdec(ae_.decoder.num_params());
@@ -624,6 +653,10 @@ void Trainer::alternate() {
         if (st_.eta > 0) {
             const Mat& xh = ae_.decoder.forward(z, cd);
             R = mse_loss(xh, x, &gx);
+            if (st_.r_mean) {
+                R /= double(ds_.dim);
+                gx *= float(1.0 / double(ds_.dim));
+            }
             ae_.decoder.backward(cd, gx, gdec.data(), &dzr);
             gz += st_.eta * dzr;
         }
@@ -631,6 +664,22 @@ void Trainer::alternate() {
         DQ_CHECK(std::isfinite(loss), "training diverged: loss is %g (J %g, R %g) at iteration %d (epoch %d)", loss, J, R,
                  it_, epoch_);
         ae_.encoder.backward(ce, gz, genc.data(), nullptr);
+        if (st_.grad_clip > 0) {
+            // One global norm over both networks, summed in a fixed order (deterministic).
+            double g2 = 0;
+            for (float v : genc) g2 += double(v) * v;
+            if (st_.eta > 0)
+                for (float v : gdec) g2 += double(v) * v;
+            const double gn = std::sqrt(g2);
+            if (gn > st_.grad_clip) {
+                const float a = float(st_.grad_clip / gn);
+                for (float& v : genc) v *= a;
+                for (float& v : gdec) v *= a;
+            }
+        }
+        const float lr = scheduled_lr(it_);
+        opt_enc_.set_lr(lr);
+        opt_dec_.set_lr(lr);
         opt_enc_.step(ae_.encoder.params().data(), genc.data(), genc.size());
         if (st_.eta > 0) opt_dec_.step(ae_.decoder.params().data(), gdec.data(), gdec.size());
         log_.J.push_back(float(J));
@@ -763,6 +812,10 @@ double QuantLoss::operator()(const Mat& z, const Mat& pos, const Mat& neg, Mat* 
             if (grad) grad->row(i) = (2.0f / float(n)) * dp.row(i);
             continue;
         }
+        if (quad_weight > 0) {
+            total += double(quad_weight) * p2;
+            if (grad) grad->row(i) = (2.0f * quad_weight / float(n)) * dp.row(i);
+        }
         const double n2 = dn.row(i).squaredNorm();
         const double dpos = squared ? p2 : std::sqrt(p2), dneg = squared ? n2 : std::sqrt(n2);
         const double h = double(s) - (double(lambda) * dneg - dpos);
@@ -773,7 +826,7 @@ double QuantLoss::operator()(const Mat& z, const Mat& pos, const Mat& neg, Mat* 
         // d/dz [d(z, c)] = 2 (z - c) squared, (z - c) / ||z - c|| plain (0 where the norm is 0).
         const double gp = squared ? 2.0 : (dpos > 0 ? 1.0 / dpos : 0.0);
         const double gn = squared ? 2.0 : (dneg > 0 ? 1.0 / dneg : 0.0);
-        grad->row(i) = (float(gp / double(n)) * dp.row(i)) - (float(double(lambda) * gn / double(n)) * dn.row(i));
+        grad->row(i) += (float(gp / double(n)) * dp.row(i)) - (float(double(lambda) * gn / double(n)) * dn.row(i));
     }
     if (active) *active = n > 0 ? double(on) / double(n) : 0.0;
     return n > 0 ? total / double(n) : 0.0;

@@ -3,7 +3,11 @@
 //
 //   J (Eq. 2)  max(0, s - (lambda d(z, C-) - d(z, C+)))   C+ = assigned codewords (concatenated over
 //              the M subspaces), C- = one randomly drawn *unassigned* codeword per subspace.
-//   R (Eq. 3)  ||x - g(z)||^2 (summed over pixels, as written in the paper).
+//   R (Eq. 3)  ||x - g(z)||^2: summed over pixels as written in the paper ("deepquan", Adam), or its mean
+//              over pixels (the paper's SGD variants; `r_mean`). After Adam pretraining the summed R has a
+//              sharpness of ~4,000 while SGD with momentum 0.9 at lr 0.01 is stable only below
+//              2 (1 + 0.9) / 0.01 = 380: that, not the loss value, made the literal recipe diverge at
+//              iteration 3 (results/method-experiments.md). The mean (Keras' `mse`) divides it by D.
 //   Quad (Eq. 1) ||z - C+||^2.
 // d(.) is the plain L2 norm in the paper's text; `distance = squared` replaces it by the squared norm
 // (see results/method-experiments.md for why that matters on our data).
@@ -12,7 +16,8 @@
 //   "deepquan"  the shipped default: the best objective and schedule measured on our data
 //               (documented in results/method-experiments.md). Knobs left at `automatic` take its values.
 //   "paper"     the literal recipe: plain norms, SGD momentum 0.9, lr 0.01, batch 512, s 1, lambda 0.1,
-//               eta 1, K-means every epoch, `iterations` alternating steps, no selection.
+//               eta 1, K-means every epoch, 3,500 alternating steps, no selection; one deviation: R is
+//               the mean over pixels (see R above), without which SGD diverges.
 //   "quad"      Eq. 1 only (eta = 0), otherwise as "paper".
 //   "wtps"      Eq. 2 only (eta = 0), otherwise as "paper".
 //   "daepq"     pretraining only, then PQ on the latent vectors (the paper's DAE-PQ baseline).
@@ -62,11 +67,12 @@ struct TrainConfig {
     float s = 1.0f;            ///< margin of Eq. 2
     float lambda = 0.1f;       ///< weight of the negative distance in Eq. 2
     float eta = 1.0f;          ///< weight of R in Eq. 4 (forced to 0 by quad / wtps)
-    int iterations = 3500;     ///< alternating-phase iterations (upper bound when selection is on)
+    int iterations = -1;       ///< alternating-phase iterations; -1 = automatic (deepquan: its tuned count,
+                               ///< the paper's variants: 3,500)
     int pretrain_iterations = -1;  ///< -1 = automatic (variant / dataset-size default)
     size_t batch = 512;        ///< alternating-phase batch
     size_t pretrain_batch = 256;
-    float lr = 0.01f;          ///< alternating-phase learning rate
+    float lr = -1;             ///< alternating-phase learning rate; -1 = automatic (SGD 0.01, Adam 1e-4)
     float momentum = 0.9f;     ///< SGD momentum (both phases when SGD)
     float pretrain_lr = -1;    ///< -1 = automatic (depends on the pretraining optimizer)
     std::string pretrain_optimizer;  ///< "sgd" | "adam"; empty = automatic
@@ -78,6 +84,12 @@ struct TrainConfig {
     float z_scale = -1;        ///< after pretraining, rescale z (and the decoder's input weights, so the
                                ///< autoencoder is unchanged) to this RMS per latent dimension; 0 = keep,
                                ///< -1 = automatic. Makes s and lambda mean the same at every bit length.
+    Toggle r_mean = Toggle::automatic;   ///< on: R is the mean over pixels instead of the paper's sum (the
+                                         ///< sum makes SGD at lr 0.01 unstable; see the experiments file)
+    float quad_weight = -1;    ///< weight of Eq. 1 added to the triplet term (0 = none); -1 = automatic
+    std::string lr_schedule;   ///< alternating phase: "constant" | "cosine" (to 0 at the last iteration);
+                               ///< empty = automatic
+    float grad_clip = -1;      ///< alternating phase: clip the global gradient norm to this (0 = never); -1 = automatic
     int kmeans_iters = 20;     ///< Lloyd iterations of each per-epoch K-means (warm-started after the first)
     float validation = -1;     ///< fraction of the training set held out for label-free model selection;
                                ///< -1 = automatic, 0 = none (the selection never sees query labels)
@@ -161,6 +173,7 @@ struct QuantLoss {
     bool squared = false;
     float s = 1.0f;
     float lambda = 0.1f;
+    float quad_weight = 0;  ///< triplet only: adds quad_weight * ||z - pos||^2 (Eq. 1) to every row
     double operator()(const Mat& z, const Mat& pos, const Mat& neg, Mat* grad, double* active) const;
 };
 

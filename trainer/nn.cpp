@@ -131,12 +131,17 @@ void Mlp::backward(const MlpCache& c, Mat& dy, float* grad, Mat* dx) const {
              "mlp: output gradient is %ld x %ld, expected %ld x %zu", long(dy.rows()), long(dy.cols()),
              long(c.a[0].rows()), out_dim());
     Mat next;
+    Eigen::RowVectorXf bsum;
     for (size_t l = layers_.size(); l-- > 0;) {
         const LayerSpec& s = layers_[l];
         // ReLU passes the gradient where its output was positive (the subgradient 0 at 0).
         if (s.relu) dy = (c.a[l + 1].array() > 0.0f).select(dy, 0.0f);
         gemm_dyt_x(dy, c.a[l], grad + w_offset(l));
-        Eigen::Map<Eigen::RowVectorXf>(grad + b_offset(l), s.out) = dy.colwise().sum();
+        // Summed into an Eigen-owned (aligned) vector first: assigning the reduction straight into the
+        // flat gradient array lets Eigen peel a number of leading columns that depends on that array's
+        // address, and peeled columns are summed in another order (different bits run to run with AVX).
+        bsum = dy.colwise().sum();
+        std::copy(bsum.data(), bsum.data() + s.out, grad + b_offset(l));
         if (l > 0 || dx) {
             gemm_dy_w(dy, params_.data() + w_offset(l), s.in, next);
             std::swap(dy, next);

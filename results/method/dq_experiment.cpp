@@ -6,6 +6,10 @@
 //         training set and the validation gallery. The test queries are never touched: this is what
 //         hyper-parameters are chosen on.
 //   test  the paper protocol itself (train on the gallery, evaluate the 1,000 test queries).
+//   both  train on the paper's 9,000 gallery (as `test`; training never reads labels) and report at every
+//         snapshot two figures: `val` = validation queries (100 per class drawn from the gallery with seed
+//         S+1000) searched in the remaining 8,000 gallery images, and `test` = the 1,000 test queries in the
+//         9,000 gallery. Choices are made on `val` only; one pretraining cache serves both.
 // At every snapshot the driver prints MAP@All (SDC) of the current encoder + codebooks and label-free
 // signals (relative quantization error, pixel-kNN preservation) to study model selection.
 #include <cmath>
@@ -119,6 +123,9 @@ int main(int argc, char** argv) {
     Split sp = paper_split(all, 100, seed);
     Dataset gallery = subset(all, sp.gallery), queries = subset(all, sp.queries);
     const std::string protocol = arg("protocol", "val");
+    Dataset train_set = gallery;
+    Split inner = paper_split(gallery, 100, seed + 1000);
+    Dataset vq = subset(gallery, inner.queries), vg = subset(gallery, inner.gallery);
     if (protocol == "val") {
         Split inner = paper_split(gallery, 100, seed + 1000);
         queries = subset(gallery, inner.queries);
@@ -129,6 +136,10 @@ int main(int argc, char** argv) {
     c.bits = uint32_t(argf("bits", 32));
     c.seed = seed;
     c.iterations = int(argf("iterations", c.iterations));
+    c.quad_weight = float(argf("quad-weight", -1));
+    c.grad_clip = float(argf("grad-clip", -1));
+    c.lr_schedule = arg("lr-schedule", "");
+    if (args.count("r-mean")) c.r_mean = argf("r-mean", 0) ? Toggle::on : Toggle::off;
     c.pretrain_iterations = int(argf("pretrain-iterations", -1));
     c.s = float(argf("s", c.s));
     c.lambda = float(argf("lambda", c.lambda));
@@ -148,9 +159,18 @@ int main(int argc, char** argv) {
     c.pretrained_path = arg("pretrained", "");
     c.progress_every = int(argf("progress-every", 100));
     c.snapshot_every = int(argf("snapshot-every", 250));
+    if (protocol == "val") train_set = gallery;
     Eval ev{&gallery, &queries, {}, {}};
-    build_knn(ev);
-    c.on_snapshot = [&](int it, int epoch, const dq::Model& m) { evaluate(ev, m, "snap", it, epoch, false); };
+    Eval evv{&vg, &vq, {}, {}};
+    build_knn(protocol == "both" ? evv : ev);
+    c.on_snapshot = [&](int it, int epoch, const dq::Model& m) {
+        if (protocol == "both") {
+            evaluate(evv, m, "snap val ", it, epoch, false);
+            evaluate(ev, m, "snap test", it, epoch, false);
+        } else {
+            evaluate(ev, m, "snap", it, epoch, false);
+        }
+    };
     c.on_progress = [&](const TrainProgress& p) {
         if (p.phase == "pretrain" && p.iteration % 1000 != 0) return;
         std::printf("  %s %d/%d ep %d loss %.4g J %.4g R %.4g  %.0fs (eta %.0fs)\n", p.phase.c_str(), p.iteration, p.total,
@@ -159,7 +179,7 @@ int main(int argc, char** argv) {
     };
     std::printf("protocol %s: train %zu, queries %zu\n", protocol.c_str(), gallery.n, queries.n);
     try {
-        TrainResult r = train_deepquan(c, gallery);
+        TrainResult r = train_deepquan(c, train_set);
         std::printf("settings %s\n", r.log.settings_json.c_str());
         const auto& l = r.log;
         for (size_t e = 0; e < l.codeword_distance.size(); e += std::max<size_t>(1, l.codeword_distance.size() / 12))
@@ -174,7 +194,12 @@ int main(int argc, char** argv) {
         std::printf("timing: pretrain %.1fs (%.4f s/it), alternate %.1fs (%.4f s/it, kmeans %.1fs), total %.1fs\n",
                     l.pretrain_seconds, l.seconds_per_pretrain_iteration, l.alternate_seconds, l.seconds_per_iteration,
                     l.kmeans_seconds, l.total_seconds);
-        evaluate(ev, r.model, "FINAL", l.iterations_run, l.epochs, true);
+        if (protocol == "both") {
+            evaluate(evv, r.model, "FINAL val ", l.iterations_run, l.epochs, false);
+            evaluate(ev, r.model, "FINAL test", l.iterations_run, l.epochs, false);
+        } else {
+            evaluate(ev, r.model, "FINAL", l.iterations_run, l.epochs, true);
+        }
     } catch (const std::exception& e) {
         std::printf("ERROR: %s\n", e.what());
         return 1;

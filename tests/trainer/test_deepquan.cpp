@@ -93,10 +93,12 @@ void set_threads(int n) {
 TEST_CASE("quantization losses: values and gradients against finite differences", "[deepquan]") {
     const Eigen::Index n = 6, L = 8;
     Mat z = random_mat(n, L, 1), pos = random_mat(n, L, 2), neg = random_mat(n, L, 3);
-    for (int variant = 0; variant < 3; ++variant) {
+    // 0 plain triplet, 1 squared triplet, 2 quad, 3 squared triplet + 0.5 quad (the mixed objective).
+    for (int variant = 0; variant < 4; ++variant) {
         dqt::QuantLoss ql;
         ql.quad = variant == 2;
-        ql.squared = variant == 1;
+        ql.squared = variant == 1 || variant == 3;
+        ql.quad_weight = variant == 3 ? 0.5f : 0.0f;
         ql.s = 2.0f;
         ql.lambda = 0.3f;
         Mat g;
@@ -113,6 +115,7 @@ TEST_CASE("quantization losses: values and gradients against finite differences"
                 ++on;
                 continue;
             }
+            ref += ql.quad_weight * p2;
             double dp = ql.squared ? p2 : std::sqrt(p2), dn = ql.squared ? n2 : std::sqrt(n2);
             double h = 2.0 - (0.3 * dn - dp);
             if (h > 0) ref += h, ++on;
