@@ -39,6 +39,8 @@ const char* const kTrainHelp =
     "         [--variant NAME] [--seed S] [--iterations N] [--s X] [--lambda X] [--eta X] [--lr X]\n"
     "         [--batch N] [--threads T] [--weights f32|f16|int8] [--queries-per-class 100]\n"
     "         [--pretrain-iterations N] [--resume]   (variants: deepquan, paper, quad, wtps, daepq)\n"
+    "         [--optimizer sgd|adam] [--lr-schedule constant|cosine] [--quad-weight X] [--z-scale X]\n"
+    "         [--pretrain-optimizer sgd|adam] [--pretrain-lr X]   (absent: the variant's own; --z-scale 0 keeps z)\n"
     "Writes DIR/model.dqm, gallery.dqdb, queries.dqdb, queries-idx3-ubyte.gz (+ queries-idx1-ubyte.gz),\n"
     "report.json, loss.svg, codeword-distance.svg and pr.svg; DIR/train.ckpt lets --resume continue an\n"
     "interrupted run. Flags not given keep the variant's own settings.\n";
@@ -551,7 +553,9 @@ int run_cli(const std::vector<std::string>& argv) {
         {"train", kTrainHelp,
          {{"dataset", true}, {"labels", true}, {"bits", true}, {"variant", true}, {"seed", true},
           {"iterations", true}, {"s", true}, {"lambda", true}, {"eta", true}, {"lr", true}, {"batch", true},
-          {"threads", true}, {"weights", true}, {"queries-per-class", true}, {"out", true}, {"pretrain-iterations", true}, {"resume", false}},
+          {"threads", true}, {"weights", true}, {"queries-per-class", true}, {"out", true}, {"pretrain-iterations", true}, {"resume", false},
+          {"optimizer", true}, {"lr-schedule", true}, {"quad-weight", true}, {"z-scale", true},
+          {"pretrain-optimizer", true}, {"pretrain-lr", true}},
          cmd_train},
         {"baseline", kBaselineHelp,
          {{"method", true}, {"bits", true}, {"dataset", true}, {"labels", true}, {"seed", true}, {"trials", true},

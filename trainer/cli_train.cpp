@@ -33,6 +33,18 @@ TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
     c.eta = float(a.real("eta", c.eta, 0, 1e6));
     c.lr = float(a.real("lr", c.lr, 1e-9, 100));
     c.batch = size_t(a.integer("batch", (long long)c.batch, 1, 1000000));
+    c.optimizer = a.str("optimizer", c.optimizer);
+    if (a.has("optimizer") && c.optimizer != "sgd" && c.optimizer != "adam")
+        throw UsageError("--optimizer must be sgd or adam, got '" + c.optimizer + "'");
+    c.lr_schedule = a.str("lr-schedule", c.lr_schedule);
+    if (a.has("lr-schedule") && c.lr_schedule != "constant" && c.lr_schedule != "cosine")
+        throw UsageError("--lr-schedule must be constant or cosine, got '" + c.lr_schedule + "'");
+    c.quad_weight = float(a.real("quad-weight", c.quad_weight, 0, 1e6));
+    c.pretrain_optimizer = a.str("pretrain-optimizer", c.pretrain_optimizer);
+    if (a.has("pretrain-optimizer") && c.pretrain_optimizer != "sgd" && c.pretrain_optimizer != "adam")
+        throw UsageError("--pretrain-optimizer must be sgd or adam, got '" + c.pretrain_optimizer + "'");
+    c.pretrain_lr = float(a.real("pretrain-lr", c.pretrain_lr, 1e-9, 100));
+    c.z_scale = float(a.real("z-scale", c.z_scale, 0, 1e6));
     c.threads = int(a.integer("threads", 0, 0, 1024));
     return c;
 }
@@ -43,6 +55,8 @@ std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt) 
     j.kv("dataset", a.str("dataset")).kv("bits", c.bits).kv("variant", c.variant).kv("seed", c.seed);
     j.kv("iterations", c.iterations).kv("pretrain_iterations", c.pretrain_iterations);
     j.kv("s", c.s).kv("lambda", c.lambda).kv("eta", c.eta).kv("lr", c.lr).kv("batch", c.batch);
+    j.kv("optimizer", c.optimizer).kv("lr_schedule", c.lr_schedule).kv("quad_weight", c.quad_weight);
+    j.kv("pretrain_optimizer", c.pretrain_optimizer).kv("pretrain_lr", c.pretrain_lr).kv("z_scale", c.z_scale);
     j.kv("weights", dq::to_string(wt));
     j.kv("queries_per_class", a.integer("queries-per-class", 100, 1, 1000000));
     j.end_object();

@@ -75,7 +75,8 @@ struct TrainConfig {
     float lr = -1;             ///< alternating-phase learning rate; -1 = automatic (SGD 0.01, Adam 1e-4)
     float momentum = 0.9f;     ///< SGD momentum (both phases when SGD)
     float pretrain_lr = -1;    ///< -1 = automatic (depends on the pretraining optimizer)
-    std::string pretrain_optimizer;  ///< "sgd" | "adam"; empty = automatic
+    std::string pretrain_optimizer;  ///< "sgd" | "adam"; empty = automatic (adam). SGD averages R over pixels
+                                     ///< (lr 0.05 by default), as the SGD variants do in the alternating phase
     std::string optimizer;     ///< alternating phase: "sgd" | "adam"; empty = automatic
     float adam_lr = -1;        ///< alternating-phase learning rate when its optimizer is Adam; -1 = automatic
     Toggle squared = Toggle::automatic;  ///< squared distances in J (off = the paper's plain norms)
@@ -83,7 +84,9 @@ struct TrainConfig {
                                          ///< epoch's K-means assignment (the paper: h updated every epoch)
     float z_scale = -1;        ///< after pretraining, rescale z (and the decoder's input weights, so the
                                ///< autoencoder is unchanged) to this RMS per latent dimension; 0 = keep,
-                               ///< -1 = automatic. Makes s and lambda mean the same at every bit length.
+                               ///< -1 = automatic (deepquan: sqrt(64 / L), i.e. mean ||z||^2 = 64, chosen
+                               ///< on validation queries; the paper's variants and daepq: keep). Fixes what s
+                               ///< and lambda mean against z.
     Toggle r_mean = Toggle::automatic;   ///< on: R is the mean over pixels instead of the paper's sum (the
                                          ///< sum makes SGD at lr 0.01 unstable; see the experiments file)
     float quad_weight = -1;    ///< weight of Eq. 1 added to the triplet term (0 = none); -1 = automatic

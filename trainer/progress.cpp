@@ -25,8 +25,13 @@ std::string ProgressLine::format_duration(double s) {
 }
 
 void ProgressLine::print(size_t done, const std::string& detail, bool final, double eta_seconds) {
-    const double el = now() - start_;
-    const double rate = el > 0 ? double(done) / el : 0;
+    const double t = now(), el = t - start_;
+    if (first_done_ == size_t(-1)) {
+        first_done_ = done;
+        first_time_ = t;
+    }
+    const double span = t - first_time_;
+    const double rate = span > 0 && done > first_done_ ? double(done - first_done_) / span : 0;
     std::string line = label_ + " " + std::to_string(done);
     if (total_) line += dq::strformat("/%zu (%zu%%)", total_, done * 100 / total_);
     if (!detail.empty()) line += "  " + detail;

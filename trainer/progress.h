@@ -29,6 +29,10 @@ private:
     double start_;
     double last_print_ = -1;
     size_t last_bucket_ = size_t(-1);
+    // Rates count from the first report: a line created after some work already happened (the trainer's
+    // first callback comes after 50 iterations) would otherwise divide that work by ~0 seconds.
+    size_t first_done_ = size_t(-1);
+    double first_time_ = 0;
     bool tty_;
     size_t last_len_ = 0;
 };

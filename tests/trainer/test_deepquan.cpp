@@ -219,6 +219,48 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     CHECK_NOTHROW(dae.model.validate());
 }
 
+TEST_CASE("deepquan rescales z to a fixed mean squared norm (or RMS z_scale); others keep it", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 2);
+    dqt::TrainConfig c = tiny_config();
+    c.iterations = 0;  // the returned encoder is the rescaled pretrained one
+    auto rms = [&](const dq::Model& m) {
+        dq::Encoder enc(m);
+        std::vector<float> z(ds.n * m.latent_dim());
+        enc.forward(ds.x.data(), ds.n, z.data());
+        double s2 = 0;
+        for (float v : z) s2 += double(v) * v;
+        return std::sqrt(s2 / double(z.size()));
+    };
+    dqt::TrainResult ours = dqt::train_deepquan(c, ds);
+    const double automatic = std::sqrt(64.0 / 8.0);  // mean ||z||^2 = 64 over L = 8 dimensions
+    CHECK(std::abs(rms(ours.model) - automatic) < 1e-3 * automatic);
+    c.z_scale = 0.25f;
+    CHECK(std::abs(rms(dqt::train_deepquan(c, ds).model) - 0.25) < 1e-3);
+    c.z_scale = -1;
+    c.variant = "daepq";
+    dqt::TrainResult dae = dqt::train_deepquan(c, ds);
+    CHECK_THAT(dae.log.settings_json, Contains("\"z_scale\": 0"));
+    c.variant = "deepquan";
+    c.z_scale = 0;  // keep: whatever pretraining left, as daepq must
+    CHECK(rms(dae.model) == Approx(rms(dqt::train_deepquan(c, ds).model)).epsilon(1e-6));
+}
+
+TEST_CASE("SGD pretraining averages R over pixels, logs it summed, and learns at its default lr", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 2);
+    dqt::TrainConfig c = tiny_config();
+    c.variant = "daepq";
+    c.pretrain_optimizer = "sgd";
+    c.pretrain_lr = -1;
+    c.pretrain_iterations = 300;
+    dqt::TrainResult r = dqt::train_deepquan(c, ds);  // the "did not learn" guard throws otherwise
+    CHECK_THAT(r.log.settings_json, Contains("\"pretrain_r_mean_over_pixels\": true"));
+    CHECK_THAT(r.log.settings_json, Contains("\"pretrain_lr\": 0.05"));
+    REQUIRE(r.log.pretrain_loss.size() >= 2);
+    CHECK(r.log.pretrain_loss.back() < r.log.pretrain_loss.front());
+    c.pretrain_optimizer = "adam";
+    CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"pretrain_r_mean_over_pixels\": false"));
+}
+
 TEST_CASE("same seed gives a bit-identical model for 1 and 2 threads", "[deepquan]") {
     dqt::Dataset ds = tiny_dataset(320, 4);
     dqt::TrainConfig c = tiny_config();
