@@ -145,6 +145,9 @@ int cmd_train(const Args& a) {
     check_interrupted();
     Exported ex = export_and_evaluate(r.model, wt, data);
     write_train_outputs(out, ex, data, curves_of(r.log), config_json(a, cfg, wt));
+    // The checkpoint only serves --resume of an unfinished run; once every output is in place it is
+    // 2x the model's size of dead weight in a directory that is often served as is (scripts/demo.sh).
+    std::remove(cfg.checkpoint_path.c_str());
     std::printf("%s %d bits, seed %llu: trained in %.1fs; %s/model.dqm (%zu bytes, %s weights), gallery.dqdb (%zu items)\n",
                 r.log.variant.c_str(), bits, (unsigned long long)seed, r.log.total_seconds, out.c_str(),
                 ex.model_bytes.size(), dq::to_string(wt), ex.gallery.size());
