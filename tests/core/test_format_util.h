@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "dq/database.h"
 #include "dq/format.h"
 #include "dq/model.h"
@@ -16,19 +17,7 @@
 
 namespace fmttest {
 
-/// SplitMix64: a seeded, platform-independent generator.
-struct Rng {
-    uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed) {}
-    uint64_t next() {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    uint32_t below(uint32_t n) { return uint32_t(next() % n); }
-    float uniform(float lo, float hi) { return lo + (hi - lo) * float(next() >> 40) / float(1ull << 24); }
-};
+using Rng = dqtest::Rng;
 
 /// Input h×w×1 -> dims[1] (relu) -> ... -> M*dsub (linear); weights uniform in ±wscale, seeded.
 inline dq::Model make_model(std::vector<uint32_t> hidden, uint32_t M, uint32_t K, uint32_t dsub, uint64_t seed,
@@ -137,16 +126,7 @@ inline std::vector<uint8_t> rebuild(const std::vector<uint8_t>& b, dq::fmt::File
     return write_container(kind, c.fingerprint, out);
 }
 
-inline std::vector<uint8_t> read_file(const std::string& path) {
-    std::vector<uint8_t> out;
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return out;
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-    std::fclose(f);
-    return out;
-}
+using dqtest::read_file;
 
 inline bool write_file(const std::string& path, const std::vector<uint8_t>& b) {
     FILE* f = std::fopen(path.c_str(), "wb");

@@ -17,25 +17,14 @@
 #include <vector>
 
 #include "dq/encoder.h"
+#include "test_support.h"
 #include "dq/error.h"
 #include "dq/format.h"
 #include "dq/index.h"
 
 namespace {
 
-/// SplitMix64.
-struct Rng {
-    uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed) {}
-    uint64_t next() {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    uint32_t below(uint32_t n) { return uint32_t(next() % n); }
-    float uniform(float lo, float hi) { return lo + (hi - lo) * float(next() >> 40) / float(1ull << 24); }
-};
+using Rng = dqtest::Rng;
 
 void write_file(const std::string& path, const void* data, size_t n) {
     FILE* f = std::fopen(path.c_str(), "wb");

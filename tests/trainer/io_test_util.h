@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dataset.h"
+#include "test_support.h"
 #include "dq/model.h"
 
 namespace iotest {
@@ -40,16 +41,7 @@ inline void write_bytes(const std::string& path, const std::vector<uint8_t>& b) 
     std::fclose(f);
 }
 
-inline std::vector<uint8_t> read_bytes(const std::string& path) {
-    std::vector<uint8_t> out;
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return out;
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-    std::fclose(f);
-    return out;
-}
+inline std::vector<uint8_t> read_bytes(const std::string& path) { return dqtest::read_file(path); }
 
 inline void put_be32(std::vector<uint8_t>& v, uint32_t x) {
     v.push_back(uint8_t(x >> 24));
