@@ -27,7 +27,8 @@ struct Pca {
 /// x: n × d row-major. k <= d. Covariance normalized by n.
 Pca fit_pca(const float* x, size_t n, size_t d, size_t k);
 
-/// out (n × m) = a (n × k) · b (k × m), all row-major. Multi-threaded through Eigen.
+/// out (n × m) = a (n × k) · b (k × m), all row-major. One thread (the trainer builds Eigen with
+/// EIGEN_DONT_PARALLELIZE), so results do not depend on --threads.
 void matmul(const float* a, size_t n, size_t k, const float* b, size_t m, float* out);
 
 /// at_b (k × m) = aᵀ (k × n) · b (n × m) for a: n × k, b: n × m.

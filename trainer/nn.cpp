@@ -3,25 +3,46 @@
 #include <algorithm>
 #include <cmath>
 
+#include <omp.h>
+
 #include "dataset.h"
 #include "dq/error.h"
 
 namespace dqt {
 
 namespace {
+int pieces_override = 0;
+}  // namespace
 
-// Pieces a dimension of `extent` is cut into: a function of the shape only (never of the thread
-// count), at least 32 rows or columns each, at most 8.
-size_t pieces_for(size_t extent) { return std::clamp<size_t>(extent / 32, 1, 8); }
+int gemm_pieces() { return pieces_override > 0 ? pieces_override : omp_get_max_threads(); }
+void set_gemm_pieces(int n) { pieces_override = n > 0 ? n : 0; }
+
+namespace {
+
+// A product is cut along one dimension into up to one piece per thread, each a single-threaded
+// Eigen GEMM. Pieces start on multiples of 24 rows or columns and the last one runs to the end, so
+// every piece is at least 24 long: Eigen's float AVX/FMA micro-kernel covers 24-row tiles counted
+// from the piece start, any element outside a full tile goes through a non-FMA tail that rounds
+// differently, and a product with one row or tiny sizes switches to GEMV or a coefficient loop.
+// With this grid every element takes the same path as in the unsplit product, so the result does
+// not depend on the number of pieces (threads). tests/trainer/test_nn.cpp checks that bit for bit
+// for 1..8 pieces on the network's shapes, so an Eigen change that breaks it fails there.
+// (The earlier rule, a shape-dependent count of up to 8 unaligned pieces, re-packed the uncut
+// operand up to 8 times: 82 vs 99 GFLOP/s on one thread for the pretraining shapes.)
+constexpr size_t kPieceGrain = 24;
 
 template <class F>
 void for_pieces(size_t extent, F&& f) {
-    const size_t p = pieces_for(extent);
-    const size_t step = (extent + p - 1) / p;
+    const size_t tiles = std::max<size_t>(extent / kPieceGrain, 1);
+    const size_t want = size_t(std::max(gemm_pieces(), 1));
+    const size_t per = (tiles + want - 1) / want;  // tiles per piece
+    const size_t p = (tiles + per - 1) / per;  // pieces actually used
+    const size_t step = per * kPieceGrain;
 #pragma omp parallel for schedule(static) if (p > 1)
     for (size_t i = 0; i < p; ++i) {
         const size_t a = i * step;
-        if (a < extent) f(Eigen::Index(a), Eigen::Index(std::min(step, extent - a)));
+        const size_t e = i + 1 == p ? extent : a + step;
+        f(Eigen::Index(a), Eigen::Index(e - a));
     }
 }
 

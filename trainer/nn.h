@@ -7,9 +7,9 @@
 // checkpoints and gradient checks work on plain arrays.
 //
 // Determinism: Eigen's own multi-threaded GEMM gives results that depend on the thread count, so
-// every product here is cut into a fixed number of pieces that depends only on the shapes; pieces
-// run in parallel (OpenMP), each as a single-threaded Eigen GEMM. Same inputs, same bits, for any
-// number of threads.
+// every product here is cut into one piece per OpenMP thread on a 24-row/column grid that leaves
+// each element's summation exactly as in the unsplit product (see nn.cpp); pieces run in parallel,
+// each as a single-threaded Eigen GEMM. Same inputs, same bits, for any number of threads.
 #pragma once
 
 #include <Eigen/Dense>
@@ -24,6 +24,11 @@ namespace dqt {
 using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatMap = Eigen::Map<Mat>;
 using ConstMatMap = Eigen::Map<const Mat>;
+
+/// Pieces the products below are cut into: set_gemm_pieces(n) if n > 0 was set, else the OpenMP
+/// thread count. Only speed depends on it (tests set it to check that).
+int gemm_pieces();
+void set_gemm_pieces(int n);
 
 /// y (n × out) = x (n × in) · Wᵀ, W: out × in row-major. y is resized.
 void gemm_x_wt(const Mat& x, const float* w, size_t out, Mat& y);

@@ -1,4 +1,4 @@
-// The training network: GEMMs against a naive product and bit-identical across thread counts,
+// The training network: GEMMs against a naive product and bit-identical across piece and thread counts,
 // every layer's gradient against central finite differences, MSE, optimizers against hand-computed
 // steps, initialization scale, and the encoder export matching the core's forward pass.
 #include <catch2/catch.hpp>
@@ -58,28 +58,35 @@ double weighted_sum(const Mat& y, const Mat& c) {
 
 }  // namespace
 
-TEST_CASE("GEMMs match a naive product and are bit-identical for 1 and 2 threads", "[nn]") {
-    // Shapes below, at and above the 32-row piece size, and ones that cut either side.
-    for (auto [n, in, out] : std::vector<std::tuple<int, int, int>>{{1, 3, 2}, {31, 17, 40}, {32, 64, 8},
-                                                                    {70, 33, 300}, {300, 20, 7}}) {
+TEST_CASE("GEMMs match a naive product and are bit-identical for any piece and thread count", "[nn]") {
+    // Tiny shapes, shapes around the 24-row piece grain, and the network's own layer shapes (batch
+    // 256 / 512; 784-500-500-2000-L), whose tails exercise Eigen's non-FMA edge paths.
+    const std::vector<std::tuple<int, int, int>> shapes{
+        {1, 3, 2},      {23, 17, 40},   {25, 64, 8},     {70, 33, 300},  {300, 20, 7},
+        {256, 784, 500}, {512, 500, 500}, {256, 500, 2000}, {512, 2000, 64}, {256, 64, 2000},
+        {257, 2000, 16}, {512, 500, 784}, {100, 30, 1}, {1, 30, 100}, {60, 1, 50}, {49, 5, 5}};
+    for (auto [n, in, out] : shapes) {
+        INFO("n=" << n << " in=" << in << " out=" << out);
         Mat x = random_mat(n, in, 1), dy = random_mat(n, out, 2);
         Mat w = random_mat(out, in, 3);
-        Mat y1, y2, dx1, dx2, g1(out, in), g2(out, in);
-        {
-            Threads t(1);
-            dqt::gemm_x_wt(x, w.data(), size_t(out), y1);
-            dqt::gemm_dy_w(dy, w.data(), size_t(in), dx1);
-            dqt::gemm_dyt_x(dy, x, g1.data());
-        }
-        {
-            Threads t(2);
+        Mat y1, dx1, g1(out, in);
+        dqt::set_gemm_pieces(1);
+        dqt::gemm_x_wt(x, w.data(), size_t(out), y1);
+        dqt::gemm_dy_w(dy, w.data(), size_t(in), dx1);
+        dqt::gemm_dyt_x(dy, x, g1.data());
+        for (int pieces = 2; pieces <= 8; ++pieces) {
+            INFO("pieces=" << pieces);
+            dqt::set_gemm_pieces(pieces);
+            Threads t(pieces % 2 ? 1 : 2);  // pieces run serially or in parallel: neither may matter
+            Mat y2, dx2, g2(out, in);
             dqt::gemm_x_wt(x, w.data(), size_t(out), y2);
             dqt::gemm_dy_w(dy, w.data(), size_t(in), dx2);
             dqt::gemm_dyt_x(dy, x, g2.data());
+            CHECK(same_bits(y1, y2));
+            CHECK(same_bits(dx1, dx2));
+            CHECK(same_bits(g1, g2));
         }
-        CHECK(same_bits(y1, y2));
-        CHECK(same_bits(dx1, dx2));
-        CHECK(same_bits(g1, g2));
+        dqt::set_gemm_pieces(0);
         Eigen::MatrixXd xd = x.cast<double>(), wd = w.cast<double>(), dyd = dy.cast<double>();
         CHECK((y1.cast<double>() - xd * wd.transpose()).cwiseAbs().maxCoeff() < 1e-4 * in);
         CHECK((dx1.cast<double>() - dyd * wd).cwiseAbs().maxCoeff() < 1e-4 * out);
