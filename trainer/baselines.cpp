@@ -136,29 +136,31 @@ std::vector<uint64_t> BinaryHash::encode(const float* x, size_t n) const {
     return out;
 }
 
+namespace {
+
+// PCAH's hash: sign of the projection onto the top `bits` principal components (projection = d × bits).
+BinaryHash pcah_from(const Pca& pca) {
+    BinaryHash h;
+    h.d = pca.d;
+    h.bits = pca.k;
+    h.mean = pca.mean;
+    h.projection.resize(pca.d * pca.k);
+    for (size_t i = 0; i < pca.d; ++i)
+        for (size_t b = 0; b < pca.k; ++b) h.projection[i * pca.k + b] = pca.components[b * pca.d + i];
+    return h;
+}
+
+}  // namespace
+
 BinaryHash train_pcah(const float* x, size_t n, size_t d, size_t bits) {
     DQ_CHECK(bits >= 1 && bits <= d, "pcah: %zu bits from %zu dimensions (need 1 <= bits <= dimensions)", bits, d);
-    Pca pca = fit_pca(x, n, d, bits);
-    BinaryHash h;
-    h.d = d;
-    h.bits = bits;
-    h.mean = pca.mean;
-    h.projection.resize(d * bits);
-    for (size_t i = 0; i < d; ++i)
-        for (size_t b = 0; b < bits; ++b) h.projection[i * bits + b] = pca.components[b * d + i];
-    return h;
+    return pcah_from(fit_pca(x, n, d, bits));
 }
 
 BinaryHash train_itq(const float* x, size_t n, size_t d, size_t bits, int iters, uint64_t seed) {
     DQ_CHECK(bits >= 1 && bits <= d, "itq: %zu bits from %zu dimensions (need 1 <= bits <= dimensions)", bits, d);
-    BinaryHash h = train_pcah(x, n, d, bits);
-    Pca pca;
-    pca.d = d;
-    pca.k = bits;
-    pca.mean = h.mean;
-    pca.components.resize(bits * d);
-    for (size_t i = 0; i < d; ++i)
-        for (size_t b = 0; b < bits; ++b) pca.components[b * d + i] = h.projection[i * bits + b];
+    const Pca pca = fit_pca(x, n, d, bits);
+    BinaryHash h = pcah_from(pca);
     std::vector<float> v(n * bits), z(n * bits), sgn(n * bits), m(bits * bits);
     pca.project(x, n, v.data());
     std::vector<float> r = random_orthogonal(bits, seed);

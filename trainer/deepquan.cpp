@@ -251,6 +251,27 @@ struct Reader {
     }
 };
 
+// The bytes of a checkpoint-style file (8-byte magic, then Writer fields), with r just past the magic;
+// false when there is no such file (a fresh run). `what` names the kind of file in the error.
+bool read_tagged(const std::string& path, const char* magic, const char* what, std::vector<uint8_t>& bytes,
+                 size_t& pos) {
+    if (path.empty() || !std::ifstream(path, std::ios::binary)) return false;
+    bytes = read_file(path);
+    DQ_CHECK(bytes.size() >= 8 && std::memcmp(bytes.data(), magic, 8) == 0, "'%s' is not %s", path.c_str(), what);
+    pos = 8;
+    return true;
+}
+
+// Both networks' parameters, checked against the sizes of the network being trained.
+void read_networks(Reader& r, Autoencoder& ae) {
+    std::vector<float> pe = r.vec<float>(), pd = r.vec<float>();
+    DQ_CHECK(pe.size() == ae.encoder.num_params() && pd.size() == ae.decoder.num_params(),
+             "'%s' holds networks of %zu + %zu parameters, this one has %zu + %zu", r.path.c_str(), pe.size(),
+             pd.size(), ae.encoder.num_params(), ae.decoder.num_params());
+    ae.encoder.params() = std::move(pe);
+    ae.decoder.params() = std::move(pd);
+}
+
 void write_optimizer(Writer& w, const Optimizer& o) {
     w.str(o.kind);
     w.vec(o.sgd.velocity);
@@ -393,27 +414,18 @@ void Trainer::save_checkpoint() {
 }
 
 bool Trainer::load_checkpoint() {
-    if (cfg_.checkpoint_path.empty() || !cfg_.resume) return false;
-    std::ifstream probe(cfg_.checkpoint_path, std::ios::binary);
-    if (!probe) return false;
-    probe.close();
-    std::vector<uint8_t> bytes = read_file(cfg_.checkpoint_path);
-    Reader r{bytes, 0, cfg_.checkpoint_path};
-    r.need(8);
-    DQ_CHECK(std::memcmp(bytes.data(), kCkptMagic, 8) == 0, "'%s' is not a DeepQuan training checkpoint",
-             cfg_.checkpoint_path.c_str());
-    r.pos = 8;
+    if (!cfg_.resume) return false;
+    std::vector<uint8_t> bytes;
+    size_t pos = 0;
+    if (!read_tagged(cfg_.checkpoint_path, kCkptMagic, "a DeepQuan training checkpoint", bytes, pos)) return false;
+    Reader r{bytes, pos, cfg_.checkpoint_path};
     DQ_CHECK(r.pod<uint64_t>() == fingerprint(),
              "checkpoint '%s' belongs to another configuration or dataset; remove it or drop --resume",
              cfg_.checkpoint_path.c_str());
     phase_ = r.pod<int>();
     it_ = r.pod<int>();
     epoch_ = r.pod<int>();
-    std::vector<float> pe = r.vec<float>(), pd = r.vec<float>();
-    DQ_CHECK(pe.size() == ae_.encoder.num_params() && pd.size() == ae_.decoder.num_params(),
-             "checkpoint '%s': network sizes differ", cfg_.checkpoint_path.c_str());
-    ae_.encoder.params() = std::move(pe);
-    ae_.decoder.params() = std::move(pd);
+    read_networks(r, ae_);
     read_optimizer(r, opt_enc_);
     read_optimizer(r, opt_dec_);
     rng_.state = r.pod<uint64_t>();
@@ -428,22 +440,11 @@ bool Trainer::load_checkpoint() {
 }
 
 bool Trainer::load_pretrained() {
-    if (cfg_.pretrained_path.empty()) return false;
-    std::ifstream f(cfg_.pretrained_path, std::ios::binary);
-    if (!f) return false;
-    f.close();
-    std::vector<uint8_t> bytes = read_file(cfg_.pretrained_path);
-    Reader r{bytes, 0, cfg_.pretrained_path};
-    r.need(8);
-    DQ_CHECK(std::memcmp(bytes.data(), kAeMagic, 8) == 0, "'%s' is not a pretrained DeepQuan autoencoder",
-             cfg_.pretrained_path.c_str());
-    r.pos = 8;
-    std::vector<float> pe = r.vec<float>(), pd = r.vec<float>();
-    DQ_CHECK(pe.size() == ae_.encoder.num_params() && pd.size() == ae_.decoder.num_params(),
-             "pretrained autoencoder '%s' has %zu + %zu parameters, this network %zu + %zu",
-             cfg_.pretrained_path.c_str(), pe.size(), pd.size(), ae_.encoder.num_params(), ae_.decoder.num_params());
-    ae_.encoder.params() = std::move(pe);
-    ae_.decoder.params() = std::move(pd);
+    std::vector<uint8_t> bytes;
+    size_t pos = 0;
+    if (!read_tagged(cfg_.pretrained_path, kAeMagic, "a pretrained DeepQuan autoencoder", bytes, pos)) return false;
+    Reader r{bytes, pos, cfg_.pretrained_path};
+    read_networks(r, ae_);
     log_.pretrain_iteration = r.vec<int>();
     log_.pretrain_loss = r.vec<float>();
     log_.pretrain_seconds = r.pod<double>();

@@ -132,24 +132,36 @@ EvalResult evaluate_distances(const std::string& mode, size_t nq, size_t ng, con
     return res;
 }
 
-EvalResult evaluate_pq_codes(const dq::ProductQuantizer& pq, const uint8_t* gallery_codes, size_t ng,
-                             const int32_t* gallery_labels, const uint8_t* query_codes, size_t nq,
-                             const int32_t* query_labels, const EvalOptions& opt) {
-    const uint32_t M = pq.M(), K = pq.K();
-    const std::vector<float> sdc = pq.compute_sdc_table();
+namespace {
+
+// Distance rows for queries [first, first + count): one lookup table per query (lut_of(q, lut) fills
+// it), scanned over every gallery code with the best kernel; queries in parallel.
+template <class LutOf>
+auto lut_scan_block(uint32_t M, uint32_t K, const uint8_t* gallery_codes, size_t ng, LutOf lut_of) {
     const dq::ScanKernel scan = dq::best_scan_kernel().fn;
-    auto block = [&](size_t first, size_t count, float* out) {
+    return [=](size_t first, size_t count, float* out) {
 #pragma omp parallel
         {
             std::vector<float> lut(size_t(M) * K);
 #pragma omp for schedule(static)
             for (long long i = 0; i < (long long)count; ++i) {
-                dq::ProductQuantizer::sdc_lut_from_code(sdc.data(), M, K, &query_codes[(first + size_t(i)) * M],
-                                                        lut.data());
+                lut_of(first + size_t(i), lut.data());
                 scan(lut.data(), M, K, gallery_codes, ng, &out[size_t(i) * ng]);
             }
         }
     };
+}
+
+}  // namespace
+
+EvalResult evaluate_pq_codes(const dq::ProductQuantizer& pq, const uint8_t* gallery_codes, size_t ng,
+                             const int32_t* gallery_labels, const uint8_t* query_codes, size_t nq,
+                             const int32_t* query_labels, const EvalOptions& opt) {
+    const uint32_t M = pq.M(), K = pq.K();
+    const std::vector<float> sdc = pq.compute_sdc_table();
+    auto block = lut_scan_block(M, K, gallery_codes, ng, [&](size_t q, float* lut) {
+        dq::ProductQuantizer::sdc_lut_from_code(sdc.data(), M, K, &query_codes[q * M], lut);
+    });
     return evaluate_distances("sdc", nq, ng, gallery_labels, query_labels, block, opt);
 }
 
@@ -163,18 +175,8 @@ EvalResult evaluate_pq(const dq::ProductQuantizer& pq, const uint8_t* gallery_co
     }
     const uint32_t M = pq.M(), K = pq.K();
     const size_t dim = pq.dim();
-    const dq::ScanKernel scan = dq::best_scan_kernel().fn;
-    auto block = [&](size_t first, size_t count, float* out) {
-#pragma omp parallel
-        {
-            std::vector<float> lut(size_t(M) * K);
-#pragma omp for schedule(static)
-            for (long long i = 0; i < (long long)count; ++i) {
-                pq.compute_adc_lut(&query_z[(first + size_t(i)) * dim], lut.data());
-                scan(lut.data(), M, K, gallery_codes, ng, &out[size_t(i) * ng]);
-            }
-        }
-    };
+    auto block = lut_scan_block(M, K, gallery_codes, ng,
+                                [&](size_t q, float* lut) { pq.compute_adc_lut(&query_z[q * dim], lut); });
     return evaluate_distances("adc", nq, ng, gallery_labels, query_labels, block, opt);
 }
 
