@@ -33,7 +33,9 @@ cmake --build --preset wasm -j "$(nproc)"
 
 say "train a ${bits}-bit DeepQuan model on mnist10k (paper protocol: 1,000 queries, 9,000 gallery)"
 mkdir -p "$out"
-build/native/trainer/deepquan train --dataset mnist10k --bits "$bits" --seed 0 --out "$out"
+# int4 weights and 8 gray levels in the gallery thumbnails keep what the page downloads (model.dqm +
+# gallery.dqdb + queries.dqdb) under 2 MB gzip (tests/web/search.test.mjs checks the same flags).
+build/native/trainer/deepquan train --dataset mnist10k --bits "$bits" --seed 0 --weights int4 --thumbnail-levels 8 --out "$out"
 
 say "query the exported gallery from Node.js through the WASM package"
 for q in 0 1 2; do

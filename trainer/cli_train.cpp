@@ -49,7 +49,7 @@ TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
     return c;
 }
 
-std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt) {
+std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt, uint32_t thumb_levels) {
     JsonWriter j;
     j.begin_object();
     j.kv("dataset", a.str("dataset")).kv("bits", c.bits).kv("variant", c.variant).kv("seed", c.seed);
@@ -58,6 +58,7 @@ std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt) 
     j.kv("optimizer", c.optimizer).kv("lr_schedule", c.lr_schedule).kv("quad_weight", c.quad_weight);
     j.kv("pretrain_optimizer", c.pretrain_optimizer).kv("pretrain_lr", c.pretrain_lr).kv("z_scale", c.z_scale);
     j.kv("weights", dq::to_string(wt));
+    j.kv("thumbnail_levels", thumb_levels);
     j.kv("queries_per_class", a.integer("queries-per-class", 100, 1, 1000000));
     j.end_object();
     std::string s = j.str();
@@ -131,6 +132,7 @@ int cmd_train(const Args& a) {
     } catch (const dq::Error& e) {
         throw UsageError(std::string("--weights: ") + e.what());
     }
+    const uint32_t thumb_levels = uint32_t(a.integer("thumbnail-levels", 256, 2, 256));
     TrainConfig cfg = parse_train_config(a, bits, seed);
     apply_threads(a);
     make_dirs(out);
@@ -143,8 +145,8 @@ int cmd_train(const Args& a) {
                  data.all.input.channels, data.queries.n, data.gallery.n);
     TrainResult r = run_training(cfg, data.gallery);
     check_interrupted();
-    Exported ex = export_and_evaluate(r.model, wt, data);
-    write_train_outputs(out, ex, data, curves_of(r.log), config_json(a, cfg, wt));
+    Exported ex = export_and_evaluate(r.model, wt, data, thumb_levels, true);
+    write_train_outputs(out, ex, data, curves_of(r.log), config_json(a, cfg, wt, thumb_levels));
     // The checkpoint only serves --resume of an unfinished run; once every output is in place it is
     // 2x the model's size of dead weight in a directory that is often served as is (scripts/demo.sh).
     std::remove(cfg.checkpoint_path.c_str());
@@ -152,6 +154,7 @@ int cmd_train(const Args& a) {
                 r.log.variant.c_str(), bits, (unsigned long long)seed, r.log.total_seconds, out.c_str(),
                 ex.model_bytes.size(), dq::to_string(wt), ex.gallery.size());
     for (const auto& e : ex.evals) std::printf("  %s\n", eval_line(e).c_str());
+    for (const auto& w : ex.by_weight_type) std::printf("  %s\n", weight_type_line(w).c_str());
     return 0;
 }
 

@@ -1,8 +1,10 @@
 #include "export.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
+#include "dq/encoder.h"
 #include "dq/error.h"
 #include "dq/format.h"
 #include "dq/index.h"
@@ -15,8 +17,73 @@ dq::Model serialize_model(dq::Model model, dq::WeightType wt, std::vector<uint8_
     return dq::read_model(bytes.data(), bytes.size());
 }
 
-DatabaseBuilder::DatabaseBuilder(const dq::Model& model, bool keep_labels, uint32_t th, uint32_t tw, uint32_t tc)
-    : model_(model), keep_labels_(keep_labels) {
+namespace {
+
+// Per-input sums of layer `upto`'s input over x, in double: chunks through layers [0, upto) of m
+// by the core encoder (the exact forward pass the exported model will run), chunk sums added in
+// chunk order, so the result does not depend on the thread count.
+std::vector<double> layer_input_sums(const dq::Model& m, size_t upto, const float* x, size_t n) {
+    const size_t chunk = 256, nchunks = (n + chunk - 1) / chunk, D = m.input_dim();
+    const size_t width = upto == 0 ? D : m.layers[upto - 1].out;
+    std::vector<std::vector<double>> part(nchunks);
+    const dq::Encoder enc(m);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long long c = 0; c < (long long)nchunks; ++c) {
+        const size_t b = size_t(c) * chunk, k = std::min(n, b + chunk) - b;
+        std::vector<float> cur(k * width);
+        enc.forward_prefix(x + b * D, k, upto, cur.data());
+        std::vector<double>& s = part[size_t(c)];
+        s.assign(width, 0.0);
+        for (size_t i = 0; i < k; ++i)
+            for (size_t j = 0; j < width; ++j) s[j] += cur[i * width + j];
+    }
+    std::vector<double> sum(width, 0.0);
+    for (const auto& s : part)
+        for (size_t j = 0; j < width; ++j) sum[j] += s[j];
+    return sum;
+}
+
+}  // namespace
+
+dq::Model export_model(const dq::Model& trained, dq::WeightType wt, const float* x, size_t n,
+                       std::vector<uint8_t>& bytes) {
+    dq::Model q = serialize_model(trained, wt, bytes);
+    if (wt != dq::WeightType::int4 || n == 0) return q;
+    // q holds the int4 weights; its biases are corrected layer by layer, each correction seen by
+    // the layers after it. The writer re-quantizes `fixed`'s (trained) weights to the same q.
+    dq::Model fixed = trained;
+    for (size_t l = 0; l < q.layers.size(); ++l) {
+        const std::vector<double> sum = layer_input_sums(q, l, x, n);
+        dq::DenseLayer& L = q.layers[l];
+        const dq::DenseLayer& T = trained.layers[l];
+        for (uint32_t r = 0; r < L.out; ++r) {
+            double shift = 0;
+            for (uint32_t c = 0; c < L.in; ++c)
+                shift += (double(T.weight[size_t(r) * L.in + c]) - double(L.weight[size_t(r) * L.in + c])) * (sum[c] / double(n));
+            L.bias[r] = float(double(T.bias[r]) + shift);
+        }
+        fixed.layers[l].bias = L.bias;
+    }
+    return serialize_model(fixed, wt, bytes);
+}
+
+std::array<uint8_t, 256> gray_levels_lut(uint32_t levels) {
+    DQ_CHECK(levels >= 2 && levels <= 256, "thumbnail levels must be in [2, 256], got %u", levels);
+    std::vector<int> value(levels);
+    for (uint32_t k = 0; k < levels; ++k) value[k] = int((2 * k * 255 + (levels - 1)) / (2 * (levels - 1)));
+    std::array<uint8_t, 256> lut{};
+    for (int p = 0; p < 256; ++p) {
+        int best = value[0];
+        for (int v : value)
+            if (std::abs(v - p) < std::abs(best - p)) best = v;
+        lut[size_t(p)] = uint8_t(best);
+    }
+    return lut;
+}
+
+DatabaseBuilder::DatabaseBuilder(const dq::Model& model, bool keep_labels, uint32_t th, uint32_t tw, uint32_t tc,
+                                 uint32_t thumb_levels)
+    : model_(model), keep_labels_(keep_labels), thumb_lut_(gray_levels_lut(thumb_levels)) {
     model.validate();
     db_.M = model.M;
     db_.K = model.K;
@@ -66,7 +133,9 @@ void DatabaseBuilder::add(const float* x, size_t n, const uint32_t* ids, const i
     const size_t tb = db_.thumb_bytes();
     if (tb) {
         DQ_CHECK(pixels != nullptr, "database thumbnails: add() without pixels");
+        const size_t old_bytes = db_.thumbnails.size();
         db_.thumbnails.insert(db_.thumbnails.end(), pixels, pixels + n * tb);
+        for (size_t i = old_bytes; i < db_.thumbnails.size(); ++i) db_.thumbnails[i] = thumb_lut_[db_.thumbnails[i]];
     }
 }
 
@@ -76,13 +145,13 @@ dq::Database DatabaseBuilder::finish() {
 }
 
 dq::Database build_database(const dq::Model& model, const Dataset& ds, const std::vector<uint32_t>& rows,
-                            bool thumbnails) {
+                            bool thumbnails, uint32_t thumb_levels) {
     DQ_CHECK(ds.dim == model.input_dim(), "dataset %s has %zu values per image (%u×%u×%u), the model expects %u (%u×%u×%u)",
              ds.name.c_str(), ds.dim, ds.input.height, ds.input.width, ds.input.channels, model.input_dim(),
              model.input.height, model.input.width, model.input.channels);
     const bool thumbs = thumbnails && ds.has_pixels();
     DatabaseBuilder b(model, ds.has_labels(), thumbs ? ds.input.height : 0, thumbs ? ds.input.width : 0,
-                      thumbs ? ds.input.channels : 0);
+                      thumbs ? ds.input.channels : 0, thumb_levels);
     const size_t step = 4096;
     std::vector<float> x;
     std::vector<int32_t> labels;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "atomic_file.h"
+#include "dq/error.h"
 #include "dq/format.h"
 #include "dq/index.h"
 #include "export.h"
@@ -11,22 +12,61 @@
 
 namespace dqt {
 
-Exported export_and_evaluate(const dq::Model& trained, dq::WeightType wt, const LoadedSplit& data) {
-    Exported ex;
-    ex.model = serialize_model(trained, wt, ex.model_bytes);
-    ex.gallery = build_database(ex.model, data.all, data.split.gallery);
-    ex.queries = build_database(ex.model, data.all, data.split.queries);
-    // Queries are encoded by the same core path as the gallery: SDC uses their stored codes, ADC
-    // their latent vectors from the core encoder.
-    dq::Index index(ex.model);
-    std::vector<float> z(data.queries.n * ex.model.latent_dim());
+namespace {
+
+// Queries are encoded by the same core path as the gallery: SDC uses their stored codes, ADC
+// their latent vectors from the core encoder.
+std::vector<EvalResult> evaluate_exported(const dq::Model& model, const dq::Database& g, const dq::Database& q,
+                                          const LoadedSplit& data) {
+    dq::Index index(model);
+    std::vector<float> z(data.queries.n * model.latent_dim());
     index.embed(data.queries.x.data(), data.queries.n, z.data());
-    const auto& g = ex.gallery;
-    ex.evals.push_back(evaluate_pq_codes(index.pq(), g.codes.data(), g.size(), g.labels.data(), ex.queries.codes.data(),
-                                         ex.queries.size(), ex.queries.labels.data()));
-    ex.evals.push_back(evaluate_pq(index.pq(), g.codes.data(), g.size(), g.labels.data(), z.data(), data.queries.n,
-                                   data.queries.labels.data(), true));
+    std::vector<EvalResult> evals;
+    evals.push_back(evaluate_pq_codes(index.pq(), g.codes.data(), g.size(), g.labels.data(), q.codes.data(), q.size(),
+                                      q.labels.data()));
+    evals.push_back(evaluate_pq(index.pq(), g.codes.data(), g.size(), g.labels.data(), z.data(), data.queries.n,
+                                data.queries.labels.data(), true));
+    return evals;
+}
+
+}  // namespace
+
+Exported export_and_evaluate(const dq::Model& trained, dq::WeightType wt, const LoadedSplit& data,
+                             uint32_t thumb_levels, bool compare_weight_types) {
+    Exported ex;
+    ex.model = export_model(trained, wt, data.gallery.x.data(), data.gallery.n, ex.model_bytes);
+    ex.gallery = build_database(ex.model, data.all, data.split.gallery, true, thumb_levels);
+    ex.queries = build_database(ex.model, data.all, data.split.queries);
+    ex.evals = evaluate_exported(ex.model, ex.gallery, ex.queries, data);
+    if (!compare_weight_types) return ex;
+    for (dq::WeightType t : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8, dq::WeightType::int4}) {
+        WeightTypeEval w;
+        w.type = t;
+        if (t == wt) {
+            w.model_bytes = ex.model_bytes.size();
+            w.evals = ex.evals;
+        } else {
+            try {
+                std::vector<uint8_t> bytes;
+                const dq::Model m = export_model(trained, t, data.gallery.x.data(), data.gallery.n, bytes);
+                w.model_bytes = bytes.size();
+                w.evals = evaluate_exported(m, build_database(m, data.all, data.split.gallery, false),
+                                            build_database(m, data.all, data.split.queries, false), data);
+            } catch (const dq::Error& e) {
+                w.error = e.what();  // e.g. a weight beyond f16's range: only this comparison is lost
+            }
+        }
+        ex.by_weight_type.push_back(std::move(w));
+    }
     return ex;
+}
+
+std::string weight_type_line(const WeightTypeEval& w) {
+    std::string s = dq::strformat("weights %-4s ", dq::to_string(w.type));
+    if (!w.error.empty()) return s + "not available: " + w.error;
+    s += dq::strformat("%9zu bytes  MAP@All", w.model_bytes);
+    for (const auto& e : w.evals) s += dq::strformat("  %s %.2f", e.mode.c_str(), 100 * e.metrics.map_all);
+    return s;
 }
 
 namespace {
@@ -105,6 +145,21 @@ void write_train_outputs(const std::string& dir, const Exported& ex, const Loade
     for (const auto& e : ex.evals) write_eval_json(j, e);
     j.end_array();
     for (const auto& e : ex.evals) j.kv("map_all_" + e.mode, e.metrics.map_all);
+    if (!ex.by_weight_type.empty()) {
+        // The trained model exported with each weight type: what a smaller download costs in MAP.
+        j.key("weights").begin_object();
+        for (const auto& w : ex.by_weight_type) {
+            j.key(dq::to_string(w.type)).begin_object();
+            if (!w.error.empty()) {
+                j.kv("error", w.error);
+            } else {
+                j.kv("model_bytes", w.model_bytes);
+                for (const auto& e : w.evals) j.kv("map_all_" + e.mode, e.metrics.map_all);
+            }
+            j.end_object();
+        }
+        j.end_object();
+    }
     j.end_object();
     write_file_atomic(dir + "/report.json", j.str());
 

@@ -68,7 +68,8 @@ export interface IndexInfo {
   layers: number[];
   /** Items in the database. */
   size: number;
-  weightType: 'f32' | 'f16' | 'int8';
+  /** How model.dqm stores the encoder weights (expanded to f32 at load; int4 needs format 1.1). */
+  weightType: 'f32' | 'f16' | 'int8' | 'int4';
   hasLabels: boolean;
   hasThumbnails: boolean;
   /** [height, width, channels] of the stored thumbnails, or null. */

@@ -122,7 +122,7 @@ export function readModelShape(input, what = 'model') {
       meta = null; // provenance only: a page works without it
     }
   }
-  return { height: a[0], width: a[1], channels: a[2], M: a[4], K: a[5], dsub: a[6], weightType: ['f32', 'f16', 'int8'][a[7]] ?? String(a[7]), layers, meta };
+  return { height: a[0], width: a[1], channels: a[2], M: a[4], K: a[5], dsub: a[6], weightType: ['f32', 'f16', 'int8', 'int4'][a[7]] ?? String(a[7]), layers, meta };
 }
 
 export const _internal = { fourcc, kindName };

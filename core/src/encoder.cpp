@@ -81,16 +81,24 @@ Encoder::Encoder(const Model& model, DenseKernel kernel) {
     kernel_ = kernel ? kernel : best_dense_kernel();
 }
 
-void Encoder::forward(const float* x, size_t n, float* z) const {
+void Encoder::forward(const float* x, size_t n, float* z) const { forward_prefix(x, n, layers_.size(), z); }
+
+void Encoder::forward_prefix(const float* x, size_t n, size_t layers, float* z) const {
+    DQ_CHECK(layers <= layers_.size(), "encoder: %zu layers asked for, the model has %zu", layers, layers_.size());
     check_input(x, n, input_dim_, 0);
+    if (layers == 0) {
+        std::copy(x, x + n * input_dim_, z);
+        return;
+    }
+    const size_t width = layers_[layers - 1].out;
     std::vector<float> a(std::min(n, kChunkRows) * max_width_), b(a.size());
     for (size_t r0 = 0; r0 < n; r0 += kChunkRows) {
         const size_t rows = std::min(kChunkRows, n - r0);
         const float* in = x + r0 * input_dim_;
-        for (size_t l = 0; l < layers_.size(); ++l) {
+        for (size_t l = 0; l < layers; ++l) {
             const DenseLayer& L = layers_[l];
             // The last layer writes straight into the caller's z.
-            float* out = l + 1 == layers_.size() ? z + r0 * output_dim_ : (l % 2 == 0 ? a.data() : b.data());
+            float* out = l + 1 == layers ? z + r0 * width : (l % 2 == 0 ? a.data() : b.data());
             kernel_(L.weight.data(), L.in, L.out, in, rows, out);
             for (size_t r = 0; r < rows; ++r) {
                 float* y = out + r * L.out;

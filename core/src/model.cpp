@@ -12,6 +12,7 @@ const char* to_string(WeightType t) {
         case WeightType::f32: return "f32";
         case WeightType::f16: return "f16";
         case WeightType::int8: return "int8";
+        case WeightType::int4: return "int4";
     }
     return "unknown";
 }
@@ -20,7 +21,8 @@ WeightType parse_weight_type(const std::string& s) {
     if (s == "f32") return WeightType::f32;
     if (s == "f16") return WeightType::f16;
     if (s == "int8") return WeightType::int8;
-    throw Error("unknown weight type \"" + s + "\" (expected f32, f16 or int8)");
+    if (s == "int4") return WeightType::int4;
+    throw Error("unknown weight type \"" + s + "\" (expected f32, f16, int8 or int4)");
 }
 
 namespace {
@@ -47,7 +49,8 @@ void Model::validate() const {
     DQ_CHECK(std::isfinite(input.scale) && input.scale > 0, "input scale %g must be finite and > 0", double(input.scale));
     DQ_CHECK(!layers.empty(), "the encoder has no layers");
     DQ_CHECK(layers.size() <= kMaxLayers, "%zu layers (limit %u)", layers.size(), kMaxLayers);
-    DQ_CHECK(weight_type == WeightType::f32 || weight_type == WeightType::f16 || weight_type == WeightType::int8,
+    DQ_CHECK(weight_type == WeightType::f32 || weight_type == WeightType::f16 || weight_type == WeightType::int8 ||
+                 weight_type == WeightType::int4,
              "unknown weight type %u", unsigned(weight_type));
     check_width(M, "M");
     DQ_CHECK(K == 16 || K == 256, "K is %u, must be 16 or 256", K);

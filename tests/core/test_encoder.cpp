@@ -178,6 +178,36 @@ TEST_CASE("Encoder: batches, chunks and kernels give the same bits as one row at
     CHECK(nonzero > zb.size() / 2);
 }
 
+TEST_CASE("Encoder::forward_prefix gives each layer's output as the full pass computes it", "[encoder]") {
+    // 784 -> 64 (relu) -> 32 (relu) -> 16; 70 rows cross the 64-row chunk boundary.
+    dq::Model m = fmttest::make_model({64, 32}, 4, 256, 4, 11, 28, 28, 0.05f);
+    const dq::Encoder enc(m);
+    fmttest::Rng rng(21);
+    const size_t n = 70;
+    std::vector<float> x(n * 784);
+    for (auto& v : x) v = float(rng.below(256)) / 255.0f;
+    std::vector<float> p0(n * 784), p1(n * 64), p2(n * 32), p3(n * 16), z(n * 16);
+    enc.forward_prefix(x.data(), n, 0, p0.data());
+    CHECK(same_bits(p0, x));
+    enc.forward_prefix(x.data(), n, 1, p1.data());
+    enc.forward_prefix(x.data(), n, 2, p2.data());
+    enc.forward_prefix(x.data(), n, 3, p3.data());
+    enc.forward(x.data(), n, z.data());
+    CHECK(same_bits(p3, z));
+    // Layer 2 applied by hand to the prefix-1 output (the scalar kernel defines the summation order
+    // every kernel follows) must give the prefix-2 output.
+    const dq::DenseLayer& L = m.layers[1];
+    std::vector<float> y(n * 32);
+    dq::dq_dense_f32__scalar(L.weight.data(), L.in, L.out, p1.data(), n, y.data());
+    for (size_t r = 0; r < n; ++r)
+        for (size_t j = 0; j < 32; ++j) {
+            const float v = y[r * 32 + j] + L.bias[j];
+            y[r * 32 + j] = v > 0.0f ? v : 0.0f;
+        }
+    CHECK(same_bits(y, p2));
+    CHECK_THROWS_WITH(enc.forward_prefix(x.data(), n, 4, z.data()), Catch::Contains("4 layers asked for"));
+}
+
 TEST_CASE("Encoder refuses non-finite inputs and names the index", "[encoder]") {
     dq::Model m = fmttest::make_model({8}, 2, 16, 2, 1);  // 16 inputs
     const dq::Encoder enc(m);

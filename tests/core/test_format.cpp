@@ -141,9 +141,11 @@ TEST_CASE("half conversion: exact values, round to nearest even, inf, nan, subno
 
 TEST_CASE("weight type names", "[format]") {
     CHECK(std::string(dq::to_string(dq::WeightType::int8)) == "int8");
-    for (auto t : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8})
+    CHECK(std::string(dq::to_string(dq::WeightType::int4)) == "int4");
+    for (auto t : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8, dq::WeightType::int4})
         CHECK(dq::parse_weight_type(dq::to_string(t)) == t);
-    CHECK_THROWS_WITH(dq::parse_weight_type("fp16"), Contains("\"fp16\"") && Contains("f32, f16 or int8"));
+    CHECK_THROWS_WITH(dq::parse_weight_type("fp16"), Contains("\"fp16\"") && Contains("f32, f16, int8 or int4"));
+    CHECK_THROWS_WITH(dq::parse_weight_type("int2"), Contains("\"int2\""));
 }
 
 TEST_CASE("Model::validate names the broken invariant", "[format]") {
@@ -313,20 +315,161 @@ TEST_CASE("model round trip: f32 byte-identical, f16 and int8 within their error
     for (uint32_t col = 0; col < z.layers[0].in; ++col) CHECK(zr.layers[0].weight[col] == 0.0f);
 }
 
-TEST_CASE("f16 halves and int8 quarters the size of a realistic model", "[format]") {
+TEST_CASE("f16 halves, int8 quarters and int4 eighths the size of a realistic model", "[format]") {
     dq::Model m = fmttest::make_model({64}, 8, 256, 2, 3, 28, 28);
     const size_t f32 = dq::write_model(m).size();
     m.weight_type = dq::WeightType::f16;
     const size_t f16 = dq::write_model(m).size();
     m.weight_type = dq::WeightType::int8;
     const size_t i8 = dq::write_model(m).size();
+    m.weight_type = dq::WeightType::int4;
+    const size_t i4 = dq::write_model(m).size();
     // 784*64 + 64*16 weights; biases and the 8*256*2 codebooks stay f32.
     const size_t weights = 784 * 64 + 64 * 16, rest = (64 + 16 + 8 * 256 * 2) * 4;
     CHECK(f32 >= weights * 4 + rest);
     CHECK(f16 < weights * 2 + rest + 1024);
     CHECK(i8 < weights + rest + 80 * 4 + 1024);
+    // int4: one f32 scale per 32 inputs (25 groups per row of 784, 2 per row of 64).
+    CHECK(i4 < weights / 2 + rest + (64 * 25 + 16 * 2) * 4 + 1024);
+    CHECK(i4 < i8);
     CHECK(i8 < f16);
     CHECK(f16 < f32);
+}
+
+namespace {
+
+// q of one int4 weight as the file stores it (row-major rows of ceil(in/2) bytes, low nibble first).
+int int4_at(const uint8_t* w, uint32_t in, uint32_t row, uint32_t col) {
+    const int nib = (w[size_t(row) * ((in + 1) / 2) + col / 2] >> (4 * (col % 2))) & 0xf;
+    return nib >= 8 ? nib - 16 : nib;
+}
+
+}  // namespace
+
+TEST_CASE("int4 weights: packing, groups of 32, error bound, odd widths and strict reading", "[format]") {
+    REQUIRE(dq::kInt4Group == 32);
+    // 35 inputs (odd, groups of 32 + 3, a padding nibble in every row of W000), then 40 (32 + 8) -> 8 -> 6.
+    dq::Model m = fmttest::make_model({40, 8}, 2, 256, 3, 11, 7, 5);
+    m.weight_type = dq::WeightType::int4;
+    const std::vector<uint8_t> b = dq::write_model(m);
+    const dq::Model r = dq::read_model(b.data(), b.size());
+    CHECK(r.weight_type == dq::WeightType::int4);
+    CHECK(r.codebooks == m.codebooks);
+    const Container c = parse_container(FileKind::model, b.data(), b.size());
+    const SectionIn* S[3] = {};
+    for (const SectionIn& sec : c.sections)
+        if ((sec.kind & 0xff) == 'S') S[((sec.kind >> 24) & 0xff) - '0'] = &sec;
+    for (const SectionIn& sec : c.sections) {
+        if ((sec.kind & 0xff) != 'W') continue;
+        const uint32_t l = ((sec.kind >> 24) & 0xff) - '0';
+        const dq::DenseLayer& L = m.layers[l];
+        const uint32_t groups = (L.in + 31) / 32;
+        INFO(sec.name() << ": " << L.in << " -> " << L.out);
+        REQUIRE(sec.dtype == uint16_t(DType::u8));
+        REQUIRE(sec.ndim == 2);
+        CHECK(sec.dims[0] == L.out);
+        CHECK(sec.dims[1] == (L.in + 1) / 2);
+        REQUIRE(S[l] != nullptr);
+        REQUIRE(S[l]->dtype == uint16_t(DType::f32));
+        REQUIRE(S[l]->ndim == 2);
+        REQUIRE(S[l]->dims[0] == L.out);
+        REQUIRE(S[l]->dims[1] == groups);
+        for (uint32_t row = 0; row < L.out; ++row) {
+            for (uint32_t g = 0; g < groups; ++g) {
+                const uint32_t c0 = 32 * g, c1 = std::min(L.in, c0 + 32);
+                float mx = 0;
+                for (uint32_t col = c0; col < c1; ++col) mx = std::max(mx, std::fabs(L.weight[row * L.in + col]));
+                // The stored scale is max|w| / 7 rounded up to a bfloat16 value.
+                const float scale = ldf32(S[l]->data + 4 * (size_t(row) * groups + g));
+                CHECK((float_bits(scale) & 0xffff) == 0);
+                CHECK(scale >= mx / 7.0f);
+                CHECK(scale <= mx / 7.0f * (1 + 1.0f / 128));
+                for (uint32_t col = c0; col < c1; ++col) {
+                    const float w = L.weight[row * L.in + col], wr = r.layers[l].weight[row * L.in + col];
+                    // The stored nibble is round(w / scale), in this order, and reads back within scale/2.
+                    const int q = int4_at(sec.data, L.in, row, col);
+                    REQUIRE(q == int(std::nearbyint(double(w) / double(scale))));
+                    REQUIRE(q >= -7);
+                    REQUIRE(q <= 7);
+                    REQUIRE(wr == float(q) * scale);
+                    REQUIRE(std::fabs(w - wr) <= scale * 0.5f * (1 + 1e-6f) + std::fabs(w) * 1e-7f);
+                }
+            }
+            if (L.in % 2) CHECK((sec.data[row * sec.dims[1] + sec.dims[1] - 1] >> 4) == 0);
+        }
+    }
+    for (size_t l = 0; l < 3; ++l) CHECK(r.layers[l].bias == m.layers[l].bias);
+    dq::Model m8 = m;
+    m8.weight_type = dq::WeightType::int8;
+    CHECK(b.size() < dq::write_model(m8).size());
+
+    SECTION("all-zero groups get scale 0 and read back as zeros") {
+        dq::Model z = m;
+        std::fill(z.layers[0].weight.begin() + 32, z.layers[0].weight.begin() + 35, 0.0f);  // row 0, group 1
+        const std::vector<uint8_t> zb = dq::write_model(z);
+        const dq::Model zr = dq::read_model(zb.data(), zb.size());
+        for (uint32_t col = 32; col < 35; ++col) CHECK(zr.layers[0].weight[col] == 0.0f);
+        std::vector<uint8_t> zc = zb;
+        CHECK(ldf32(fmttest::payload_of(zc, "S000") + 4) == 0.0f);
+    }
+    SECTION("a non-zero padding nibble is refused") {
+        std::vector<uint8_t> x = b;
+        // Row 2 of W000: 18 bytes per row, the padding is the high half of byte 17.
+        fmttest::payload_of(x, "W000")[2 * 18 + 17] |= 0x30;
+        fmttest::reseal(x);
+        CHECK(model_error(x) == "section W000: row 2: padding nibble (high half of byte 17, after input 34) is 0x3, must be 0");
+    }
+    SECTION("the nibble 0x8 (-8) is refused, in either half of a byte") {
+        std::vector<uint8_t> x = b;
+        uint8_t* w = fmttest::payload_of(x, "W001");  // 40 inputs: 20 bytes per row
+        w[20 + 2] = uint8_t((w[20 + 2] & 0xf0) | 0x8);
+        fmttest::reseal(x);
+        CHECK(model_error(x) == "section W001: row 1, column 4 holds -8; int4 weights must be in [-7, 7]");
+        x = b;
+        w = fmttest::payload_of(x, "W002");
+        w[0] = uint8_t((w[0] & 0x0f) | 0x80);
+        fmttest::reseal(x);
+        CHECK(model_error(x) == "section W002: row 0, column 1 holds -8; int4 weights must be in [-7, 7]");
+    }
+    SECTION("bad scales, shapes and missing scales are refused") {
+        std::vector<uint8_t> x = b;
+        st32(fmttest::payload_of(x, "S001") + 4 * 3, 0xbf800000u);  // -1 at [1, 1]
+        fmttest::reseal(x);
+        CHECK(model_error(x) == "section S001: scale[1, 1] is -1, must be finite and >= 0");
+        x = b;
+        st32(fmttest::payload_of(x, "S000"), 0x7fc00000u);
+        fmttest::reseal(x);
+        CHECK(model_error(x) == "section S000: scale[0, 0] is nan, must be finite and >= 0");
+        // An int8-shaped W000 in an int4 model (one byte per weight), per-row scales.
+        CHECK(model_error(fmttest::rebuild(b, FileKind::model, [](std::vector<SectionOut>& s) {
+                  for (SectionOut& o : s)
+                      if (o.kind == fourcc("W000")) {
+                          o.dims = {40, 35};
+                          o.bytes.assign(40 * 35, 0);
+                      }
+              })) == "section W000: dims [40, 35], expected [40, 18]");
+        CHECK(model_error(fmttest::rebuild(b, FileKind::model, [](std::vector<SectionOut>& s) {
+                  for (SectionOut& o : s)
+                      if (o.kind == fourcc("S000")) {
+                          o.dims = {40};
+                          o.bytes.resize(40 * 4);
+                      }
+              })) == "section S000: dims [40], expected [40, 2]");
+        CHECK(model_error(fmttest::rebuild(b, FileKind::model, [](std::vector<SectionOut>& s) {
+                  for (SectionOut& o : s)
+                      if (o.kind == fourcc("W000")) o.dtype = DType::i8;
+              })) == "section W000: dtype i8, expected u8");
+        CHECK(model_error(fmttest::rebuild(b, FileKind::model, [](std::vector<SectionOut>& s) {
+                  for (size_t i = 0; i < s.size(); ++i)
+                      if (s[i].kind == fourcc("S001")) s.erase(s.begin() + long(i));
+              })) == "missing section S001 (scales of int4 layer 1)");
+    }
+    SECTION("weight type 4 is unknown (as 3 is to a 1.0 reader)") {
+        std::vector<uint8_t> x = b;
+        st32(fmttest::payload_of(x, "ARCH") + 4 * 7, 4);
+        fmttest::reseal(x);
+        CHECK(model_error(x) == "section ARCH: unknown weight type 4");
+    }
 }
 
 TEST_CASE("writers refuse what they cannot store", "[format]") {
@@ -415,7 +558,9 @@ TEST_CASE("reader errors name the problem", "[format]") {
 
     SECTION("wrong version, with a valid header CRC") {
         std::vector<uint8_t> b = good;
+        CHECK(ld16(&b[kOffVersionMinor]) == dq::kFormatVersionMinor);
         st16(&b[kOffVersionMajor], 3);
+        st16(&b[kOffVersionMinor], 0);
         fmttest::reseal(b);
         CHECK(model_error(b) == "unsupported version 3.0 (this reader: 1.x)");
         st16(&b[kOffVersionMajor], 1);
@@ -627,7 +772,7 @@ TEST_CASE("unknown sections: optional ones are skipped, required ones refused", 
               SectionOut x = s.back();
               x.kind = fourcc("S000");
               s.push_back(x);
-          })) == "section S000: unexpected, scales belong to int8 weights and this model is f32");
+          })) == "section S000: unexpected, scales belong to int8 / int4 weights and this model is f32");
     CHECK(model_error(edit(good, FileKind::model, [](std::vector<SectionOut>& s) {
               for (size_t i = 0; i < s.size(); ++i)
                   if (s[i].kind == fourcc("B001")) s.erase(s.begin() + long(i));

@@ -1,7 +1,8 @@
-// Golden files of format v1.0 (tests/data/golden-v1.0*.dqm, golden-v1.0.dqdb): every future reader
-// must keep reading them with exactly these values. The files were produced once by the hidden
-// "[.generate]" test below and committed; never regenerate them for a new format version: add new
-// golden files next to them instead.
+// Golden files (tests/data): format v1.0 (golden-v1.0*.dqm, golden-v1.0.dqdb) and v1.1
+// (golden-v1.1-int4.dqm, the same model with int4 weights). Every future reader must keep reading
+// them with exactly these values. Each was produced once by the hidden "[.generate]" test of its
+// version and committed; never regenerate them for a new format version: add new golden files next
+// to them instead.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -17,6 +18,8 @@
 #define GOLDEN_F16_CRC 0xfa1292e4u
 #define GOLDEN_I8_SIZE 1536
 #define GOLDEN_I8_CRC 0xc967538eu
+#define GOLDEN_I4_SIZE 1472
+#define GOLDEN_I4_CRC 0xc0de8b30u
 #define GOLDEN_DB_SIZE 806
 #define GOLDEN_DB_CRC 0xacca10c5u
 #define GOLDEN_FINGERPRINT 0x70ac680bae9e2ac5ull
@@ -75,32 +78,49 @@ dq::Database golden_database() {
 }
 
 const char* model_file(dq::WeightType wt) {
-    return wt == dq::WeightType::f32 ? "golden-v1.0.dqm" : wt == dq::WeightType::f16 ? "golden-v1.0-f16.dqm"
-                                                                                       : "golden-v1.0-int8.dqm";
+    switch (wt) {
+        case dq::WeightType::f32: return "golden-v1.0.dqm";
+        case dq::WeightType::f16: return "golden-v1.0-f16.dqm";
+        case dq::WeightType::int8: return "golden-v1.0-int8.dqm";
+        case dq::WeightType::int4: return "golden-v1.1-int4.dqm";
+    }
+    return "?";
+}
+
+// What today's writer makes, with the version field set back to `minor` (and the header CRC
+// re-sealed): a 1.x writer must reproduce every older golden file but for that field.
+std::vector<uint8_t> as_version(std::vector<uint8_t> b, uint16_t minor) {
+    dq::fmt::st16(&b[dq::fmt::kOffVersionMinor], minor);
+    fmttest::reseal(b);
+    return b;
 }
 
 }  // namespace
 
-TEST_CASE("generate the v1.0 golden files (run by hand only)", "[.generate]") {
-    for (auto wt : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8})
-        REQUIRE(fmttest::write_file(kDir + model_file(wt), dq::write_model(golden_model(wt))));
-    REQUIRE(fmttest::write_file(kDir + "golden-v1.0.dqdb", dq::write_database(golden_database())));
+// v1.0 files came from the 1.0 writer; a 1.1 writer can only make the v1.1 one.
+TEST_CASE("generate the v1.1 golden file (run by hand only)", "[.generate]") {
+    REQUIRE(dq::kFormatVersionMinor == 1);
+    REQUIRE(fmttest::write_file(kDir + model_file(dq::WeightType::int4), dq::write_model(golden_model(dq::WeightType::int4))));
 }
 
 TEST_CASE("golden v1.0 model files read back with their values", "[format][golden]") {
     // Whole-file CRCs pin the committed bytes: a changed golden file is a broken promise.
     const struct {
         dq::WeightType wt;
+        uint16_t minor;
         size_t size;
         uint32_t crc;
-    } files[] = {{dq::WeightType::f32, GOLDEN_F32_SIZE, GOLDEN_F32_CRC},
-                 {dq::WeightType::f16, GOLDEN_F16_SIZE, GOLDEN_F16_CRC},
-                 {dq::WeightType::int8, GOLDEN_I8_SIZE, GOLDEN_I8_CRC}};
+    } files[] = {{dq::WeightType::f32, 0, GOLDEN_F32_SIZE, GOLDEN_F32_CRC},
+                 {dq::WeightType::f16, 0, GOLDEN_F16_SIZE, GOLDEN_F16_CRC},
+                 {dq::WeightType::int8, 0, GOLDEN_I8_SIZE, GOLDEN_I8_CRC},
+                 {dq::WeightType::int4, 1, GOLDEN_I4_SIZE, GOLDEN_I4_CRC}};
     for (const auto& f : files) {
         INFO(model_file(f.wt));
         const std::vector<uint8_t> b = fmttest::read_file(kDir + model_file(f.wt));
         REQUIRE(b.size() == f.size);
         CHECK(dq::crc32(b.data(), b.size()) == f.crc);
+        CHECK(dq::fmt::ld16(&b[dq::fmt::kOffVersionMajor]) == 1);
+        CHECK(dq::fmt::ld16(&b[dq::fmt::kOffVersionMinor]) == f.minor);
         const dq::Model m = dq::read_model(b.data(), b.size());
         CHECK(m.weight_type == f.wt);
         CHECK(m.input.height == 4);
@@ -127,14 +147,20 @@ TEST_CASE("golden v1.0 model files read back with their values", "[format][golde
         for (uint32_t j = 0; j < 4; ++j) CHECK(m.layers[1].bias[j] == b1(j));
         for (uint32_t t = 0; t < 64; ++t) CHECK(m.codebooks[t] == cb(t));
         CHECK(dq::codebook_fingerprint(m) == GOLDEN_FINGERPRINT);
-        if (f.wt != dq::WeightType::int8) {
+        if (f.wt == dq::WeightType::f32 || f.wt == dq::WeightType::f16) {
             CHECK(m.layers[0].weight[5] == -0.875f);     // (185 % 61 - 30) / 32 = -28/32
             CHECK(m.layers[1].weight[31] == 1.5625f);    // (899 % 53 - 26) / 16 = 25/16
             for (uint32_t i = 0; i < 128; ++i) CHECK(m.layers[0].weight[i] == w0(i));
             for (uint32_t i = 0; i < 32; ++i) CHECK(m.layers[1].weight[i] == w1(i));
         } else {
-            // Row 0 of layer 0: max |w| = 30/32, scale = 0.9375 / 127; -28/32 -> q = round(-118.53) = -119.
-            CHECK(m.layers[0].weight[5] == float(-119) * (0.9375f / 127.0f));
+            // int4 scales are max|w| / 7 rounded up to bfloat16 (at most 1/128 more).
+            const float qmax = f.wt == dq::WeightType::int8 ? 127.0f : 7.0f;
+            const float slack = f.wt == dq::WeightType::int8 ? 1 + 1e-6f : 1 + 1.0f / 128;
+            // Row 0 of layer 0: max |w| = 30/32. int8: scale = 0.9375 / 127 and -28/32 -> q =
+            // round(-118.53) = -119. int4 (one group of 16): scale = 0.9375 / 7 = 0.13393 rounded up
+            // to 69/512 = 0.134765625, and q = round(-6.49) = -6.
+            if (f.wt == dq::WeightType::int8) CHECK(m.layers[0].weight[5] == float(-119) * (0.9375f / 127.0f));
+            else CHECK(m.layers[0].weight[5] == -6 * 0.134765625f);
             for (uint32_t l = 0; l < 2; ++l) {
                 const dq::DenseLayer& L = m.layers[l];
                 for (uint32_t r = 0; r < L.out; ++r) {
@@ -142,14 +168,13 @@ TEST_CASE("golden v1.0 model files read back with their values", "[format][golde
                     for (uint32_t c = 0; c < L.in; ++c) mx = std::max(mx, std::fabs(l ? w1(r * 8 + c) : w0(r * 16 + c)));
                     for (uint32_t c = 0; c < L.in; ++c) {
                         const float w = l ? w1(r * 8 + c) : w0(r * 16 + c);
-                        CHECK(std::fabs(L.weight[r * L.in + c] - w) <= mx / 127.0f * 0.5f * (1 + 1e-6f));
+                        CHECK(std::fabs(L.weight[r * L.in + c] - w) <= mx / qmax * 0.5f * slack);
                     }
                 }
             }
         }
-        // While the writer is at v1.0 it must still produce exactly these bytes.
-        if (dq::kFormatVersionMajor == 1 && dq::kFormatVersionMinor == 0)
-            CHECK(dq::write_model(golden_model(f.wt)) == b);
+        // Every 1.x writer must still produce exactly these bytes, but for the version field.
+        CHECK(as_version(dq::write_model(golden_model(f.wt)), f.minor) == b);
     }
 }
 
@@ -170,10 +195,11 @@ TEST_CASE("golden v1.0 database reads back with its values", "[format][golden]")
     REQUIRE(db.thumbnails.size() == 16);
     CHECK(db.thumbnails[15] == 255);
     CHECK(db.strings == std::vector<std::string>{"zero.png", "", "gr\xc3\xbc\xc3\x9f" "e", "\xe2\x82\xac"});
-    // Compatible with all three golden models (the weights' dtype does not touch the codebooks).
-    for (auto wt : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8}) {
+    // Compatible with all golden models (the weights' dtype does not touch the codebooks).
+    for (auto wt : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8, dq::WeightType::int4}) {
         const std::vector<uint8_t> mb = fmttest::read_file(kDir + model_file(wt));
         CHECK_NOTHROW(dq::check_compatible(dq::read_model(mb.data(), mb.size()), db));
     }
-    if (dq::kFormatVersionMajor == 1 && dq::kFormatVersionMinor == 0) CHECK(dq::write_database(golden_database()) == b);
+    CHECK(dq::fmt::ld16(&b[dq::fmt::kOffVersionMinor]) == 0);
+    CHECK(as_version(dq::write_database(golden_database()), 0) == b);
 }

@@ -29,6 +29,10 @@ std::vector<Sample> samples() {
     out.push_back({"model f16", true, dq::write_model(m)});
     m.weight_type = dq::WeightType::int8;
     out.push_back({"model int8", true, dq::write_model(m)});
+    // Odd widths (35 inputs: two scale groups and a padding nibble per row; 7 hidden).
+    dq::Model odd = fmttest::make_model({7}, 2, 16, 2, 5, 5, 7);
+    odd.weight_type = dq::WeightType::int4;
+    out.push_back({"model int4, odd widths", true, dq::write_model(odd)});
     out.push_back({"database with extras", false, dq::write_database(fmttest::make_database(m, 5, true))});
     out.push_back({"database plain", false, dq::write_database(fmttest::make_database(m, 3, false))});
     return out;

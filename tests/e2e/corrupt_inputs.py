@@ -46,7 +46,7 @@ def cases(t, g):
         return bytes(b)
 
     ver = bytearray(mb)
-    ver[8:10] = struct.pack("<H", 2)
+    ver[8:12] = struct.pack("<HH", 2, 0)  # version 2.0 (the writer's own minor may be > 0)
     f = {
         "trunc_model": write(os.path.join(t, "trunc.dqm"), mb[: len(mb) // 2]),
         "trunc_db": write(os.path.join(t, "trunc.dqdb"), dbb[:-100]),

@@ -11,7 +11,7 @@ const g = process.argv[2];
 const read = (f) => new Uint8Array(fs.readFileSync(path.join(g, f)));
 const m = read('small.dqm'), d = read('small.dqdb'), other = read('k16-f16.dqm');
 const flip = (b, pos) => { const c = Uint8Array.from(b); c[pos] ^= 0x10; return c; };
-const ver = Uint8Array.from(m); ver[8] = 2; ver[9] = 0;
+const ver = Uint8Array.from(m); ver[8] = 2; ver[9] = 0; ver[10] = 0; ver[11] = 0;
 const html = new TextEncoder().encode('<!DOCTYPE html><html><body>404 Not Found</body></html>\n'.repeat(4));
 
 const out = [];

@@ -11,7 +11,7 @@ const g = process.argv[2];
 const read = (f) => fs.readFileSync(path.join(g, f));
 const m = read('small.dqm'), d = read('small.dqdb'), other = read('k16-f16.dqm');
 const flip = (b, pos) => { const c = Buffer.from(b); c[pos] ^= 0x10; return c; };
-const ver = Buffer.from(m); ver[8] = 2; ver[9] = 0;
+const ver = Buffer.from(m); ver[8] = 2; ver[9] = 0; ver[10] = 0; ver[11] = 0;
 const html = Buffer.from('<!DOCTYPE html><html><body>404 Not Found</body></html>\n'.repeat(4));
 const cases = {
   'truncated model': [m.subarray(0, m.length >> 1), d],

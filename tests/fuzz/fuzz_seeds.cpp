@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
         return d + "/";
     };
     std::string d = dir("fuzz_model");
-    for (const char* f : {"golden-v1.0.dqm", "golden-v1.0-f16.dqm", "golden-v1.0-int8.dqm"})
+    for (const char* f : {"golden-v1.0.dqm", "golden-v1.0-f16.dqm", "golden-v1.0-int8.dqm", "golden-v1.1-int4.dqm"})
         put(d + f, slurp(golden + "/" + f));
     put(dir("fuzz_database") + "golden-v1.0.dqdb", slurp(golden + "/golden-v1.0.dqdb"));
 

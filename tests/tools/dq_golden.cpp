@@ -6,7 +6,7 @@
 //                              of 70,000 and 1,000,000 random codes for scripts/bench-wasm.sh
 //
 // Everything is a pure function of fixed seeds. Models are written through the core's writer and
-// read back before use, so f16 / int8 configurations compute with the weights the files hold.
+// read back before use, so f16 / int8 / int4 configurations compute with the weights the files hold.
 // Before writing, each embedding is recomputed with the scalar dense kernel and compared bit for bit
 // with the index's (best native) kernel: a mismatch is a bug and exits 3.
 #include <cmath>
@@ -289,6 +289,8 @@ int main(int argc, char** argv) {
             {"k16-f16", 28, 28, 1, {64, 32}, 8, 16, 2, W::f16, 400, 4, 12, false, false, 0, 12},
             {"int8-rgb", 8, 6, 3, {40}, 2, 256, 8, W::int8, 300, 4, 7, true, false, 2, 13},
             {"paper", 28, 28, 1, {500, 500, 2000}, 8, 256, 8, W::f32, 300, 3, 10, true, true, 1, 14},
+            // Odd widths (63 inputs, 33 hidden) put a padding nibble in every int4 weight row.
+            {"int4-odd", 7, 9, 1, {33}, 4, 256, 4, W::int4, 300, 4, 8, true, false, 2, 15},
         };
         std::string js = "{\"generator\":\"dq_golden\",\"configs\":[";
         bool first = true;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -94,7 +95,16 @@ TEST_CASE("usage errors exit 2 with one clear line", "[cli]") {
     CHECK_THAT(r.err, Contains("--lr must be between"));
     r = run(dir, "train --help");
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Contains("--weights f32|f16|int8"));
+    CHECK_THAT(r.out, Contains("--weights f32|f16|int8|int4") && Contains("--thumbnail-levels N"));
+    r = run(dir, "train --dataset mnist10k --bits 16 --thumbnail-levels 1 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--thumbnail-levels must be between 2 and 256, got 1"));
+    r = run(dir, "encode --model m.dqm --images x.idx --thumbnail-levels 300 --out o.dqdb");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--thumbnail-levels must be between 2 and 256, got 300"));
+    r = run(dir, "encode --help");
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Contains("--thumbnail-levels N"));
 }
 
 TEST_CASE("runtime errors exit 1: missing, corrupt and mismatched files, k too large", "[cli]") {
@@ -155,6 +165,23 @@ TEST_CASE("encode, search, eval and export-faiss on a tiny model", "[cli]") {
     CHECK(g.has_labels());
     CHECK(g.has_thumbnails());
     CHECK(g.ids[119] == 119);
+
+    // --thumbnail-levels changes the stored thumbnails only: same codes, at most 4 gray values,
+    // each within half a step (255 / 6, rounded) of the exact pixel.
+    r = run(dir, "encode --model " + m + " --images " + img + " --thumbnail-levels 4 --out " + (dir / "g4.dqdb"));
+    REQUIRE(r.status == 0);
+    auto b4 = iotest::read_bytes(dir / "g4.dqdb");
+    dq::Database g4 = dq::read_database(b4.data(), b4.size());
+    CHECK(g4.codes == g.codes);
+    CHECK(g4.labels == g.labels);
+    REQUIRE(g4.thumbnails.size() == g.thumbnails.size());
+    std::set<uint8_t> values(g4.thumbnails.begin(), g4.thumbnails.end());
+    CHECK(values.size() <= 4);
+    CHECK(values.size() > 1);
+    int worst = 0;
+    for (size_t i = 0; i < g.thumbnails.size(); ++i) worst = std::max(worst, std::abs(int(g4.thumbnails[i]) - int(g.thumbnails[i])));
+    CHECK(worst <= 43);
+    CHECK(worst > 0);
 
     r = run(dir, "search --model " + m + " --db " + db + " --image " + img + ":7 -k 3 --mode sdc");
     REQUIRE(r.status == 0);

@@ -1,16 +1,19 @@
-// Export: model.dqm in f32 / f16 / int8 read back by the core, gallery databases whose codes come
-// from the core encoder, and Faiss IndexPQ files checked byte by byte and by Faiss itself.
+// Export: model.dqm in f32 / f16 / int8 / int4 read back by the core, gallery databases whose codes
+// come from the core encoder (thumbnails optionally on fewer gray levels), and Faiss IndexPQ files
+// checked byte by byte and by Faiss itself.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "dq/encoder.h"
 #include "dq/error.h"
 #include "dq/format.h"
 #include "dq/index.h"
@@ -34,7 +37,7 @@ bool have_faiss() { return std::system("/usr/bin/python3 -c 'import faiss' >/dev
 
 }  // namespace
 
-TEST_CASE("model export round trip in f32, f16 and int8", "[export]") {
+TEST_CASE("model export round trip in f32, f16, int8 and int4", "[export]") {
     dq::Model m = iotest::tiny_model(4, 4, 4, 16, 2, 1);
     std::vector<uint8_t> bytes;
     dq::Model f32 = dqt::serialize_model(m, dq::WeightType::f32, bytes);
@@ -59,6 +62,171 @@ TEST_CASE("model export round trip in f32, f16 and int8", "[export]") {
             CHECK(std::fabs(i8.layers[0].weight[r * L.in + c] - L.weight[r * L.in + c]) <= mx / 127.0f * 0.5f + 1e-6f);
     }
     CHECK(bytes.size() <= f32_size);
+    const size_t i8_size = bytes.size();
+
+    dq::Model i4 = dqt::serialize_model(m, dq::WeightType::int4, bytes);
+    CHECK(i4.weight_type == dq::WeightType::int4);
+    CHECK(i4.codebooks == m.codebooks);
+    for (uint32_t r = 0; r < L.out; ++r) {
+        float mx = 0;
+        for (uint32_t c = 0; c < L.in; ++c) mx = std::max(mx, std::fabs(L.weight[r * L.in + c]));
+        for (uint32_t c = 0; c < L.in; ++c)
+            CHECK(std::fabs(i4.layers[0].weight[r * L.in + c] - L.weight[r * L.in + c]) <= mx / 7.0f * 0.5f + 1e-6f);
+    }
+    CHECK(bytes.size() < i8_size);
+}
+
+TEST_CASE("int4 export corrects each layer's bias for the mean shift of its rounded weights", "[export]") {
+    dq::Model m = iotest::tiny_model(4, 4, 4, 16, 2, 5);
+    dqt::Dataset ds = iotest::blobs(3, 100, 4, 4, 8);
+    std::vector<uint8_t> plain, fixed;
+    const dq::Model q = dqt::serialize_model(m, dq::WeightType::int4, plain);
+    const dq::Model c = dqt::export_model(m, dq::WeightType::int4, ds.x.data(), ds.n, fixed);
+    std::vector<uint8_t> back(fixed);
+    CHECK(dq::read_model(back.data(), back.size()).layers[1].bias == c.layers[1].bias);
+    // Same int4 weights, other biases.
+    for (size_t l = 0; l < 2; ++l) {
+        CHECK(c.layers[l].weight == q.layers[l].weight);
+        CHECK(c.layers[l].bias != m.layers[l].bias);
+    }
+    // Mean pre-activation of each layer over the data: the corrected int4 model matches the trained
+    // one (layer 0 up to float rounding; layer 1 sees the int4 layer 0's outputs, so it matches
+    // better than without the correction).
+    auto pre_means = [&](const dq::Model& model, size_t layer) {
+        std::vector<float> cur(ds.x), next;
+        std::vector<double> mean;
+        for (size_t l = 0; l <= layer; ++l) {
+            const dq::DenseLayer& L = model.layers[l];
+            next.resize(ds.n * L.out);
+            dq::dq_dense_f32__scalar(L.weight.data(), L.in, L.out, cur.data(), ds.n, next.data());
+            mean.assign(L.out, 0.0);
+            for (size_t i = 0; i < ds.n; ++i)
+                for (uint32_t j = 0; j < L.out; ++j) {
+                    float& v = next[i * L.out + j];
+                    v += L.bias[j];
+                    mean[j] += v / double(ds.n);
+                    if (L.act == dq::Activation::relu && v < 0) v = 0;
+                }
+            cur.swap(next);
+        }
+        return mean;
+    };
+    auto gap = [&](const dq::Model& a, size_t layer) {
+        const auto ma = pre_means(a, layer), mt = pre_means(m, layer);
+        double g = 0;
+        for (size_t j = 0; j < ma.size(); ++j) g = std::max(g, std::fabs(ma[j] - mt[j]));
+        return g;
+    };
+    CHECK(gap(q, 0) > 1e-3);
+    CHECK(gap(c, 0) < 1e-5);
+    CHECK(gap(c, 1) < gap(q, 1));
+
+    // Not applied to other weight types; the result does not depend on the thread count.
+    for (dq::WeightType t : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8}) {
+        std::vector<uint8_t> a, b;
+        dqt::serialize_model(m, t, a);
+        dqt::export_model(m, t, ds.x.data(), ds.n, b);
+        CHECK(a == b);
+    }
+#ifdef _OPENMP
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+    std::vector<uint8_t> one;
+    dqt::export_model(m, dq::WeightType::int4, ds.x.data(), ds.n, one);
+    omp_set_num_threads(before);
+    CHECK(one == fixed);
+#endif
+}
+
+TEST_CASE("gray levels: a LUT onto N evenly spaced values, at most half a step away", "[export]") {
+    for (uint32_t n : {2u, 3u, 5u, 8u, 16u, 17u, 100u, 255u, 256u}) {
+        INFO(n << " levels");
+        const auto lut = dqt::gray_levels_lut(n);
+        const std::set<uint8_t> values(lut.begin(), lut.end());
+        CHECK(values.size() == n);
+        CHECK(lut[0] == 0);
+        CHECK(lut[255] == 255);
+        const int bound = int(std::floor(255.0 / (2.0 * (n - 1)) + 0.5));
+        for (int p = 0; p < 256; ++p) {
+            REQUIRE(std::abs(int(lut[size_t(p)]) - p) <= bound);
+            if (p) REQUIRE(lut[size_t(p)] >= lut[size_t(p - 1)]);
+        }
+        // The levels are round(k * 255 / (n - 1)).
+        for (uint32_t k = 0; k < n; ++k) CHECK(values.count(uint8_t(std::lround(k * 255.0 / (n - 1)))) == 1);
+    }
+    const auto id = dqt::gray_levels_lut(256);
+    for (int p = 0; p < 256; ++p) CHECK(id[size_t(p)] == p);
+    const auto eight = dqt::gray_levels_lut(8);
+    CHECK(eight[17] == 0);
+    CHECK(eight[18] == 0);  // half way between 0 and 36: the lower one
+    CHECK(eight[19] == 36);
+    CHECK_THROWS_WITH(dqt::gray_levels_lut(1), Contains("thumbnail levels must be in [2, 256], got 1"));
+    CHECK_THROWS_WITH(dqt::gray_levels_lut(257), Contains("got 257"));
+}
+
+TEST_CASE("gallery thumbnails on N gray levels: codes and query thumbnails stay exact", "[export]") {
+    dq::Model m = iotest::tiny_model(4, 4, 4, 16, 2, 4);
+    std::vector<uint8_t> mb;
+    dq::Model model = dqt::serialize_model(m, dq::WeightType::int4, mb);
+    dqt::LoadedSplit data;
+    data.all = iotest::blobs(3, 40, 4, 4, 6);
+    data.split = dqt::paper_split(data.all, 5, 1);
+    data.gallery = dqt::subset(data.all, data.split.gallery);
+    data.queries = dqt::subset(data.all, data.split.queries);
+    REQUIRE(std::set<uint8_t>(data.all.pixels.begin(), data.all.pixels.end()).size() > 100);
+
+    const dq::Database exact = dqt::build_database(model, data.all, data.split.gallery);
+    for (uint32_t n : {2u, 8u, 16u}) {
+        INFO(n << " levels");
+        const dq::Database g = dqt::build_database(model, data.all, data.split.gallery, true, n);
+        CHECK(g.codes == exact.codes);
+        REQUIRE(g.thumbnails.size() == exact.thumbnails.size());
+        CHECK(std::set<uint8_t>(g.thumbnails.begin(), g.thumbnails.end()).size() <= n);
+        int worst = 0;
+        for (size_t i = 0; i < g.thumbnails.size(); ++i)
+            worst = std::max(worst, std::abs(int(g.thumbnails[i]) - int(exact.thumbnails[i])));
+        CHECK(worst <= int(std::floor(255.0 / (2.0 * (n - 1)) + 0.5)));
+        CHECK(worst > 0);
+    }
+
+    // Through the train export: the gallery is quantized, the queries are not; every weight type
+    // is evaluated, the exported one with exactly the export's own numbers.
+    TempDir dir;
+    dqt::Exported ex = dqt::export_and_evaluate(m, dq::WeightType::int4, data, 8, true);
+    CHECK(std::set<uint8_t>(ex.gallery.thumbnails.begin(), ex.gallery.thumbnails.end()).size() <= 8);
+    CHECK(ex.gallery.codes == dqt::build_database(ex.model, data.all, data.split.gallery).codes);
+    CHECK(ex.queries.thumbnails == data.queries.pixels);
+    REQUIRE(ex.by_weight_type.size() == 4);
+    const dq::WeightType types[] = {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8, dq::WeightType::int4};
+    for (size_t t = 0; t < 4; ++t) {
+        const dqt::WeightTypeEval& w = ex.by_weight_type[t];
+        CHECK(w.type == types[t]);
+        CHECK(w.error.empty());
+        REQUIRE(w.evals.size() == 2);
+        CHECK(w.evals[0].mode == "sdc");
+        CHECK(w.evals[1].mode == "adc");
+        CHECK(w.model_bytes > 0);
+        CHECK_THAT(dqt::weight_type_line(w), Contains(std::string("weights ") + dq::to_string(types[t])));
+    }
+    CHECK(ex.by_weight_type[3].model_bytes == ex.model_bytes.size());
+    CHECK(ex.by_weight_type[3].evals[0].metrics.map_all == ex.evals[0].metrics.map_all);
+    CHECK(ex.by_weight_type[3].evals[1].metrics.map_all == ex.evals[1].metrics.map_all);
+    CHECK(ex.by_weight_type[0].model_bytes > ex.by_weight_type[2].model_bytes);
+    CHECK(ex.by_weight_type[2].model_bytes > ex.by_weight_type[3].model_bytes);
+    // f32 through the comparison is what exporting f32 directly gives.
+    const dqt::Exported f = dqt::export_and_evaluate(m, dq::WeightType::f32, data);
+    CHECK(ex.by_weight_type[0].evals[0].metrics.map_all == f.evals[0].metrics.map_all);
+    CHECK(ex.by_weight_type[0].evals[1].metrics.map_all == f.evals[1].metrics.map_all);
+    CHECK(f.by_weight_type.empty());
+
+    dqt::write_train_outputs(dir / "run", ex, data, dqt::TrainCurves{}, "{\"thumbnail_levels\": 8}");
+    auto gb = iotest::read_bytes(dir / "run/gallery.dqdb");
+    CHECK(dq::read_database(gb.data(), gb.size()).thumbnails == ex.gallery.thumbnails);
+    auto qb = iotest::read_bytes(dir / "run/queries.dqdb");
+    CHECK(dq::read_database(qb.data(), qb.size()).thumbnails == data.queries.pixels);
+    auto rep = iotest::read_bytes(dir / "run/report.json");
+    const std::string s(rep.begin(), rep.end());
+    CHECK_THAT(s, Contains("\"weights\": {") && Contains("\"int4\": {") && Contains("\"f16\": {"));
 }
 
 TEST_CASE("gallery database: codes through the core, ids, labels, thumbnails, round trip", "[export]") {

@@ -1,6 +1,7 @@
 // Native vs WebAssembly parity: the package (SIMD128 and baseline builds) must reproduce the native
 // core's codes, embeddings and top-k ids / distances / labels bit for bit on the dq_golden data
-// (f32, f16 and int8 weights; K = 256 and 16; gray and RGB; the paper's 784-500-500-2000-64 shape).
+// (f32, f16, int8 and int4 weights; K = 256 and 16; gray and RGB; odd widths; the paper's
+// 784-500-500-2000-64 shape).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pkg, goldenData, file, readIdx, f32 } from './_helpers.mjs';
@@ -16,6 +17,12 @@ function assertHits(hits, want, what) {
 
 test('this Node validates the SIMD probe (so both builds are exercised)', () => {
   assert.equal(simdSupported(), true);
+});
+
+test('the golden data covers every weight type of the format', () => {
+  assert.deepEqual([...new Set(configs.map((c) => c.weightType))].sort(), ['f16', 'f32', 'int4', 'int8']);
+  const i4 = configs.find((c) => c.weightType === 'int4');
+  assert.ok((i4.input[0] * i4.input[1] * i4.input[2]) % 2 === 1, 'an odd input width, so rows end in a padding nibble');
 });
 
 const embeddings = {}; // backend -> config -> Float32Array of the float query's embedding

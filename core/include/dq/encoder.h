@@ -34,6 +34,11 @@ public:
     /// Throws dq::Error if any input value is not finite (NaN pixels are refused, not propagated).
     void forward(const float* x, size_t n, float* z) const;
 
+    /// x through the first `layers` layers only (0 <= layers <= layer count; 0 copies x): out is
+    /// n × (output width of layer layers-1, or input_dim). forward() is forward_prefix(all layers).
+    /// Used by export-time calibration that needs inner activations computed exactly as here.
+    void forward_prefix(const float* x, size_t n, size_t layers, float* out) const;
+
     /// Same as forward for one vector.
     std::vector<float> forward(const std::vector<float>& x) const;
 

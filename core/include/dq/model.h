@@ -2,8 +2,8 @@
 //
 // This is what `model.dqm` holds (see format.h for the bytes). The trainer builds one, the writer
 // serializes it, the reader rebuilds it, and Encoder / ProductQuantizer / Index are constructed
-// from it. Weights are always held as f32 here: f16 and int8 exist only on disk and are expanded
-// once at load.
+// from it. Weights are always held as f32 here: f16, int8 and int4 exist only on disk and are
+// expanded once at load.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +26,12 @@ constexpr uint32_t kMaxWidth = 1u << 20;   ///< input dim, every layer width, la
 enum class WeightType : uint8_t {
     f32 = 0,
     f16 = 1,
-    int8 = 2,  ///< symmetric, one f32 scale per output row: w = q * scale[row]
+    int8 = 2,  ///< symmetric, one f32 scale per output row: w = q * scale[row], q in [-127, 127]
+    int4 = 3,  ///< q in [-7, 7], two per byte, one f32 scale per 32 inputs of a row (format 1.1)
 };
 
 const char* to_string(WeightType t);
-/// Parses "f32" | "f16" | "int8"; throws dq::Error otherwise.
+/// Parses "f32" | "f16" | "int8" | "int4"; throws dq::Error otherwise.
 WeightType parse_weight_type(const std::string& s);
 
 /// How raw image bytes become the encoder's input vector.
