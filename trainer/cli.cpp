@@ -37,13 +37,20 @@ const char* const kUsage =
 const char* const kTrainHelp =
     "usage: deepquan train --dataset mnist10k|fashion70k|PATH [--labels PATH] --bits 16|32|64 --out DIR\n"
     "         [--variant NAME] [--seed S] [--iterations N] [--s X] [--lambda X] [--eta X] [--lr X]\n"
-    "         [--batch N] [--threads T] [--weights f32|f16|int8] [--queries-per-class 100]\n"
+    "         [--batch N] [--threads T] [--weights f32|f16|int8|int4] [--queries-per-class 100]\n"
     "         [--pretrain-iterations N] [--resume]   (variants: deepquan, paper, quad, wtps, daepq)\n"
     "         [--optimizer sgd|adam] [--lr-schedule constant|cosine] [--quad-weight X] [--z-scale X]\n"
     "         [--pretrain-optimizer sgd|adam] [--pretrain-lr X]   (absent: the variant's own; --z-scale 0 keeps z)\n"
+    "         [--thumbnail-levels N]\n"
     "Writes DIR/model.dqm, gallery.dqdb, queries.dqdb, queries-idx3-ubyte.gz (+ queries-idx1-ubyte.gz),\n"
     "report.json, loss.svg, codeword-distance.svg and pr.svg; DIR/train.ckpt lets --resume continue an\n"
-    "interrupted run. Flags not given keep the variant's own settings.\n";
+    "interrupted run. Flags not given keep the variant's own settings.\n"
+    "--weights: storage of the encoder weights in model.dqm (int8: a scale per row; int4: a scale per\n"
+    "32 inputs, biases corrected on the training images for the rounding's mean shift); the exported\n"
+    "codes and the report's MAP use the stored weights, and report.json compares all four.\n"
+    "--thumbnail-levels N (2..256, default 256 = exact): gallery.dqdb stores its thumbnails with N\n"
+    "evenly spaced gray levels, for a smaller gzip download on the web page (8 levels about halve\n"
+    "it); codes always come from the exact pixels, and queries.dqdb keeps them exact.\n";
 const char* const kBaselineHelp =
     "usage: deepquan baseline --method pq|opq|pcapq|itq|lsh|pcah|l2|daepq --bits B --dataset NAME|PATH\n"
     "         [--labels PATH] [--seed S] [--trials N] [--queries-per-class 100] [--threads T] [--out DIR]\n"
@@ -54,7 +61,11 @@ const char* const kEvalHelp =
     "FILE is a .dqdb with labels (and thumbnails for ADC) or an image file (IDX, .npy, ...) with labels.\n"
     "--trials N adds the spread over N bootstrap resamples of the queries (seeds S, S+1, ...).\n";
 const char* const kEncodeHelp =
-    "usage: deepquan encode --model M.dqm --images FILE [--labels FILE] [--no-thumbnails] --out DB.dqdb\n";
+    "usage: deepquan encode --model M.dqm --images FILE [--labels FILE] [--no-thumbnails]\n"
+    "         [--thumbnail-levels N] --out DB.dqdb\n"
+    "--thumbnail-levels N (2..256, default 256 = exact): store thumbnails with N evenly spaced gray\n"
+    "levels, for a smaller gzip download on the web page; codes always come from the exact pixels.\n"
+    "Keep the default for a database whose thumbnails serve as query inputs (deepquan eval).\n";
 const char* const kSearchHelp =
     "usage: deepquan search --model M.dqm --db DB.dqdb --image FILE[:INDEX] [-k 10] [--mode sdc|adc]\n";
 const char* const kFaissHelp = "usage: deepquan export-faiss --model M.dqm --db DB.dqdb --out index.faiss [--idmap]\n";
@@ -196,7 +207,7 @@ int cmd_eval(const Args& a) {
     for (const auto& r : results) {
         std::printf("%s\n", eval_line(r).c_str());
         if (trials > 1) {
-            Bootstrap b = bootstrap_queries(r, size_t(trials), uint64_t(seed));
+            MetricSpread b = bootstrap_queries(r, size_t(trials), uint64_t(seed));
             std::printf("     bootstrap over %lld resamples: MAP@All %.2f ± %.2f  MAP@%zu %.2f ± %.2f  P@%zu %.2f ± %.2f\n",
                         trials, 100 * b.map_all.mean, 100 * b.map_all.std, r.map_k, 100 * b.map_at_k.mean,
                         100 * b.map_at_k.std, r.prec_k, 100 * b.precision_at_k.mean, 100 * b.precision_at_k.std);
@@ -208,6 +219,7 @@ int cmd_eval(const Args& a) {
 int cmd_encode(const Args& a) {
     apply_threads(a);
     const std::string out = a.required("out");
+    const uint32_t levels = uint32_t(a.integer("thumbnail-levels", 256, 2, 256));
     dq::Model model = load_model(a.required("model"));
     const std::string images = a.required("images");
     auto reader = ImageReader::open(images);
@@ -217,7 +229,8 @@ int cmd_encode(const Args& a) {
     if (!lp.empty()) labels = read_labels(lp, reader->size());
     const bool thumbs = reader->is_u8() && !a.has("no-thumbnails");
     const dq::InputSpec& in = reader->input();
-    DatabaseBuilder b(model, !labels.empty(), thumbs ? in.height : 0, thumbs ? in.width : 0, thumbs ? in.channels : 0);
+    DatabaseBuilder b(model, !labels.empty(), thumbs ? in.height : 0, thumbs ? in.width : 0, thumbs ? in.channels : 0,
+                      levels);
     const size_t chunk = 4096;
     std::vector<float> x;
     std::vector<uint8_t> px;
@@ -334,6 +347,13 @@ int cmd_export_faiss(const Args& a) {
     return 0;
 }
 
+// Evaluation `e` (sdc, adc, ...) of every trial.
+MetricSpread spread_over_runs(const std::vector<BaselineResult>& runs, size_t e) {
+    std::vector<const EvalResult*> rs;
+    for (const auto& r : runs) rs.push_back(&r.evals[e]);
+    return spread_of(rs);
+}
+
 void write_baseline_report(const std::string& dir, const Args& a, const std::vector<BaselineResult>& runs) {
     make_dirs(dir);
     JsonWriter j;
@@ -356,13 +376,8 @@ void write_baseline_report(const std::string& dir, const Args& a, const std::vec
     j.end_array();
     j.key("summary").begin_array();
     for (size_t e = 0; e < runs.front().evals.size(); ++e) {
-        std::vector<double> m, mk, pk;
-        for (const auto& r : runs) {
-            m.push_back(r.evals[e].metrics.map_all);
-            mk.push_back(r.evals[e].metrics.map_at_k);
-            pk.push_back(r.evals[e].metrics.precision_at_k);
-        }
-        MeanStd a1 = mean_std(m), a2 = mean_std(mk), a3 = mean_std(pk);
+        const MetricSpread sp = spread_over_runs(runs, e);
+        const MeanStd &a1 = sp.map_all, &a2 = sp.map_at_k, &a3 = sp.precision_at_k;
         j.begin_object();
         j.kv("mode", runs.front().evals[e].mode);
         j.kv("map_all_mean", a1.mean).kv("map_all_std", a1.std);
@@ -408,13 +423,8 @@ int cmd_baseline(const Args& a) {
     if (trials > 1) {
         std::printf("mean ± std over %lld trials (seeds %lld..%lld):\n", trials, seed0, seed0 + trials - 1);
         for (size_t e = 0; e < runs.front().evals.size(); ++e) {
-            std::vector<double> m, mk, pk;
-            for (const auto& r : runs) {
-                m.push_back(r.evals[e].metrics.map_all);
-                mk.push_back(r.evals[e].metrics.map_at_k);
-                pk.push_back(r.evals[e].metrics.precision_at_k);
-            }
-            MeanStd a1 = mean_std(m), a2 = mean_std(mk), a3 = mean_std(pk);
+            const MetricSpread sp = spread_over_runs(runs, e);
+            const MeanStd &a1 = sp.map_all, &a2 = sp.map_at_k, &a3 = sp.precision_at_k;
             std::printf("  %-7s MAP@All %.2f ± %.2f  MAP@1000 %.2f ± %.2f  P@100 %.2f ± %.2f\n",
                         runs.front().evals[e].mode.c_str(), 100 * a1.mean, 100 * a1.std, 100 * a2.mean, 100 * a2.std,
                         100 * a3.mean, 100 * a3.std);
@@ -555,7 +565,7 @@ int run_cli(const std::vector<std::string>& argv) {
           {"iterations", true}, {"s", true}, {"lambda", true}, {"eta", true}, {"lr", true}, {"batch", true},
           {"threads", true}, {"weights", true}, {"queries-per-class", true}, {"out", true}, {"pretrain-iterations", true}, {"resume", false},
           {"optimizer", true}, {"lr-schedule", true}, {"quad-weight", true}, {"z-scale", true},
-          {"pretrain-optimizer", true}, {"pretrain-lr", true}},
+          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"thumbnail-levels", true}},
          cmd_train},
         {"baseline", kBaselineHelp,
          {{"method", true}, {"bits", true}, {"dataset", true}, {"labels", true}, {"seed", true}, {"trials", true},
@@ -567,7 +577,8 @@ int run_cli(const std::vector<std::string>& argv) {
           {"seed", true}, {"threads", true}},
          cmd_eval},
         {"encode", kEncodeHelp,
-         {{"model", true}, {"images", true}, {"labels", true}, {"out", true}, {"no-thumbnails", false}, {"threads", true}},
+         {{"model", true}, {"images", true}, {"labels", true}, {"out", true}, {"no-thumbnails", false}, {"threads", true},
+          {"thumbnail-levels", true}},
          cmd_encode},
         {"search", kSearchHelp,
          {{"model", true}, {"db", true}, {"image", true}, {"k", true}, {"mode", true}, {"threads", true}},

@@ -257,7 +257,8 @@ bool read_tagged(const std::string& path, const char* magic, const char* what, s
                  size_t& pos) {
     if (path.empty() || !std::ifstream(path, std::ios::binary)) return false;
     bytes = read_file(path);
-    DQ_CHECK(bytes.size() >= 8 && std::memcmp(bytes.data(), magic, 8) == 0, "'%s' is not %s", path.c_str(), what);
+    DQ_CHECK(bytes.size() >= 8 && std::memcmp(bytes.data(), magic, 8) == 0,
+             "'%s' is not %s of this version of deepquan", path.c_str(), what);
     pos = 8;
     return true;
 }
@@ -304,6 +305,7 @@ void write_log(Writer& w, const TrainLog& l) {
     w.pod(l.pretrain_seconds);
     w.pod(l.alternate_seconds);
     w.pod(l.kmeans_seconds);
+    w.pod(l.encode_seconds);
     w.str(l.message);
 }
 
@@ -323,10 +325,11 @@ void read_log(Reader& r, TrainLog& l) {
     l.pretrain_seconds = r.pod<double>();
     l.alternate_seconds = r.pod<double>();
     l.kmeans_seconds = r.pod<double>();
+    l.encode_seconds = r.pod<double>();
     l.message = r.str();
 }
 
-constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '1'};
+constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '2'};  // 2: log has encode_seconds
 constexpr char kAeMagic[8] = {'D', 'Q', 'T', 'A', 'E', 'N', 'C', '1'};
 
 uint64_t fnv(const void* data, size_t n, uint64_t h = 1469598103934665603ULL) {
@@ -559,7 +562,9 @@ dq::Model Trainer::current_model() const {
 void Trainer::epoch_start() {
     const size_t n = ds_.n, L = ae_.latent_dim();
     z_.resize(n * L);
+    const double te = now_seconds();
     ae_.encoder.predict(ds_.x.data(), n, z_.data());
+    log_.encode_seconds += now_seconds() - te;
     DQ_CHECK(all_finite(z_.data(), z_.size()), "training diverged: non-finite latent vectors at iteration %d (epoch %d)",
              it_, epoch_);
     const double t0 = now_seconds();
@@ -865,7 +870,7 @@ std::string train_log_json(const TrainLog& l) {
     j.key("settings").raw(l.settings_json.empty() ? "{}" : l.settings_json);
     j.kv("epochs", l.epochs).kv("iterations_run", l.iterations_run).kv("selected_iteration", l.selected_iteration);
     j.kv("pretrain_seconds", l.pretrain_seconds).kv("alternate_seconds", l.alternate_seconds);
-    j.kv("kmeans_seconds", l.kmeans_seconds).kv("seconds_per_pretrain_iteration", l.seconds_per_pretrain_iteration);
+    j.kv("kmeans_seconds", l.kmeans_seconds).kv("encode_seconds", l.encode_seconds).kv("seconds_per_pretrain_iteration", l.seconds_per_pretrain_iteration);
     j.kv("seconds_per_iteration", l.seconds_per_iteration).kv("total_seconds", l.total_seconds);
     j.kv("message", l.message);
     j.key("pretrain_iteration").array(l.pretrain_iteration);

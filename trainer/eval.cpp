@@ -229,7 +229,7 @@ MeanStd mean_std(const std::vector<double>& v) {
     return r;
 }
 
-Bootstrap bootstrap_queries(const EvalResult& r, size_t trials, uint64_t seed) {
+MetricSpread bootstrap_queries(const EvalResult& r, size_t trials, uint64_t seed) {
     const size_t nq = r.query_ap.size();
     DQ_CHECK(nq > 0, "bootstrap: the result has no per-query figures");
     std::vector<double> a, b, c;
@@ -246,7 +246,17 @@ Bootstrap bootstrap_queries(const EvalResult& r, size_t trials, uint64_t seed) {
         b.push_back(sb / double(nq));
         c.push_back(sc / double(nq));
     }
-    return Bootstrap{mean_std(a), mean_std(b), mean_std(c)};
+    return MetricSpread{mean_std(a), mean_std(b), mean_std(c)};
+}
+
+MetricSpread spread_of(const std::vector<const EvalResult*>& results) {
+    std::vector<double> a, b, c;
+    for (const EvalResult* r : results) {
+        a.push_back(r->metrics.map_all);
+        b.push_back(r->metrics.map_at_k);
+        c.push_back(r->metrics.precision_at_k);
+    }
+    return MetricSpread{mean_std(a), mean_std(b), mean_std(c)};
 }
 
 }  // namespace dqt

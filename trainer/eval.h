@@ -76,11 +76,16 @@ struct MeanStd {
 };
 MeanStd mean_std(const std::vector<double>& v);
 
-/// Bootstrap resampling of the queries of one result: `trials` resamples (with replacement) drawn
-/// with seeds seed, seed+1, ...; returns the spread of MAP@All, MAP@k and precision@k.
-struct Bootstrap {
+/// Mean ± std of MAP@All, MAP@k and precision@k.
+struct MetricSpread {
     MeanStd map_all, map_at_k, precision_at_k;
 };
-Bootstrap bootstrap_queries(const EvalResult& r, size_t trials, uint64_t seed);
+
+/// Bootstrap resampling of the queries of one result: `trials` resamples (with replacement) drawn
+/// with seeds seed, seed+1, ...
+MetricSpread bootstrap_queries(const EvalResult& r, size_t trials, uint64_t seed);
+
+/// Spread over several results of the same kind (e.g. one per seed).
+MetricSpread spread_of(const std::vector<const EvalResult*>& results);
 
 }  // namespace dqt
