@@ -4,25 +4,11 @@
 #include "fuzz_util.h"
 #include "readers.h"
 
-namespace {
-void read_all(const std::string& path) {
-    try {
-        auto r = dqt::open_idx_reader(path);
-        dqfuzz::drain(*r);
-    } catch (const dq::Error&) {
-    }
-    try {
-        std::vector<int32_t> labels = dqt::read_idx_labels(path);
-        (void)labels;
-    } catch (const dq::Error&) {
-    }
-}
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static dqfuzz::MemFile file;
     std::vector<uint8_t> gz = dqfuzz::gzip_bytes(data, size);
-    read_all(file.set(gz));
-    read_all(file.set(gz.data(), gz.size() * 2 / 3));
+    dqfuzz::read_images_and_labels(file.set(gz), dqt::open_idx_reader, dqt::read_idx_labels);
+    dqfuzz::read_images_and_labels(file.set(gz.data(), gz.size() * 2 / 3), dqt::open_idx_reader,
+                                   dqt::read_idx_labels);
     return 0;
 }

@@ -2,24 +2,10 @@
 #include "fuzz_util.h"
 #include "readers.h"
 
-namespace {
-void read_all(const std::string& path) {
-    try {
-        auto r = dqt::open_npy_reader(path);
-        dqfuzz::drain(*r);
-    } catch (const dq::Error&) {
-    }
-    try {
-        std::vector<int32_t> labels = dqt::read_npy_labels(path);
-        (void)labels;
-    } catch (const dq::Error&) {
-    }
-}
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static dqfuzz::MemFile file;
-    read_all(file.set(data, size));
-    read_all(file.set(dqfuzz::gzip_bytes(data, size)));
+    dqfuzz::read_images_and_labels(file.set(data, size), dqt::open_npy_reader, dqt::read_npy_labels);
+    dqfuzz::read_images_and_labels(file.set(dqfuzz::gzip_bytes(data, size)), dqt::open_npy_reader,
+                                   dqt::read_npy_labels);
     return 0;
 }

@@ -97,4 +97,22 @@ inline void drain(dqt::ImageReader& r) {
     DQ_FUZZ_ASSERT(total == r.size());
 }
 
+/// The expected outcome for bad bytes is dq::Error; any other exception, crash or broken
+/// invariant is a finding. Runs f and swallows dq::Error only.
+template <class F>
+void expect_ok_or_error(F&& f) {
+    try {
+        f();
+    } catch (const dq::Error&) {
+    }
+}
+
+/// Opens `path` as an image file with open_images(path) and drains it, then as a label file with
+/// read_labels(path): the two ways the CLI reads a dataset file.
+template <class OpenImages, class ReadLabels>
+void read_images_and_labels(const std::string& path, OpenImages&& open_images, ReadLabels&& read_labels) {
+    expect_ok_or_error([&] { drain(*open_images(path)); });
+    expect_ok_or_error([&] { (void)read_labels(path); });
+}
+
 }  // namespace dqfuzz

@@ -4,13 +4,8 @@
 
 namespace {
 void read_all(const std::string& path) {
-    for (bool bytes : {false, true}) {
-        try {
-            auto r = dqt::open_vecs_reader(path, bytes);
-            dqfuzz::drain(*r);
-        } catch (const dq::Error&) {
-        }
-    }
+    for (bool bytes : {false, true})
+        dqfuzz::expect_ok_or_error([&] { dqfuzz::drain(*dqt::open_vecs_reader(path, bytes)); });
 }
 }  // namespace
 
