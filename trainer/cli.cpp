@@ -41,7 +41,7 @@ const char* const kTrainHelp =
     "         [--pretrain-iterations N] [--resume]   (variants: deepquan, paper, quad, wtps, daepq)\n"
     "         [--optimizer sgd|adam] [--lr-schedule constant|cosine] [--quad-weight X] [--z-scale X]\n"
     "         [--pretrain-optimizer sgd|adam] [--pretrain-lr X]   (absent: the variant's own; --z-scale 0 keeps z)\n"
-    "         [--thumbnail-levels N]\n"
+    "         [--thumbnail-levels N] [--pretrained FILE]\n"
     "Writes DIR/model.dqm, gallery.dqdb, queries.dqdb, queries-idx3-ubyte.gz (+ queries-idx1-ubyte.gz),\n"
     "report.json, loss.svg, codeword-distance.svg and pr.svg; DIR/train.ckpt lets --resume continue an\n"
     "interrupted run. Flags not given keep the variant's own settings.\n"
@@ -50,10 +50,14 @@ const char* const kTrainHelp =
     "codes and the report's MAP use the stored weights, and report.json compares all four.\n"
     "--thumbnail-levels N (2..256, default 256 = exact): gallery.dqdb stores its thumbnails with N\n"
     "evenly spaced gray levels, for a smaller gzip download on the web page (8 levels about halve\n"
-    "it); codes always come from the exact pixels, and queries.dqdb keeps them exact.\n";
+    "it); codes always come from the exact pixels, and queries.dqdb keeps them exact.\n"
+    "--pretrained FILE: cache of the pretrained autoencoder. Absent, it is written after pretraining;\n"
+    "present, pretraining is skipped and the run ends byte-identical to one that pretrained. Variants\n"
+    "with the same seed, bits, data and pretraining flags share it; any other file is refused.\n";
 const char* const kBaselineHelp =
     "usage: deepquan baseline --method pq|opq|pcapq|itq|lsh|pcah|l2|daepq --bits B --dataset NAME|PATH\n"
     "         [--labels PATH] [--seed S] [--trials N] [--queries-per-class 100] [--threads T] [--out DIR]\n"
+    "         [--pretrain-iterations N] [--pretrained FILE]   (daepq only; --pretrained: one trial)\n"
     "Trial t uses seed S+t for both the split and the method; prints mean ± std over the trials.\n";
 const char* const kEvalHelp =
     "usage: deepquan eval --model M.dqm --db G.dqdb --queries FILE [--labels PATH] [--mode sdc|adc]\n"
@@ -406,6 +410,8 @@ int cmd_baseline(const Args& a) {
     const long long trials = a.integer("trials", 1, 1, 1000);
     const long long seed0 = a.integer("seed", 0, 0, (1LL << 62));
     a.required("dataset");
+    if (a.has("pretrained") && (cfg.method != BaselineMethod::daepq || trials != 1))
+        throw UsageError("--pretrained applies to --method daepq with one trial (the cache holds one seed's pretraining)");
     std::vector<BaselineResult> runs;
     for (long long t = 0; t < trials; ++t) {
         check_interrupted();
@@ -565,12 +571,12 @@ int run_cli(const std::vector<std::string>& argv) {
           {"iterations", true}, {"s", true}, {"lambda", true}, {"eta", true}, {"lr", true}, {"batch", true},
           {"threads", true}, {"weights", true}, {"queries-per-class", true}, {"out", true}, {"pretrain-iterations", true}, {"resume", false},
           {"optimizer", true}, {"lr-schedule", true}, {"quad-weight", true}, {"z-scale", true},
-          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"thumbnail-levels", true}},
+          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"thumbnail-levels", true}, {"pretrained", true}},
          cmd_train},
         {"baseline", kBaselineHelp,
          {{"method", true}, {"bits", true}, {"dataset", true}, {"labels", true}, {"seed", true}, {"trials", true},
           {"queries-per-class", true}, {"threads", true}, {"out", true}, {"iterations", true},
-          {"pretrain-iterations", true}},
+          {"pretrain-iterations", true}, {"pretrained", true}},
          cmd_baseline},
         {"eval", kEvalHelp,
          {{"model", true}, {"db", true}, {"queries", true}, {"labels", true}, {"mode", true}, {"trials", true},

@@ -46,6 +46,8 @@ TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
     c.pretrain_lr = float(a.real("pretrain-lr", c.pretrain_lr, 1e-9, 100));
     c.z_scale = float(a.real("z-scale", c.z_scale, 0, 1e6));
     c.threads = int(a.integer("threads", 0, 0, 1024));
+    c.pretrained_path = a.str("pretrained", "");
+    if (a.has("pretrained") && c.pretrained_path.empty()) throw UsageError("--pretrained needs a file path");
     return c;
 }
 

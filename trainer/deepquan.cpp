@@ -12,6 +12,7 @@
 #include "dq/encoder.h"
 #include "dq/pq.h"
 #include "dq/error.h"
+#include "dq/format.h"
 #include "json.h"
 #include "kmeans.h"
 
@@ -72,6 +73,28 @@ struct Settings {
         std::string out = j.str();
         while (!out.empty() && out.back() == '\n') out.pop_back();
         return out;
+    }
+
+    // Everything pretraining depends on besides the data, and nothing else: every variant with the
+    // same key starts its alternating phase from the same autoencoder, so they can share a cached one.
+    // The shortest decimal that reads back as exactly this float (0.001f prints as 0.001, not
+    // 0.00100000005), so the key is readable and still tells any two values apart.
+    static std::string exact(float v) {
+        for (int digits = 6;; ++digits) {
+            std::string t = dq::strformat("%.*g", digits, double(v));
+            if (digits >= 9 || std::strtof(t.c_str(), nullptr) == v) return t;
+        }
+    }
+
+    std::string pretrain_key() const {
+        std::string h;
+        for (uint32_t w : hidden) h += (h.empty() ? "" : "-") + std::to_string(w);
+        std::string k = dq::strformat("seed %llu, hidden %s, latent %u, %d iterations of batch %zu, %s lr %s",
+                                      (unsigned long long)seed, h.c_str(), M * dsub, pretrain_iterations,
+                                      pretrain_batch, pretrain_optimizer.c_str(), exact(pretrain_lr).c_str());
+        if (pretrain_optimizer == "sgd") k += " momentum " + exact(momentum);
+        if (pretrain_r_mean) k += ", R averaged over pixels";
+        return k;
     }
 };
 
@@ -217,6 +240,9 @@ struct Writer {
         pod(uint64_t(s.size()));
         b.insert(b.end(), s.begin(), s.end());
     }
+    // Appends the CRC-32 of everything written so far; read_tagged checks it, so a flipped byte in
+    // stored weights is refused instead of silently trained on.
+    void seal() { pod(dq::crc32(b.data(), b.size())); }
 };
 
 struct Reader {
@@ -224,7 +250,7 @@ struct Reader {
     size_t pos = 0;
     std::string path;
     void need(size_t n) {
-        DQ_CHECK(n <= b.size() - pos, "checkpoint '%s' is truncated: needs %zu bytes at offset %zu, %zu left",
+        DQ_CHECK(n <= b.size() - pos, "'%s' is truncated: needs %zu bytes at offset %zu, %zu left",
                  path.c_str(), n, pos, b.size() - pos);
     }
     template <class T>
@@ -238,7 +264,7 @@ struct Reader {
     template <class T>
     std::vector<T> vec() {
         uint64_t n = pod<uint64_t>();
-        DQ_CHECK(n <= (b.size() - pos) / sizeof(T), "checkpoint '%s' is corrupt: a vector of %llu elements at offset %zu",
+        DQ_CHECK(n <= (b.size() - pos) / sizeof(T), "'%s' is corrupt: a vector of %llu elements at offset %zu",
                  path.c_str(), (unsigned long long)n, pos);
         std::vector<T> v(n);
         if (n) std::memcpy(v.data(), b.data() + pos, n * sizeof(T));  // data() of an empty vector may be null
@@ -251,14 +277,20 @@ struct Reader {
     }
 };
 
-// The bytes of a checkpoint-style file (8-byte magic, then Writer fields), with r just past the magic;
-// false when there is no such file (a fresh run). `what` names the kind of file in the error.
+// The bytes of a checkpoint-style file (8-byte magic, then Writer fields, then Writer::seal's CRC),
+// without the CRC and with pos just past the magic; false when there is no such file (a fresh run).
+// `what` names the kind of file in the error.
 bool read_tagged(const std::string& path, const char* magic, const char* what, std::vector<uint8_t>& bytes,
                  size_t& pos) {
     if (path.empty() || !std::ifstream(path, std::ios::binary)) return false;
     bytes = read_file(path);
-    DQ_CHECK(bytes.size() >= 8 && std::memcmp(bytes.data(), magic, 8) == 0,
+    DQ_CHECK(bytes.size() >= 12 && std::memcmp(bytes.data(), magic, 8) == 0,
              "'%s' is not %s of this version of deepquan", path.c_str(), what);
+    uint32_t stored;
+    std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+    bytes.resize(bytes.size() - 4);
+    DQ_CHECK(stored == dq::crc32(bytes.data(), bytes.size()),
+             "'%s' is corrupt (checksum mismatch): delete it and run again", path.c_str());
     pos = 8;
     return true;
 }
@@ -307,6 +339,7 @@ void write_log(Writer& w, const TrainLog& l) {
     w.pod(l.kmeans_seconds);
     w.pod(l.encode_seconds);
     w.str(l.message);
+    w.str(l.pretrained_cache);
 }
 
 void read_log(Reader& r, TrainLog& l) {
@@ -327,10 +360,13 @@ void read_log(Reader& r, TrainLog& l) {
     l.kmeans_seconds = r.pod<double>();
     l.encode_seconds = r.pod<double>();
     l.message = r.str();
+    l.pretrained_cache = r.str();
 }
 
-constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '2'};  // 2: log has encode_seconds
-constexpr char kAeMagic[8] = {'D', 'Q', 'T', 'A', 'E', 'N', 'C', '1'};
+// 3: CRC-sealed, log has pretrained_cache
+constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '3'};
+// 2: CRC-sealed, keyed by the pretraining settings and data, carries the random state
+constexpr char kAeMagic[8] = {'D', 'Q', 'T', 'A', 'E', 'N', 'C', '2'};
 
 uint64_t fnv(const void* data, size_t n, uint64_t h = 1469598103934665603ULL) {
     const uint8_t* p = static_cast<const uint8_t*>(data);
@@ -358,8 +394,9 @@ private:
     void save_checkpoint();
     bool load_checkpoint();
     bool load_pretrained();
-    void save_pretrained() const;
+    void save_pretrained();
     uint64_t fingerprint() const;
+    uint64_t data_fingerprint() const;
     dq::Model current_model() const;
     float scheduled_lr(int it) const;
 
@@ -385,12 +422,16 @@ private:
     double ae_mean_baseline_ = 0;
 };
 
-uint64_t Trainer::fingerprint() const {
-    std::string s = st_.json();
-    uint64_t h = fnv(s.data(), s.size());
-    h = fnv(&ds_.n, sizeof ds_.n, h);
+uint64_t Trainer::data_fingerprint() const {
+    uint64_t h = fnv(&ds_.n, sizeof ds_.n);
     h = fnv(&ds_.dim, sizeof ds_.dim, h);
     return fnv(ds_.x.data(), ds_.x.size() * sizeof(float), h);
+}
+
+uint64_t Trainer::fingerprint() const {
+    std::string s = st_.json();
+    const uint64_t d = data_fingerprint();
+    return fnv(&d, sizeof d, fnv(s.data(), s.size()));
 }
 
 void Trainer::save_checkpoint() {
@@ -412,6 +453,7 @@ void Trainer::save_checkpoint() {
     write_log(w, log_);
     w.pod(elapsed_before_ + (now_seconds() - t_start_));
     w.pod(ae_mean_baseline_);
+    w.seal();
     write_file_atomic(cfg_.checkpoint_path, w.b);
     last_ckpt_it_ = it_;
 }
@@ -442,28 +484,49 @@ bool Trainer::load_checkpoint() {
     return true;
 }
 
+// The cache holds the autoencoder and the random state right after pretraining, so a run that loads
+// it continues exactly as if it had pretrained itself (tests/e2e: byte-identical outputs). A file
+// from other settings or another training set is refused, never silently used or overwritten.
 bool Trainer::load_pretrained() {
     std::vector<uint8_t> bytes;
     size_t pos = 0;
     if (!read_tagged(cfg_.pretrained_path, kAeMagic, "a pretrained DeepQuan autoencoder", bytes, pos)) return false;
     Reader r{bytes, pos, cfg_.pretrained_path};
+    const std::string key = r.str(), want = st_.pretrain_key();
+    DQ_CHECK(key == want,
+             "'%s' holds an autoencoder pretrained with other settings (%s; this run: %s): delete it or pass "
+             "another --pretrained path",
+             cfg_.pretrained_path.c_str(), key.c_str(), want.c_str());
+    DQ_CHECK(r.pod<uint64_t>() == data_fingerprint(),
+             "'%s' holds an autoencoder pretrained on another training set (this run: %zu images of dimension %zu): "
+             "delete it or pass another --pretrained path",
+             cfg_.pretrained_path.c_str(), ds_.n, ds_.dim);
+    rng_.state = r.pod<uint64_t>();
     read_networks(r, ae_);
     log_.pretrain_iteration = r.vec<int>();
     log_.pretrain_loss = r.vec<float>();
     log_.pretrain_seconds = r.pod<double>();
+    DQ_CHECK(r.pos == bytes.size(), "'%s' is corrupt: %zu bytes after its last field", cfg_.pretrained_path.c_str(),
+             bytes.size() - r.pos);
+    log_.pretrained_cache = "loaded";
     return true;
 }
 
-void Trainer::save_pretrained() const {
+void Trainer::save_pretrained() {
     if (cfg_.pretrained_path.empty()) return;
     Writer w;
     w.b.insert(w.b.end(), kAeMagic, kAeMagic + 8);
+    w.str(st_.pretrain_key());
+    w.pod(data_fingerprint());
+    w.pod(rng_.state);
     w.vec(ae_.encoder.params());
     w.vec(ae_.decoder.params());
     w.vec(log_.pretrain_iteration);
     w.vec(log_.pretrain_loss);
     w.pod(log_.pretrain_seconds);
+    w.seal();
     write_file_atomic(cfg_.pretrained_path, w.b);
+    log_.pretrained_cache = "written";
 }
 
 void Trainer::progress(const char* phase, int it, int total, int epoch, double loss, double J, double R, bool force) {
@@ -872,7 +935,7 @@ std::string train_log_json(const TrainLog& l) {
     j.kv("pretrain_seconds", l.pretrain_seconds).kv("alternate_seconds", l.alternate_seconds);
     j.kv("kmeans_seconds", l.kmeans_seconds).kv("encode_seconds", l.encode_seconds).kv("seconds_per_pretrain_iteration", l.seconds_per_pretrain_iteration);
     j.kv("seconds_per_iteration", l.seconds_per_iteration).kv("total_seconds", l.total_seconds);
-    j.kv("message", l.message);
+    j.kv("message", l.message).kv("pretrained_cache", l.pretrained_cache);
     j.key("pretrain_iteration").array(l.pretrain_iteration);
     j.key("pretrain_loss").array(l.pretrain_loss);
     j.key("J").array(l.J);

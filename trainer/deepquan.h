@@ -94,13 +94,13 @@ struct TrainConfig {
                                ///< empty = automatic
     float grad_clip = -1;      ///< alternating phase: clip the global gradient norm to this (0 = never); -1 = automatic
     int kmeans_iters = 20;     ///< Lloyd iterations of each per-epoch K-means (warm-started after the first)
-    float validation = -1;     ///< fraction of the training set held out for label-free model selection;
-                               ///< -1 = automatic, 0 = none (the selection never sees query labels)
     uint64_t seed = 0;
     int threads = 0;           ///< OpenMP threads for this call; 0 = leave the current setting
 
-    /// Cache of the pretrained autoencoder: if the file exists (and matches the shapes) pretraining is
-    /// skipped and the weights are read from it; otherwise it is written after pretraining. Empty = none.
+    /// Cache of the pretrained autoencoder: if the file exists pretraining is skipped and the weights and
+    /// random state are read from it (the run then ends byte-identical to one that pretrained); otherwise
+    /// it is written after pretraining. Every variant with the same pretraining settings, seed, bits and
+    /// training set can share one file; a file from other settings or data is an error. Empty = none.
     std::string pretrained_path;
 
     int progress_every = 50;   ///< iterations between on_progress calls
@@ -148,6 +148,7 @@ struct TrainLog {
     double seconds_per_iteration = 0;     ///< alternating, K-means included
     double total_seconds = 0;
     std::string message;                  ///< notes (e.g. which selection rule fired); guards throw instead
+    std::string pretrained_cache = "none";  ///< "none", "written" or "loaded" (TrainConfig::pretrained_path)
 };
 
 struct TrainResult {

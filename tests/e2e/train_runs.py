@@ -5,8 +5,12 @@ resume       SIGKILL `deepquan train` at a random moment after its first checkpo
              with --resume, and require model.dqm and gallery.dqdb byte-identical to an
              uninterrupted run with the same seed.
 determinism  --threads 1 and --threads 2 must write byte-identical model.dqm and gallery.dqdb.
+pretrained   --pretrained FILE: the run that writes the cache, a run that loads it, and a run of
+             another variant that loads it all end byte-identical to runs without it; a cache of
+             other settings, another seed, or with a flipped or missing byte is refused (non-zero
+             exit, no model written) and left as it was.
 
-usage: train_runs.py resume|determinism --bin DEEPQUAN --data DIR [--variant V] [--seed S]
+usage: train_runs.py resume|determinism|pretrained --bin DEEPQUAN --data DIR [--variant V] [--seed S]
                      [--pretrain-iterations N] [--iterations N] [--batch N] [--keep DIR]
 Exits 77 (ctest SKIP) when the dataset is missing (scripts/setup.sh prepares it).
 """
@@ -25,9 +29,10 @@ import time
 OUTPUTS = ("model.dqm", "gallery.dqdb")
 
 
-def train_cmd(a, out, threads, resume=False):
-    cmd = [a.bin, "train", "--dataset", "mnist10k", "--bits", "16", "--variant", a.variant,
-           "--seed", str(a.seed), "--pretrain-iterations", str(a.pretrain_iterations),
+def train_cmd(a, out, threads, resume=False, variant=None, seed=None, pretrain_iterations=None):
+    cmd = [a.bin, "train", "--dataset", "mnist10k", "--bits", "16", "--variant", variant or a.variant,
+           "--seed", str(a.seed if seed is None else seed),
+           "--pretrain-iterations", str(pretrain_iterations or a.pretrain_iterations),
            "--iterations", str(a.iterations), "--threads", str(threads), "--out", out]
     if a.batch:
         cmd += ["--batch", str(a.batch)]
@@ -138,9 +143,70 @@ def determinism(a, env, tmp):
     same_files(d1, d2, "threads 1 vs 2")
 
 
+def pretrained(a, env, tmp):
+    cache = os.path.join(tmp, "ae.dqae")
+    d = lambda name: os.path.join(tmp, name)
+
+    def cache_state(dir_):
+        return json.load(open(os.path.join(dir_, "report.json")))["training"]["log"]["pretrained_cache"]
+
+    run(train_cmd(a, d("plain"), 2), env, "without --pretrained")
+    run(train_cmd(a, d("writes"), 2) + ["--pretrained", cache], env, "--pretrained, no file yet")
+    if not os.path.exists(cache):
+        sys.exit("FAIL: --pretrained did not write the cache")
+    r = run(train_cmd(a, d("loads"), 2) + ["--pretrained", cache], env, "--pretrained, file present")
+    if PROGRESS.search(r.stderr) and any(m.group(1) == "pretrain" for m in PROGRESS.finditer(r.stderr)):
+        sys.exit("FAIL: the run with a cache present still pretrained\n" + r.stderr[-2000:])
+    states = [cache_state(d(x)) for x in ("plain", "writes", "loads")]
+    if states != ["none", "written", "loaded"]:
+        sys.exit(f"FAIL: report.json pretrained_cache is {states}, expected none / written / loaded")
+    same_files(d("plain"), d("writes"), "cache written")
+    same_files(d("plain"), d("loads"), "cache loaded")
+
+    # Another variant with the same pretraining settings shares the file.
+    other = "quad" if a.variant != "quad" else "deepquan"
+    run(train_cmd(a, d("other-plain"), 2, variant=other), env, f"{other} without --pretrained")
+    run(train_cmd(a, d("other-loads"), 2, variant=other) + ["--pretrained", cache], env, f"{other}, cache loaded")
+    same_files(d("other-plain"), d("other-loads"), f"{other} with the {a.variant} run's cache")
+
+    with open(cache, "rb") as f:
+        good = f.read()
+
+    def refused(cmd, what, expect):
+        out = cmd[cmd.index("--out") + 1]
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode == 0 or expect not in p.stderr:
+            sys.exit(f"FAIL: {what}: expected a non-zero exit with '{expect}', got exit {p.returncode}\n{p.stderr[-2000:]}")
+        if os.path.exists(os.path.join(out, "model.dqm")):
+            sys.exit(f"FAIL: {what}: a model was written")
+        with open(cache, "rb") as f:
+            if f.read() != bad_bytes:
+                sys.exit(f"FAIL: {what}: the cache file was modified")
+        print(f"{what}: refused: {p.stderr.strip().splitlines()[-1]}")
+
+    bad_bytes = good
+    refused(train_cmd(a, d("r1"), 2, pretrain_iterations=a.pretrain_iterations + 1) + ["--pretrained", cache],
+            "other --pretrain-iterations", "pretrained with other settings")
+    refused(train_cmd(a, d("r2"), 2, seed=a.seed + 1) + ["--pretrained", cache], "another seed",
+            "pretrained with other settings")
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x10
+    for what, bad, expect in (("a flipped byte", bytes(flipped), "checksum mismatch"),
+                              ("a truncated file", good[:-1], "checksum mismatch"),
+                              ("a 10-byte file", good[:10], "is not a pretrained DeepQuan autoencoder")):
+        with open(cache, "wb") as f:
+            f.write(bad)
+        bad_bytes = bad
+        refused(train_cmd(a, d("r3"), 2) + ["--pretrained", cache], what, expect)
+    p = subprocess.run([a.bin, "baseline", "--method", "pq", "--bits", "16", "--dataset", "mnist10k",
+                        "--pretrained", cache], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 2 or "--pretrained applies to --method daepq" not in p.stderr:
+        sys.exit(f"FAIL: baseline --method pq --pretrained: exit {p.returncode}\n{p.stderr[-1000:]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["resume", "determinism"])
+    ap.add_argument("mode", choices=["resume", "determinism", "pretrained"])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--variant", default="deepquan")
@@ -158,7 +224,7 @@ def main():
     tmp = a.keep or tempfile.mkdtemp(prefix=f"dq-e2e-{a.mode}-")
     os.makedirs(tmp, exist_ok=True)
     try:
-        (resume if a.mode == "resume" else determinism)(a, env, tmp)
+        {"resume": resume, "determinism": determinism, "pretrained": pretrained}[a.mode](a, env, tmp)
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
