@@ -5,12 +5,14 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 #include <unistd.h>
 
 #include "deepquan.h"
 #include "dq/encoder.h"
 #include "dq/pq.h"
+#include "test_support.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -300,6 +302,13 @@ TEST_CASE("resume after an interruption ends identical to an uninterrupted run",
         // A checkpoint from another configuration is refused rather than silently mixed in.
         k.seed = 99;
         CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("belongs to another configuration"));
+        // So is one with a flipped bit anywhere (a weight, the random state): the CRC seal catches it.
+        k.seed = tiny_config().seed;
+        std::vector<uint8_t> bytes = dqtest::read_file(ckpt.path);
+        REQUIRE(bytes.size() > 100);
+        bytes[bytes.size() / 2] ^= 0x04;
+        std::ofstream(ckpt.path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("is corrupt (checksum mismatch)"));
     }
 }
 
