@@ -185,6 +185,7 @@ table(['item', 'value'], [
   ['load average at start (1, 5, 15 min)', machine.load_at_start.map((x) => x.toFixed(2)).join(', ')],
   ...(timing ? [['load average at end', timing.load_at_end ? timing.load_at_end.map((x) => x.toFixed(2)).join(', ') : 'not recorded'],
                 ['wall-clock time of the command', `${Math.round(timing.elapsed_seconds / 60)} min${timing.resumed ? ' (a `--resume` run: runs finished by an earlier, interrupted run were kept, not counted here)' : ''}`]] : []),
+  ['trainings and baselines', `${runs.length} runs, ${(runs.reduce((a, r) => a + (r.seconds || 0), 0) / 3600).toFixed(1)} h of wall-clock time in all (the sum of the per-run times below, whichever invocation ran them)`],
 ]);
 w('**Noise.** This machine has 2 cores and was shared with other jobs while the benchmark ran (see the load');
 w('average above: above 2 means other work competed for the cores). Timings are therefore noisy and, since');
@@ -561,7 +562,7 @@ w();
   w();
   table(['file', 'raw', 'gzip -9'], rows);
   const mrows = [];
-  for (const [wt, id] of [['f32', `${d}-deepquan-b32-s0`], ['f16', `${d}-weights-f16-b32-s0`], ['int8', `${d}-weights-int8-b32-s0`]]) {
+  for (const [wt, id] of [['f32', `${d}-deepquan-b32-s0`], ['f16', `${d}-weights-f16-b32-s0`], ['int8', `${d}-weights-int8-b32-s0`], ['int4', `${d}-weights-int4-b32-s0`]]) {
     const r = runs.find((x) => x.id === id);
     if (!r) { mrows.push([wt, 'not run', '–', '–']); continue; }
     if (r.status !== 'ok') { failures.push(r); mrows.push([wt, '**failed**', '–', '–']); continue; }

@@ -15,7 +15,8 @@
 # with its message and shown so in the tables; nothing is filled in.
 # --datasets restricts the quality runs to the named datasets (in the order given; the first one also
 #           serves sizes and the λ/s grid, the last one the end-to-end latency), e.g. to run the full
-#           mode on mnist10k alone (about 2.5 hours) and fashion70k another day with --resume.
+#           mode on mnist10k alone (about 2.5 hours) first and add fashion70k another day with
+#           --datasets "mnist10k fashion70k" --resume (the mnist10k runs are then kept).
 # --resume keeps the raw outputs of an interrupted run of the same mode and skips every training or
 # baseline that already finished with the same command (the speed steps always run again).
 # Trainings and DAE-PQ baselines of the same dataset, bits and seed share one pretrained autoencoder
@@ -143,7 +144,7 @@ run() {
   else
     "$@" "${cache_flags[@]}" --out "$outdir" > "$log" 2>&1; rc=$?
   fi
-  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  secs=$(echo "$(date +%s.%N) - $start" | bc | awk '{printf "%.3f", $1}')
   if [ $rc -eq 0 ] && [ -f "$outdir/report.json" ]; then
     status=ok; msg=""
     cp "$outdir/report.json" "$RAW/runs/$id.report.json"
@@ -200,8 +201,8 @@ train "$d0-deepquan-b32-s0" "$d0" 32 0
 # ---------------------------------------------------------------- sizes
 # Model bytes per weight type (the file size does not depend on how long training ran, so quick
 # mode trains these for a few iterations only), and database bytes for exactly 10,000 items.
-progress "== sizes: model at f32 / f16 / int8, database per 10,000 items"
-for w in f16 int8; do
+progress "== sizes: model at f32 / f16 / int8 / int4, database per 10,000 items"
+for w in f16 int8 int4; do
   if [ $mode = quick ]; then
     # 100 pretraining iterations: fewer trip the trainer's "pretraining did not learn" guard.
     step=$((step + 1)); progress "($step) train $d0-weights-$w-b32-s0 (size only)"
@@ -218,7 +219,7 @@ if [ -f "$model32" ]; then
     start=$(date +%s.%N)
     "$BIN" encode --threads 1 --model "$model32" --images data/mnist10k/images-idx3-ubyte.gz "${flag[@]}" \
         --out "$RUNS/db10k-$th.dqdb" > "$RAW/logs/encode-$th.log" 2>&1
-    secs=$(echo "$(date +%s.%N) - $start" | bc)
+    secs=$(echo "$(date +%s.%N) - $start" | bc | awk '{printf "%.3f", $1}')
     raw=$(stat -c %s "$RUNS/db10k-$th.dqdb"); gz=$(gzip -9c "$RUNS/db10k-$th.dqdb" | wc -c)
     echo "{\"what\": \"$th\", \"items\": 10000, \"bits\": 32, \"raw\": $raw, \"gzip\": $gz, \"native_encode_seconds_1thread\": $secs}" \
       > "$RAW/db10k-$th.json"
@@ -228,7 +229,7 @@ if [ -f "$model32" ]; then
   start=$(date +%s.%N)
   "$BIN" encode --threads 1 --model "$model32" --images "$(dirname "$model32")/queries-idx3-ubyte.gz" --no-thumbnails \
       --out "$RUNS/db1k-nothumbs.dqdb" > "$RAW/logs/encode-1k.log" 2>&1
-  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  secs=$(echo "$(date +%s.%N) - $start" | bc | awk '{printf "%.3f", $1}')
   echo "{\"what\": \"nothumbs\", \"items\": 1000, \"bits\": 32, \"native_encode_seconds_1thread\": $secs}" > "$RAW/db1k-nothumbs.json"
 else
   progress "   no 32-bit model from $d0-deepquan-b32-s0: database sizes skipped"
