@@ -40,7 +40,8 @@ const char* const kTrainHelp =
     "         [--batch N] [--threads T] [--weights f32|f16|int8|int4] [--queries-per-class 100]\n"
     "         [--pretrain-iterations N] [--resume]   (variants: deepquan, paper, quad, wtps, daepq)\n"
     "         [--optimizer sgd|adam] [--lr-schedule constant|cosine] [--quad-weight X] [--z-scale X]\n"
-    "         [--pretrain-optimizer sgd|adam] [--pretrain-lr X]   (absent: the variant's own; --z-scale 0 keeps z)\n"
+    "         [--pretrain-optimizer sgd|adam] [--pretrain-lr X] [--pretrain-noise P]\n"
+    "         (absent: the variant's own; --z-scale 0 keeps z; P: input dropout of denoising pretraining)\n"
     "         [--thumbnail-levels N] [--pretrained FILE]\n"
     "Writes DIR/model.dqm, gallery.dqdb, queries.dqdb, queries-idx3-ubyte.gz (+ queries-idx1-ubyte.gz),\n"
     "report.json, loss.svg, codeword-distance.svg and pr.svg; DIR/train.ckpt lets --resume continue an\n"
@@ -571,12 +572,12 @@ int run_cli(const std::vector<std::string>& argv) {
           {"iterations", true}, {"s", true}, {"lambda", true}, {"eta", true}, {"lr", true}, {"batch", true},
           {"threads", true}, {"weights", true}, {"queries-per-class", true}, {"out", true}, {"pretrain-iterations", true}, {"resume", false},
           {"optimizer", true}, {"lr-schedule", true}, {"quad-weight", true}, {"z-scale", true},
-          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"thumbnail-levels", true}, {"pretrained", true}},
+          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"pretrain-noise", true}, {"thumbnail-levels", true}, {"pretrained", true}},
          cmd_train},
         {"baseline", kBaselineHelp,
          {{"method", true}, {"bits", true}, {"dataset", true}, {"labels", true}, {"seed", true}, {"trials", true},
           {"queries-per-class", true}, {"threads", true}, {"out", true}, {"iterations", true},
-          {"pretrain-iterations", true}, {"pretrained", true}},
+          {"pretrain-iterations", true}, {"pretrain-noise", true}, {"pretrained", true}},
          cmd_baseline},
         {"eval", kEvalHelp,
          {{"model", true}, {"db", true}, {"queries", true}, {"labels", true}, {"mode", true}, {"trials", true},

@@ -45,6 +45,7 @@ TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
         throw UsageError("--pretrain-optimizer must be sgd or adam, got '" + c.pretrain_optimizer + "'");
     c.pretrain_lr = float(a.real("pretrain-lr", c.pretrain_lr, 1e-9, 100));
     c.z_scale = float(a.real("z-scale", c.z_scale, 0, 1e6));
+    c.pretrain_noise = float(a.real("pretrain-noise", c.pretrain_noise, 0, 0.95));
     c.threads = int(a.integer("threads", 0, 0, 1024));
     c.pretrained_path = a.str("pretrained", "");
     if (a.has("pretrained") && c.pretrained_path.empty()) throw UsageError("--pretrained needs a file path");
@@ -58,7 +59,7 @@ std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt, 
     j.kv("iterations", c.iterations).kv("pretrain_iterations", c.pretrain_iterations);
     j.kv("s", c.s).kv("lambda", c.lambda).kv("eta", c.eta).kv("lr", c.lr).kv("batch", c.batch);
     j.kv("optimizer", c.optimizer).kv("lr_schedule", c.lr_schedule).kv("quad_weight", c.quad_weight);
-    j.kv("pretrain_optimizer", c.pretrain_optimizer).kv("pretrain_lr", c.pretrain_lr).kv("z_scale", c.z_scale);
+    j.kv("pretrain_optimizer", c.pretrain_optimizer).kv("pretrain_lr", c.pretrain_lr).kv("pretrain_noise", c.pretrain_noise).kv("z_scale", c.z_scale);
     j.kv("weights", dq::to_string(wt));
     j.kv("thumbnail_levels", thumb_levels);
     j.kv("queries_per_class", a.integer("queries-per-class", 100, 1, 1000000));

@@ -47,6 +47,7 @@ struct Settings {
     std::string pretrain_optimizer = "adam";
     bool pretrain_r_mean = false;
     float pretrain_lr = 1e-3f;
+    float pretrain_noise = 0;
     float z_scale = 0;
     int kmeans_iters = 20;
     uint32_t M = 0, K = 256, dsub = 16;
@@ -64,7 +65,7 @@ struct Settings {
         j.kv("momentum", momentum).kv("lr_schedule", lr_schedule).kv("grad_clip", grad_clip);
         j.kv("pretrain_iterations", pretrain_iterations).kv("pretrain_batch", pretrain_batch);
         j.kv("pretrain_optimizer", pretrain_optimizer).kv("pretrain_lr", pretrain_lr);
-        j.kv("pretrain_r_mean_over_pixels", pretrain_r_mean);
+        j.kv("pretrain_r_mean_over_pixels", pretrain_r_mean).kv("pretrain_noise", pretrain_noise);
         j.kv("z_scale", z_scale).kv("kmeans_iters", kmeans_iters);
         j.kv("M", M).kv("K", K).kv("dsub", dsub);
         j.key("hidden").array(hidden);
@@ -94,6 +95,7 @@ struct Settings {
                                       pretrain_batch, pretrain_optimizer.c_str(), exact(pretrain_lr).c_str());
         if (pretrain_optimizer == "sgd") k += " momentum " + exact(momentum);
         if (pretrain_r_mean) k += ", R averaged over pixels";
+        if (pretrain_noise > 0) k += ", input dropout " + exact(pretrain_noise);
         return k;
     }
 };
@@ -169,6 +171,9 @@ Settings resolve(const TrainConfig& c, size_t n) {
     s.pretrain_r_mean = s.pretrain_optimizer == "sgd";
     s.pretrain_lr = c.pretrain_lr > 0 ? c.pretrain_lr : (s.pretrain_optimizer == "adam" ? 1e-3f : kSgdPretrainLr);
     s.pretrain_iterations = c.pretrain_iterations >= 0 ? c.pretrain_iterations : 4000;
+    DQ_CHECK(c.pretrain_noise >= 0 && c.pretrain_noise < 1, "pretrain noise must be in [0, 1), got %g",
+             double(c.pretrain_noise));
+    s.pretrain_noise = c.pretrain_noise;
     s.z_scale = c.z_scale >= 0 ? c.z_scale : ours ? float(std::sqrt(kOursZNorm2 / double(s.M * s.dsub))) : 0.0f;
     s.kmeans_iters = c.kmeans_iters;
     return s;
@@ -558,7 +563,7 @@ void Trainer::pretrain() {
         shuffle(perm_, rng_);
         perm_pos_ = 0;
     }
-    Mat x, gx, dz;
+    Mat x, xin, gx, dz;
     MlpCache ce, cd;
     std::vector<float> genc(ae_.encoder.num_params()), gdec(ae_.decoder.num_params());
     const double t0 = now_seconds();
@@ -571,7 +576,11 @@ void Trainer::pretrain() {
         }
         gather(ds_, perm_.data() + perm_pos_, B, x);
         perm_pos_ += B;
-        const Mat& z = ae_.encoder.forward(x, ce);
+        // Denoising (Xie et al. 2016, whose architecture the paper follows): the mask is seeded by the
+        // iteration, not drawn from rng_, so the shuffles do not depend on it and a resume redraws it.
+        if (st_.pretrain_noise > 0)
+            drop_inputs(x, st_.pretrain_noise, st_.seed ^ 0x64726f70ULL ^ (uint64_t(it_) * 0xd1b54a32d192ed03ULL), xin);
+        const Mat& z = ae_.encoder.forward(st_.pretrain_noise > 0 ? xin : x, ce);
         const Mat& xh = ae_.decoder.forward(z, cd);
         const double R = mse_loss(xh, x, &gx);  // logged as the sum over pixels whichever is optimised
         if (st_.pretrain_r_mean) gx *= float(1.0 / double(ds_.dim));

@@ -75,6 +75,8 @@ struct TrainConfig {
     float lr = -1;             ///< alternating-phase learning rate; -1 = automatic (SGD 0.01, Adam 1e-4)
     float momentum = 0.9f;     ///< SGD momentum (both phases when SGD)
     float pretrain_lr = -1;    ///< -1 = automatic (depends on the pretraining optimizer)
+    float pretrain_noise = 0;  ///< denoising pretraining: each input pixel dropped (zeroed, the rest scaled by
+                               ///< 1/(1-p)) with this probability, the clean image reconstructed (0 = plain AE)
     std::string pretrain_optimizer;  ///< "sgd" | "adam"; empty = automatic (adam). SGD averages R over pixels
                                      ///< (lr 0.05 by default), as the SGD variants do in the alternating phase
     std::string optimizer;     ///< alternating phase: "sgd" | "adam"; empty = automatic

@@ -171,6 +171,17 @@ void Mlp::backward(const MlpCache& c, Mat& dy, float* grad, Mat* dx) const {
     if (dx) *dx = std::move(dy);
 }
 
+void drop_inputs(const Mat& x, float p, uint64_t seed, Mat& out) {
+    DQ_CHECK(p >= 0 && p < 1, "dropout probability must be in [0, 1), got %g", double(p));
+    const float keep = 1.0f / (1.0f - p);
+    const uint64_t cut = uint64_t(double(p) * 16777216.0);  // p in 24-bit fixed point
+    SplitMix64 r(seed);
+    out.resize(x.rows(), x.cols());
+    const float* src = x.data();
+    float* dst = out.data();
+    for (Eigen::Index i = 0; i < x.size(); ++i) dst[i] = (r.next() >> 40) < cut ? 0.0f : src[i] * keep;
+}
+
 double mse_loss(const Mat& xhat, const Mat& x, Mat* grad) {
     DQ_CHECK(xhat.rows() == x.rows() && xhat.cols() == x.cols(), "mse: shapes %ld x %ld and %ld x %ld differ",
              long(xhat.rows()), long(xhat.cols()), long(x.rows()), long(x.cols()));

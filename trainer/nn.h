@@ -89,6 +89,11 @@ private:
 /// If grad is non-null it receives dL/dxhat = 2 (xhat - x) / n (resized).
 double mse_loss(const Mat& xhat, const Mat& x, Mat* grad);
 
+/// Dropout on an input batch (denoising autoencoders): each element is zeroed with probability p, the
+/// rest scaled by 1 / (1 - p). The mask depends only on `seed`, so it is reproducible across threads
+/// and resumes. p in [0, 1).
+void drop_inputs(const Mat& x, float p, uint64_t seed, Mat& out);
+
 /// Optimizers over flat parameter arrays. State is a flat vector too, so it can be checkpointed.
 struct Sgd {
     float lr = 0.01f;

@@ -278,6 +278,35 @@ TEST_CASE("same seed gives a bit-identical model for 1 and 2 threads", "[deepqua
     set_threads(2);
 }
 
+TEST_CASE("denoising pretraining: its own model, the same for any thread count and after a resume", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 8);
+    dqt::TrainConfig c = tiny_config();
+    c.progress_every = 0;
+    const dqt::TrainResult plain = dqt::train_deepquan(c, ds);
+    c.pretrain_noise = 0.2f;
+    c.threads = 1;
+    const dqt::TrainResult one = dqt::train_deepquan(c, ds);
+    CHECK_THAT(one.log.settings_json, Contains("\"pretrain_noise\": 0.2"));
+    CHECK(!same_model(plain.model, one.model));
+    c.threads = 2;
+    CHECK(same_model(one.model, dqt::train_deepquan(c, ds).model));
+    set_threads(2);
+    TempFile ckpt("ckpt-noise");
+    dqt::TrainConfig k = c;
+    k.checkpoint_path = ckpt.path;
+    k.checkpoint_every = 5;
+    k.progress_every = 1;
+    k.on_progress = [](const dqt::TrainProgress& p) {
+        if (p.phase == "pretrain" && p.iteration == 37) throw std::runtime_error("simulated interrupt");
+    };
+    CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), "simulated interrupt");
+    k.on_progress = nullptr;
+    k.resume = true;
+    CHECK(same_model(one.model, dqt::train_deepquan(k, ds).model));
+    c.pretrain_noise = 1.0f;
+    CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), "pretrain noise must be in [0, 1), got 1");
+}
+
 TEST_CASE("resume after an interruption ends identical to an uninterrupted run", "[deepquan]") {
     dqt::Dataset ds = tiny_dataset(320, 5);
     dqt::TrainConfig c = tiny_config();

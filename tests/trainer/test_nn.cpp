@@ -150,6 +150,34 @@ TEST_CASE("MSE is the batch mean of per-sample squared error sums, with its grad
     CHECK_THROWS_WITH(dqt::mse_loss(a, Mat(3, 3), nullptr), "mse: shapes 2 x 3 and 3 x 3 differ");
 }
 
+TEST_CASE("input dropout zeroes about p of the inputs, scales the rest, and depends only on its seed", "[nn]") {
+    Mat x(200, 500);
+    for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = 0.25f + float(i % 7);  // never zero
+    for (float p : {0.1f, 0.2f, 0.5f}) {
+        Mat a, b, c;
+        dqt::drop_inputs(x, p, 42, a);
+        dqt::drop_inputs(x, p, 42, b);
+        dqt::drop_inputs(x, p, 43, c);
+        REQUIRE(a.rows() == x.rows());
+        REQUIRE(a.cols() == x.cols());
+        size_t dropped = 0, bad = 0;
+        for (Eigen::Index i = 0; i < x.size(); ++i) {
+            if (a.data()[i] == 0.0f) ++dropped;
+            else if (a.data()[i] != x.data()[i] * (1.0f / (1.0f - p))) ++bad;
+        }
+        const double n = double(x.size()), sd = std::sqrt(n * p * (1 - p));
+        INFO("p " << p << ": dropped " << dropped << " of " << n);
+        CHECK(std::abs(double(dropped) - n * p) < 5 * sd);
+        CHECK(bad == 0);
+        CHECK(a == b);
+        CHECK(a != c);
+    }
+    Mat same;
+    dqt::drop_inputs(x, 0.0f, 1, same);
+    CHECK(same == x);
+    CHECK_THROWS_WITH(dqt::drop_inputs(x, 1.0f, 1, same), "dropout probability must be in [0, 1), got 1");
+}
+
 TEST_CASE("SGD with momentum and Adam take the textbook steps", "[nn]") {
     dqt::Sgd sgd;
     sgd.lr = 0.1f;
