@@ -23,6 +23,8 @@
 # (`--pretrained`, under build/bench/runs/pretrained/): the first one pretrains, the others load it and
 # end byte-identical to a run that pretrained itself (tests/e2e), which saves about a third of full mode.
 # The cache flag is not part of a run's recorded command; report.json says whether it was loaded.
+# Every run records a hash of the core/ and trainer/ sources it was built from; --resume keeps only runs
+# of the same sources (and the cache is per source hash), so a changed trainer reruns everything.
 # Order: machine, build, speed and sizes (minutes), then the quality runs (the long part).
 # Environment: BUILD_DIR (default build/bench), DQ_PKG_DIR (wasm package, default wasm/dist),
 #              THREADS (trainer threads, default 2).
@@ -84,7 +86,11 @@ if [ $resume = 1 ] && [ -f "$RAW/machine.json" ]; then
 else
   rm -rf "$RAW" "$RUNS/pretrained"
 fi
-mkdir -p "$RAW/runs" "$RAW/logs" "$RUNS/pretrained"
+# The sources as they are on disk (committed or not): what the build below compiles.
+src_hash=$(git ls-files core trainer CMakeLists.txt | LC_ALL=C sort | xargs cat | sha1sum | cut -c1-12)
+PRE="$RUNS/pretrained/$src_hash"
+find "$RUNS/pretrained" -mindepth 1 -maxdepth 1 ! -name "$src_hash" -exec rm -rf {} + 2>/dev/null
+mkdir -p "$RAW/runs" "$RAW/logs" "$PRE"
 
 # ---------------------------------------------------------------- machine
 progress "machine description"
@@ -123,7 +129,7 @@ done
 
 # ---------------------------------------------------------------- run helper
 # run ID CMD...: runs one trainer command, its stdout+stderr in logs/ID.log, and records
-# runs/ID.json = {id, status, message, seconds, command} (+ the command's report.json as
+# runs/ID.json = {id, status, message, seconds, command, sources} (+ the command's report.json as
 # runs/ID.report.json when it wrote one). Never fails the script. The flags in cache_flags are
 # appended to the command but not recorded: they change how long it takes, not what it produces.
 n_failed=0
@@ -133,7 +139,8 @@ run() {
   local outdir="$RUNS/$id" log="$RAW/logs/$id.log" start rc secs msg status
   if [ $resume = 1 ] && [ -f "$RAW/runs/$id.report.json" ] &&
      grep -qF "\"status\":\"ok\"" "$RAW/runs/$id.json" 2>/dev/null &&
-     grep -qF "\"command\":\"$*\"" "$RAW/runs/$id.json"; then
+     grep -qF "\"command\":\"$*\"" "$RAW/runs/$id.json" &&
+     grep -qF "\"sources\":\"$src_hash\"" "$RAW/runs/$id.json"; then
     progress "   already done (--resume)"
     return
   fi
@@ -156,9 +163,9 @@ run() {
     [ -z "$msg" ] && msg="exit status $rc: $(tr '\r' '\n' < "$log" | grep -v '^\s*$' | tail -1)"
     n_failed=$((n_failed + 1))
   fi
-  node -e 'const [id, status, message, seconds, ...command] = process.argv.slice(1);
-    console.log(JSON.stringify({ id, status, message, seconds: +seconds, command: command.join(" ") }));' \
-    "$id" "$status" "$msg" "$secs" "$@" > "$RAW/runs/$id.json"
+  node -e 'const [id, status, message, seconds, sources, ...command] = process.argv.slice(1);
+    console.log(JSON.stringify({ id, status, message, seconds: +seconds, command: command.join(" "), sources }));' \
+    "$id" "$status" "$msg" "$secs" "$src_hash" "$@" > "$RAW/runs/$id.json"
   if [ $status = ok ]; then
     progress "   ok in ${secs%.*}s: $(grep -E '^ +[a-z0-9]+ +MAP@All' "$log" | awk '{printf "%s%s MAP@All %s", (NR > 1 ? ", " : ""), $1, $3}')"
   else
@@ -168,7 +175,7 @@ run() {
 train() {  # train ID DATASET BITS SEED [flags...]
   local id=$1 d=$2 b=$3 s=$4; shift 4
   step=$((step + 1)); progress "($step) train $id"
-  cache_flags=(--pretrained "$RUNS/pretrained/$mode-$d-b$b-s$s.dqae")
+  cache_flags=(--pretrained "$PRE/$mode-$d-b$b-s$s.dqae")
   run "$id" "$BIN" train --dataset "$d" --bits "$b" --seed "$s" --threads "$THREADS" "${train_flags[@]}" "$@"
   cache_flags=()
 }
@@ -258,7 +265,7 @@ for d in $datasets; do
     baseline "$d-l2-s$s" "$d" l2 16 "$s"
     # DAE-PQ is pretraining + PQ: the same shortened pretraining as the trainings in quick mode.
     for b in 8 16; do
-      cache_flags=(--pretrained "$RUNS/pretrained/$mode-$d-b$b-s$s.dqae")
+      cache_flags=(--pretrained "$PRE/$mode-$d-b$b-s$s.dqae")
       if [ $mode = quick ]; then baseline "$d-daepq-b$b-s$s" "$d" daepq "$b" "$s" --pretrain-iterations 300
       else baseline "$d-daepq-b$b-s$s" "$d" daepq "$b" "$s"; fi
       cache_flags=()

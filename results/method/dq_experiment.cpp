@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     c.pretrain_optimizer = arg("pretrain-optimizer", "");
     c.pretrain_lr = float(argf("pretrain-lr", -1));
     c.z_scale = float(argf("z-scale", -1));
-    c.pretrain_noise = float(argf("pretrain-noise", 0));
+    c.pretrain_noise = float(argf("pretrain-noise", -1));
     c.momentum = float(argf("momentum", c.momentum));
     c.kmeans_iters = int(argf("kmeans-iters", c.kmeans_iters));
     if (args.count("squared")) c.squared = argf("squared", 0) ? Toggle::on : Toggle::off;

@@ -157,6 +157,10 @@ def pretrained(a, env, tmp):
     r = run(train_cmd(a, d("loads"), 2) + ["--pretrained", cache], env, "--pretrained, file present")
     if PROGRESS.search(r.stderr) and any(m.group(1) == "pretrain" for m in PROGRESS.finditer(r.stderr)):
         sys.exit("FAIL: the run with a cache present still pretrained\n" + r.stderr[-2000:])
+    # mnist10k's own validated denoising strength, applied when --pretrain-noise is absent.
+    noise = json.load(open(os.path.join(d("plain"), "report.json")))["training"]["log"]["settings"]["pretrain_noise"]
+    if abs(noise - 0.6) > 1e-6:
+        sys.exit(f"FAIL: mnist10k pretrained with input dropout {noise}, expected its default 0.6")
     states = [cache_state(d(x)) for x in ("plain", "writes", "loads")]
     if states != ["none", "written", "loaded"]:
         sys.exit(f"FAIL: report.json pretrained_cache is {states}, expected none / written / loaded")
@@ -188,6 +192,8 @@ def pretrained(a, env, tmp):
     refused(train_cmd(a, d("r1"), 2, pretrain_iterations=a.pretrain_iterations + 1) + ["--pretrained", cache],
             "other --pretrain-iterations", "pretrained with other settings")
     refused(train_cmd(a, d("r2"), 2, seed=a.seed + 1) + ["--pretrained", cache], "another seed",
+            "pretrained with other settings")
+    refused(train_cmd(a, d("r4"), 2) + ["--pretrain-noise", "0.2", "--pretrained", cache], "other --pretrain-noise",
             "pretrained with other settings")
     flipped = bytearray(good)
     flipped[len(good) // 2] ^= 0x10
