@@ -137,11 +137,13 @@ cache_flags=()
 run() {
   local id=$1; shift
   local outdir="$RUNS/$id" log="$RAW/logs/$id.log" start rc secs msg status
-  if [ $resume = 1 ] && [ -f "$RAW/runs/$id.report.json" ] &&
+  # Without --resume the raw directory was emptied at the start, so a finished run found here is one of
+  # this invocation (the 32-bit model of the speed section, met again in the quality loop).
+  if [ -f "$RAW/runs/$id.report.json" ] &&
      grep -qF "\"status\":\"ok\"" "$RAW/runs/$id.json" 2>/dev/null &&
      grep -qF "\"command\":\"$*\"" "$RAW/runs/$id.json" &&
      grep -qF "\"sources\":\"$src_hash\"" "$RAW/runs/$id.json"; then
-    progress "   already done (--resume)"
+    progress "   already done"
     return
   fi
   rm -rf "$outdir"
