@@ -42,7 +42,7 @@ const char* const kTrainHelp =
     "         [--optimizer sgd|adam] [--lr-schedule constant|cosine] [--quad-weight X] [--z-scale X]\n"
     "         [--pretrain-optimizer sgd|adam] [--pretrain-lr X] [--pretrain-noise P]\n"
     "         (absent: the variant's own; --z-scale 0 keeps z; P: input dropout of denoising pretraining)\n"
-    "         [--thumbnail-levels N] [--pretrained FILE]\n"
+    "         [--thumbnail-levels N] [--pretrained FILE] [--epoch-z reuse|fresh]\n"
     "Writes DIR/model.dqm, gallery.dqdb, queries.dqdb, queries-idx3-ubyte.gz (+ queries-idx1-ubyte.gz),\n"
     "report.json, loss.svg, codeword-distance.svg and pr.svg; DIR/train.ckpt lets --resume continue an\n"
     "interrupted run. Flags not given keep the variant's own settings.\n"
@@ -54,7 +54,9 @@ const char* const kTrainHelp =
     "it); codes always come from the exact pixels, and queries.dqdb keeps them exact.\n"
     "--pretrained FILE: cache of the pretrained autoencoder. Absent, it is written after pretraining;\n"
     "present, pretraining is skipped and the run ends byte-identical to one that pretrained. Variants\n"
-    "with the same seed, bits, data and pretraining flags share it; any other file is refused.\n";
+    "with the same seed, bits, data and pretraining flags share it; any other file is refused.\n"
+    "--epoch-z: the latent vectors each epoch's K-means runs on: reuse (default) those the epoch's own\n"
+    "forward passes computed, fresh re-encodes the whole training set with the current network.\n";
 const char* const kBaselineHelp =
     "usage: deepquan baseline --method pq|opq|pcapq|itq|lsh|pcah|l2|daepq --bits B --dataset NAME|PATH\n"
     "         [--labels PATH] [--seed S] [--trials N] [--queries-per-class 100] [--threads T] [--out DIR]\n"
@@ -572,7 +574,8 @@ int run_cli(const std::vector<std::string>& argv) {
           {"iterations", true}, {"s", true}, {"lambda", true}, {"eta", true}, {"lr", true}, {"batch", true},
           {"threads", true}, {"weights", true}, {"queries-per-class", true}, {"out", true}, {"pretrain-iterations", true}, {"resume", false},
           {"optimizer", true}, {"lr-schedule", true}, {"quad-weight", true}, {"z-scale", true},
-          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"pretrain-noise", true}, {"thumbnail-levels", true}, {"pretrained", true}},
+          {"pretrain-optimizer", true}, {"pretrain-lr", true}, {"pretrain-noise", true}, {"thumbnail-levels", true}, {"pretrained", true},
+          {"epoch-z", true}},
          cmd_train},
         {"baseline", kBaselineHelp,
          {{"method", true}, {"bits", true}, {"dataset", true}, {"labels", true}, {"seed", true}, {"trials", true},

@@ -45,6 +45,11 @@ TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
         throw UsageError("--pretrain-optimizer must be sgd or adam, got '" + c.pretrain_optimizer + "'");
     c.pretrain_lr = float(a.real("pretrain-lr", c.pretrain_lr, 1e-9, 100));
     c.z_scale = float(a.real("z-scale", c.z_scale, 0, 1e6));
+    if (a.has("epoch-z")) {
+        const std::string ez = a.str("epoch-z");
+        if (ez != "fresh" && ez != "reuse") throw UsageError("--epoch-z must be fresh or reuse, got '" + ez + "'");
+        c.fresh_epoch_z = ez == "fresh" ? Toggle::on : Toggle::off;
+    }
     // Like the paper's per-dataset s and λ: the bundled datasets get the denoising strength chosen on their
     // own validation queries (results/method-experiments.md, round 4); other data the trainer's default.
     const std::string dataset = a.str("dataset");

@@ -36,6 +36,7 @@ struct Settings {
     bool quad = false;
     bool squared = false;
     bool reassign = false;
+    bool fresh_epoch_z = false;
     bool r_mean = false;
     float s = 1, lambda = 0.1f, eta = 1, quad_weight = 0;
     std::string lr_schedule = "constant";
@@ -59,6 +60,7 @@ struct Settings {
         j.begin_object();
         j.kv("variant", variant).kv("objective", pretrain_only ? "none" : quad ? "quad (Eq. 1)" : "triplet (Eq. 2)");
         j.kv("squared_distances", squared).kv("reassign_each_batch", reassign);
+        j.kv("epoch_kmeans_on", fresh_epoch_z ? "re-encoded training set" : "the epoch's own forward passes");
         j.kv("r_mean_over_pixels", r_mean).kv("quad_weight", quad_weight);
         j.kv("s", s).kv("lambda", lambda).kv("eta", eta);
         j.kv("iterations", iterations).kv("batch", batch).kv("optimizer", optimizer).kv("lr", lr);
@@ -158,6 +160,7 @@ Settings resolve(const TrainConfig& c, size_t n) {
     s.pretrain_batch = std::min(c.pretrain_batch, n);
     s.squared = pick(c.squared, ours);
     s.reassign = pick(c.reassign, false);
+    s.fresh_epoch_z = pick(c.fresh_epoch_z, false);
     s.r_mean = pick(c.r_mean, !ours);
     s.quad_weight = s.quad ? 0.0f : c.quad_weight >= 0 ? c.quad_weight : ours ? kOursQuadWeight : 0.0f;
     s.lr_schedule = !c.lr_schedule.empty() ? c.lr_schedule : "constant";
@@ -373,8 +376,8 @@ void read_log(Reader& r, TrainLog& l) {
     l.pretrained_cache = r.str();
 }
 
-// 3: CRC-sealed, log has pretrained_cache
-constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '3'};
+// 4: the epoch's latent vectors and which images they cover; 3: CRC-sealed, log has pretrained_cache
+constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '4'};
 // 2: CRC-sealed, keyed by the pretraining settings and data, carries the random state
 constexpr char kAeMagic[8] = {'D', 'Q', 'T', 'A', 'E', 'N', 'C', '2'};
 
@@ -425,7 +428,8 @@ private:
     size_t perm_pos_ = 0;
     std::vector<float> codebooks_;   // M × K × dsub (empty before the first K-means)
     std::vector<uint8_t> assign_;    // n × M, this epoch's K-means assignment
-    std::vector<float> z_;           // n × L scratch
+    std::vector<float> z_;           // n × L: the latent vectors the next K-means runs on
+    std::vector<uint8_t> z_seen_;    // n: 1 where z_ holds the image's z from this epoch's forward pass
     double t_start_ = 0, elapsed_before_ = 0;
     int last_ckpt_it_ = 0, last_snapshot_it_ = -1;
     double t_pre_iter_ = 0, t_alt_iter_ = 0;
@@ -460,6 +464,8 @@ void Trainer::save_checkpoint() {
     w.vec(perm_);
     w.pod(uint64_t(perm_pos_));
     w.vec(codebooks_);
+    w.vec(z_);
+    w.vec(z_seen_);
     write_log(w, log_);
     w.pod(elapsed_before_ + (now_seconds() - t_start_));
     w.pod(ae_mean_baseline_);
@@ -487,6 +493,8 @@ bool Trainer::load_checkpoint() {
     perm_ = r.vec<uint32_t>();
     perm_pos_ = size_t(r.pod<uint64_t>());
     codebooks_ = r.vec<float>();
+    z_ = r.vec<float>();
+    z_seen_ = r.vec<uint8_t>();
     read_log(r, log_);
     elapsed_before_ = r.pod<double>();
     ae_mean_baseline_ = r.pod<double>();
@@ -638,23 +646,37 @@ dq::Model Trainer::current_model() const {
 // guards, the snapshot hook, and the epoch's order of the training set.
 void Trainer::epoch_start() {
     const size_t n = ds_.n, L = ae_.latent_dim();
-    z_.resize(n * L);
     const double te = now_seconds();
-    ae_.encoder.predict(ds_.x.data(), n, z_.data());
+    if (z_seen_.size() != n || st_.fresh_epoch_z) z_seen_.assign(n, 0);
+    std::vector<uint32_t> stale;
+    for (size_t i = 0; i < n; ++i)
+        if (!z_seen_[i]) stale.push_back(uint32_t(i));
+    z_.resize(n * L);
+    if (stale.size() == n) {
+        ae_.encoder.predict(ds_.x.data(), n, z_.data());
+    } else if (!stale.empty()) {
+        Mat x;
+        gather(ds_, stale.data(), stale.size(), x);
+        std::vector<float> zs(stale.size() * L);
+        ae_.encoder.predict(x.data(), stale.size(), zs.data());
+        for (size_t j = 0; j < stale.size(); ++j)
+            std::copy(zs.begin() + j * L, zs.begin() + (j + 1) * L, z_.begin() + size_t(stale[j]) * L);
+    }
+    std::fill(z_seen_.begin(), z_seen_.end(), 0);
     log_.encode_seconds += now_seconds() - te;
     DQ_CHECK(all_finite(z_.data(), z_.size()), "training diverged: non-finite latent vectors at iteration %d (epoch %d)",
              it_, epoch_);
     const double t0 = now_seconds();
     const bool first = codebooks_.empty();
+    double qerror = 0;
     codebooks_ = train_pq_codebooks(z_.data(), n, st_.M, st_.dsub, st_.K, st_.kmeans_iters,
                                     st_.seed + 7919 * uint64_t(epoch_ + 1), &assign_,
-                                    first ? nullptr : codebooks_.data());
+                                    first ? nullptr : codebooks_.data(), &qerror);
     log_.kmeans_seconds += now_seconds() - t0;
-    dq::ProductQuantizer pq(st_.M, st_.K, st_.dsub, codebooks_);
     log_.epoch_iteration.push_back(it_);
     log_.codeword_distance.push_back(float(mean_codeword_distance(codebooks_, st_.M, st_.K, st_.dsub)));
     log_.distinct_codes.push_back(float(distinct_fraction(assign_, n, st_.M)));
-    log_.quantization_error.push_back(float(pq.quantization_error(z_.data(), n)));
+    log_.quantization_error.push_back(float(qerror));
     log_.z_norm.push_back(float(mean_sq_norm(z_, n, L)));
     check_guards();
     if (cfg_.on_snapshot && cfg_.snapshot_every > 0 &&
@@ -717,6 +739,12 @@ void Trainer::alternate() {
         perm_pos_ += B;
         gather(ds_, idx, B, x);
         const Mat& z = ae_.encoder.forward(x, ce);
+        // Kept for the next epoch's K-means (unless fresh_epoch_z): at most one epoch old by then, and
+        // free, where re-encoding every image each epoch cost 15 % of an alternating iteration.
+        for (size_t i = 0; i < B; ++i) {
+            std::memcpy(z_.data() + size_t(idx[i]) * L, z.row(Eigen::Index(i)).data(), L * sizeof(float));
+            z_seen_[idx[i]] = 1;
+        }
         pos.resize(Eigen::Index(B), Eigen::Index(L));
         neg.resize(Eigen::Index(B), Eigen::Index(L));
         for (size_t i = 0; i < B; ++i) {

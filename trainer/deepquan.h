@@ -98,6 +98,13 @@ struct TrainConfig {
                                ///< empty = automatic
     float grad_clip = -1;      ///< alternating phase: clip the global gradient norm to this (0 = never); -1 = automatic
     int kmeans_iters = 20;     ///< Lloyd iterations of each per-epoch K-means (warm-started after the first)
+    /// The z each epoch's K-means runs on. on: the whole training set re-encoded by the current network
+    /// (a forward pass over every image per epoch: 15 % of an alternating iteration). off: the z each
+    /// image got in its own forward pass during the epoch just ended (at most one epoch old), and the
+    /// images that epoch did not visit (n mod batch) re-encoded. The first epoch always encodes all.
+    /// Automatic = off for every variant (the paper updates C "every epoch" and does not say on which z;
+    /// validation in results/method-experiments.md, round 5).
+    Toggle fresh_epoch_z = Toggle::automatic;
     uint64_t seed = 0;
     int threads = 0;           ///< OpenMP threads for this call; 0 = leave the current setting
 

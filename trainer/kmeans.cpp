@@ -49,16 +49,15 @@ void assign_all(const float* x, size_t n, size_t d, const float* c, size_t k, ui
             ConstMap X(x + r0 * d, Eigen::Index(rows), Eigen::Index(d));
             dots.noalias() = X * C.transpose();
             for (size_t i = 0; i < rows; ++i) {
-                const float* row = dots.data() + i * k;
+                // Scores, their minimum, then the first centroid that reaches it: three loops the compiler
+                // vectorizes, where a running argmin branches on every centroid (this loop was most of
+                // the per-epoch K-means). The same scores and the same tie rule, so the same assignment.
+                float* row = dots.data() + i * k;
+                Eigen::Map<Eigen::ArrayXf> v(row, Eigen::Index(k));
+                v = cn.array() - 2 * v;
+                const float lowest = v.minCoeff();
                 uint32_t best = 0;
-                float bv = cn[0] - 2 * row[0];
-                for (size_t j = 1; j < k; ++j) {
-                    float v = cn[Eigen::Index(j)] - 2 * row[j];
-                    if (v < bv) {
-                        bv = v;
-                        best = uint32_t(j);
-                    }
-                }
+                while (best + 1 < k && !(row[best] <= lowest)) ++best;
                 assign[r0 + i] = best;
                 if (dist) dist[r0 + i] = l2sq(x + (r0 + i) * d, c + size_t(best) * d, d);
             }
@@ -161,12 +160,13 @@ KMeansResult kmeans(const float* x, size_t n, size_t d, size_t k, int max_iter, 
 }
 
 std::vector<float> train_pq_codebooks(const float* x, size_t n, size_t M, size_t dsub, size_t k, int max_iter,
-                                      uint64_t seed, std::vector<uint8_t>* assign, const float* init) {
+                                      uint64_t seed, std::vector<uint8_t>* assign, const float* init, double* error) {
     DQ_CHECK(M >= 1 && dsub >= 1, "pq codebooks: need M >= 1 and dsub >= 1, got M = %zu, dsub = %zu", M, dsub);
     DQ_CHECK(k <= 256 || !assign, "pq codebooks: k = %zu does not fit a byte code", k);
     const size_t dim = M * dsub;
     std::vector<float> out(M * k * dsub);
     if (assign) assign->assign(n * M, 0);
+    std::vector<double> inertia(M);
     auto one = [&](size_t m) {
         std::vector<float> xs(n * dsub);
         for (size_t i = 0; i < n; ++i)
@@ -174,6 +174,7 @@ std::vector<float> train_pq_codebooks(const float* x, size_t n, size_t M, size_t
         SplitMix64 mix(seed + 0x9e3779b97f4a7c15ULL * (m + 1));
         KMeansResult r = kmeans(xs.data(), n, dsub, k, max_iter, mix.next(), init ? init + m * k * dsub : nullptr);
         std::copy(r.centroids.begin(), r.centroids.end(), out.begin() + m * k * dsub);
+        inertia[m] = r.inertia;
         if (assign)
             for (size_t i = 0; i < n; ++i) (*assign)[i * M + m] = uint8_t(r.assign[i]);
     };
@@ -197,6 +198,10 @@ std::vector<float> train_pq_codebooks(const float* x, size_t n, size_t M, size_t
             if (!e.empty()) throw dq::Error(e);
     } else {
         for (size_t m = 0; m < M; ++m) one(m);
+    }
+    if (error) {
+        *error = 0;
+        for (double e : inertia) *error += e;  // in subspace order, whatever ran them
     }
     return out;
 }

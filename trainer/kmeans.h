@@ -28,9 +28,10 @@ KMeansResult kmeans(const float* x, size_t n, size_t d, size_t k, int max_iter, 
 /// Trains M independent codebooks on the M column blocks of x (n × M*dsub); subspaces run in
 /// parallel (each with its own seed derived from `seed` and m). Returns M × k × dsub centroids
 /// (Faiss order) and fills assign (n × M, row-major) if non-null (then k <= 256). init: M × k × dsub
-/// warm start, or null for k-means++.
+/// warm start, or null for k-means++. error (if non-null): the PQ quantization error of x with the
+/// returned codebooks, i.e. the mean over points of the squared distance to their reconstruction.
 std::vector<float> train_pq_codebooks(const float* x, size_t n, size_t M, size_t dsub, size_t k,
                                       int max_iter, uint64_t seed, std::vector<uint8_t>* assign = nullptr,
-                                      const float* init = nullptr);
+                                      const float* init = nullptr, double* error = nullptr);
 
 }  // namespace dqt

@@ -156,6 +156,7 @@ int main(int argc, char** argv) {
     c.kmeans_iters = int(argf("kmeans-iters", c.kmeans_iters));
     if (args.count("squared")) c.squared = argf("squared", 0) ? Toggle::on : Toggle::off;
     if (args.count("reassign")) c.reassign = argf("reassign", 0) ? Toggle::on : Toggle::off;
+    if (args.count("fresh-epoch-z")) c.fresh_epoch_z = argf("fresh-epoch-z", 0) ? Toggle::on : Toggle::off;
     c.threads = int(argf("threads", 2));
     c.pretrained_path = arg("pretrained", "");
     c.progress_every = int(argf("progress-every", 100));

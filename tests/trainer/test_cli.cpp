@@ -93,9 +93,12 @@ TEST_CASE("usage errors exit 2 with one clear line", "[cli]") {
     r = run(dir, "train --dataset mnist10k --bits 16 --lr -1 --out " + (dir / "o"));
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("--lr must be between"));
+    r = run(dir, "train --dataset mnist10k --bits 16 --epoch-z stale --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--epoch-z must be fresh or reuse, got 'stale'"));
     r = run(dir, "train --help");
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Contains("--weights f32|f16|int8|int4") && Contains("--thumbnail-levels N"));
+    CHECK_THAT(r.out, Contains("--weights f32|f16|int8|int4") && Contains("--thumbnail-levels N") && Contains("--epoch-z"));
     r = run(dir, "train --dataset mnist10k --bits 16 --thumbnail-levels 1 --out " + (dir / "o"));
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("--thumbnail-levels must be between 2 and 256, got 1"));

@@ -314,6 +314,40 @@ TEST_CASE("denoising pretraining: default on, its own model, the same for any th
     CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), "pretrain noise must be in [0, 1), got 1");
 }
 
+TEST_CASE("each epoch's K-means runs on the z of the epoch's own forward passes, or on all re-encoded", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(330, 6);  // 5 batches of 64 per epoch: 10 images left out each time
+    dqt::TrainConfig c = tiny_config();
+    c.progress_every = 0;
+    c.fresh_epoch_z = dqt::Toggle::on;
+    const dqt::TrainResult fresh = dqt::train_deepquan(c, ds);
+    CHECK_THAT(fresh.log.settings_json, Contains("\"epoch_kmeans_on\": \"re-encoded training set\""));
+    c.fresh_epoch_z = dqt::Toggle::automatic;
+    const dqt::TrainResult reuse = dqt::train_deepquan(c, ds);
+    CHECK_THAT(reuse.log.settings_json, Contains("\"epoch_kmeans_on\": \"the epoch's own forward passes\""));
+    // The first epoch encodes everything either way; from the second the z differ (older by up to an epoch).
+    REQUIRE(reuse.log.J.size() == 30);
+    REQUIRE(fresh.log.J.size() == 30);
+    CHECK(std::vector<float>(reuse.log.J.begin(), reuse.log.J.begin() + 5) ==
+          std::vector<float>(fresh.log.J.begin(), fresh.log.J.begin() + 5));
+    CHECK(!same_model(fresh.model, reuse.model));
+    // With a step too small to move any weight the forward passes' z are the current z (to rounding), so
+    // the K-means must give every image the same codewords either way, hence the same loss at every
+    // iteration: z stored under the wrong image, or the left-out images missed, would change the positives.
+    c.adam_lr = 1e-30f;
+    c.fresh_epoch_z = dqt::Toggle::on;
+    const dqt::TrainResult still_fresh = dqt::train_deepquan(c, ds);
+    c.fresh_epoch_z = dqt::Toggle::off;
+    const dqt::TrainResult still_reuse = dqt::train_deepquan(c, ds);
+    REQUIRE(still_reuse.log.J.size() == still_fresh.log.J.size());
+    for (size_t i = 0; i < still_fresh.log.J.size(); ++i) {
+        INFO("iteration " << i);
+        CHECK(still_reuse.log.J[i] == Approx(still_fresh.log.J[i]).epsilon(1e-4));
+    }
+    REQUIRE(still_reuse.log.quantization_error.size() == 6);
+    for (size_t e = 0; e < 6; ++e)
+        CHECK(still_reuse.log.quantization_error[e] == Approx(still_fresh.log.quantization_error[e]).epsilon(1e-4));
+}
+
 TEST_CASE("resume after an interruption ends identical to an uninterrupted run", "[deepquan]") {
     dqt::Dataset ds = tiny_dataset(320, 5);
     dqt::TrainConfig c = tiny_config();

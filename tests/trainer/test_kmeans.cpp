@@ -124,9 +124,39 @@ TEST_CASE("PQ codebooks are M x K x dsub in Faiss order with nearest-codeword as
     std::vector<uint8_t> codes(n * M);
     pq.encode(x.data(), n, codes.data());
     CHECK(codes == assign);
+    // The reported error is the quantization error of these codebooks on x.
+    double error = -1;
+    dqt::train_pq_codebooks(x.data(), n, M, dsub, K, 200, 1, nullptr, nullptr, &error);
+    CHECK(error == Approx(pq.quantization_error(x.data(), n)).epsilon(1e-5));
     // Warm start from a converged result changes nothing.
     std::vector<uint8_t> again;
     CHECK(dqt::train_pq_codebooks(x.data(), n, M, dsub, K, 20, 1, &again, cb.data()) == cb);
+}
+
+TEST_CASE("k-means assigns a point to the lowest-numbered of equally near centroids", "[kmeans]") {
+    // Centroids 1 and 3 coincide, as do 0 and 4; with max_iter 0 the initial centroids are kept, so
+    // every point must go to 0, 1 or 2, and a point exactly between two gets the lower one.
+    const size_t d = 2, k = 5;
+    const std::vector<float> init = {0, 0, 4, 0, 8, 0, 4, 0, 0, 0};
+    std::vector<float> x;
+    dqt::SplitMix64 rng(2);
+    for (int i = 0; i < 300; ++i) {
+        x.push_back(float(9 * rng.uniform()));
+        x.push_back(float(rng.normal()));
+    }
+    x.insert(x.end(), {2, 0, 6, 1, 4, 0, 0, 3});  // halfway 0|1, halfway 1|2, on 1, on 0
+    const size_t n = x.size() / d;
+    dqt::KMeansResult r = dqt::kmeans(x.data(), n, d, k, 0, 0, init.data());
+    for (size_t i = 0; i < n; ++i) {
+        INFO("point " << i << " (" << x[i * d] << ", " << x[i * d + 1] << ")");
+        REQUIRE(r.assign[i] <= 2);
+        const float want = x[i * d] < 2 ? 0 : x[i * d] < 6 ? 1 : 2;
+        if (x[i * d] != 2 && x[i * d] != 6) CHECK(r.assign[i] == uint32_t(want));
+    }
+    CHECK(r.assign[n - 4] == 0);
+    CHECK(r.assign[n - 3] == 1);
+    CHECK(r.assign[n - 2] == 1);
+    CHECK(r.assign[n - 1] == 0);
 }
 
 TEST_CASE("k-means refuses impossible sizes with the numbers", "[kmeans]") {
