@@ -25,7 +25,8 @@
 # The cache flag is not part of a run's recorded command; report.json says whether it was loaded.
 # Every run records a hash of the core/ and trainer/ sources it was built from; --resume keeps only runs
 # of the same sources (and the cache is per source hash), so a changed trainer reruns everything.
-# Order: machine, build, speed and sizes (minutes), then the quality runs (the long part).
+# Order: machine, build, speed (including training speed at 1 and 2 threads) and sizes (minutes), then the
+# quality runs (the long part).
 # Environment: BUILD_DIR (default build/bench), DQ_PKG_DIR (wasm package, default wasm/dist),
 #              THREADS (trainer threads, default 2).
 set -uo pipefail
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds=${2:?--seeds needs a number}; shift 2 ;;
     --resume) resume=1; shift ;;
     --datasets) only_datasets=${2:?--datasets needs a list}; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume)" >&2; exit 2 ;;
   esac
 done
@@ -199,6 +200,29 @@ tail -14 "$RAW/logs/bench-scan.log" >&2
 progress "== speed: wasm package encode / search latency, module sizes (bench-wasm.sh)"
 DQ_GOLDEN_BIN="$BUILD_DIR/tests/tools/dq_golden" DQ_PKG_DIR="$PKG" scripts/bench-wasm.sh \
   > "$RAW/logs/bench-wasm.log" 2>&1 || progress "   bench-wasm.sh failed (exit $?), see $RAW/logs/bench-wasm.log"
+
+# Training speed at the thread count of the trainer issue's PyTorch figures (one thread) and at two:
+# the default 32-bit model on mnist10k, 300 pretraining + 340 alternating iterations (20 epochs, so the
+# first epoch's full encode weighs as in a real run), three runs each, no shared pretraining.
+progress "== speed: training s / iteration at 1 and 2 threads (mnist10k, 32 bits, 3 runs each)"
+for t in 1 2; do
+  for s in 0 1 2; do
+    step=$((step + 1)); progress "($step) train mnist10k-speed-t$t-b32-s$s"
+    run "mnist10k-speed-t$t-b32-s$s" "$BIN" train --dataset mnist10k --bits 32 --seed "$s" --threads "$t" \
+        --pretrain-iterations 300 --iterations 340 --weights f32
+  done
+done
+
+# The trainer issue's time target: a 32-bit fashion70k run with 3,500 alternating iterations (the paper's
+# count; the default stops at 200) within 15 minutes on 2 cores, from scratch (no shared pretraining).
+case " $datasets " in
+  *" fashion70k "*)
+    if [ $mode = full ]; then
+      step=$((step + 1)); progress "($step) train fashion70k-speed-it3500-b32-s0 (the 15-minute target)"
+      run "fashion70k-speed-it3500-b32-s0" "$BIN" train --dataset fashion70k --bits 32 --seed 0 --threads 2 \
+          --iterations 3500
+    fi ;;
+esac
 
 # The 32-bit model of seed 0 first: sizes and the end-to-end latency use it (the quality section
 # below then finds it done).
