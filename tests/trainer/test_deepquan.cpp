@@ -210,6 +210,7 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     dqt::TrainResult paper = dqt::train_deepquan(c, ds);
     CHECK_THAT(paper.log.settings_json, Contains("\"squared_distances\": false"));
     CHECK_THAT(paper.log.settings_json, Contains("\"optimizer\": \"sgd\""));
+    CHECK_THAT(paper.log.settings_json, Contains("\"eta\": 1,"));
     c.variant = "quad";
     dqt::TrainResult quad = dqt::train_deepquan(c, ds);
     for (float a : quad.log.hinge_active) CHECK(a == 1.0f);
@@ -217,6 +218,20 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     CHECK_THAT(quad.log.settings_json, Contains("\"eta\": 0"));
     c.variant = "wtps";
     CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"eta\": 0"));
+    // The shipped variant's own η and length (validated; round 5): 800 iterations up to two subspaces, 200 beyond.
+    c.variant = "deepquan";
+    c.iterations = -1;
+    c.progress_every = 0;
+    dqt::TrainResult ours = dqt::train_deepquan(c, ds);
+    CHECK_THAT(ours.log.settings_json, Contains("\"eta\": 0.1000000015,"));
+    CHECK(ours.log.iterations_run == 800);  // 8 bits of 4-bit codes: M = 2
+    c.bits = 16;                             // M = 4
+    CHECK(dqt::train_deepquan(c, ds).log.iterations_run == 200);
+    c.bits = 8;
+    c.eta = 0.5f;
+    CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"eta\": 0.5,"));
+    c.eta = -1;
+    c.iterations = 10;
     c.variant = "daepq";
     dqt::TrainResult dae = dqt::train_deepquan(c, ds);
     CHECK(dae.log.J.empty());
