@@ -630,9 +630,9 @@ void Trainer::pretrain() {
 void Trainer::rescale_latent() {
     if (st_.z_scale <= 0) return;
     const size_t n = ds_.n, L = ae_.latent_dim();
-    z_.resize(n * L);
-    ae_.encoder.predict(ds_.x.data(), n, z_.data());
-    const double rms = std::sqrt(mean_sq_norm(z_, n, L) / double(L));
+    std::vector<float> z(n * L);  // not z_: the phase-boundary checkpoint then carries no stale latents
+    ae_.encoder.predict(ds_.x.data(), n, z.data());
+    const double rms = std::sqrt(mean_sq_norm(z, n, L) / double(L));
     DQ_CHECK(rms > 0 && std::isfinite(rms), "the latent vectors are all zero after pretraining (rms %g)", rms);
     const float a = float(st_.z_scale / rms);
     const size_t last = ae_.encoder.layers().size() - 1;

@@ -155,7 +155,9 @@ struct TrainLog {
     double pretrain_seconds = 0;
     double alternate_seconds = 0;
     double kmeans_seconds = 0;            ///< part of alternate_seconds spent refitting codebooks
-    double encode_seconds = 0;            ///< part of alternate_seconds spent encoding the training set per epoch
+    double encode_seconds = 0;            ///< part of alternate_seconds spent encoding training images for the
+                                          ///< epochs' K-means (all at the first epoch, then those an epoch left
+                                          ///< out; all every epoch with fresh_epoch_z)
     double seconds_per_pretrain_iteration = 0;
     double seconds_per_iteration = 0;     ///< alternating, K-means included
     double total_seconds = 0;
