@@ -109,7 +109,7 @@ struct Settings {
 // 200 and then slowly lose.
 int ours_iterations(uint32_t M) { return M <= 2 ? 800 : 200; }
 // Weight of R (Eq. 4). The paper's MNIST value, 1, measured against 0.5 / 0.25 / 0.1 / 0.05 / 0 after the
-// denoising change (round 5): 0.1 is best at 8, 16, 32 and 64 bits (+1.6 to +4 validation MAP) and on
+// denoising change (round 5): 0.1 is best at 8, 16, 32 and 64 bits (+1.6 to +3 validation MAP) and on
 // fashion70k; 0 peaks within 100 iterations and then falls, as the paper's argument for R predicts.
 constexpr float kOursEta = 0.1f;
 constexpr float kOursQuadWeight = 0.0f;

@@ -49,9 +49,9 @@ void assign_all(const float* x, size_t n, size_t d, const float* c, size_t k, ui
             ConstMap X(x + r0 * d, Eigen::Index(rows), Eigen::Index(d));
             dots.noalias() = X * C.transpose();
             for (size_t i = 0; i < rows; ++i) {
-                // Scores, their minimum, then the first centroid that reaches it: three loops the compiler
-                // vectorizes, where a running argmin branches on every centroid (this loop was most of
-                // the per-epoch K-means). The same scores and the same tie rule, so the same assignment.
+                // Scores and their minimum in two vectorized passes, then a scan to the first centroid that
+                // reaches it, where a running argmin branched on every centroid (most of the per-epoch
+                // K-means). The same scores and the same tie rule, so the same assignment.
                 float* row = dots.data() + i * k;
                 Eigen::Map<Eigen::ArrayXf> v(row, Eigen::Index(k));
                 v = cn.array() - 2 * v;
