@@ -227,6 +227,14 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     CHECK(ours.log.iterations_run == 800);  // 8 bits of 4-bit codes: M = 2
     c.bits = 16;                             // M = 4
     CHECK(dqt::train_deepquan(c, ds).log.iterations_run == 200);
+    // ... and at least 6 epochs, so a large training set still sees several codebook updates: at batch 7
+    // six epochs of these 320 images are 1920 / 7 = 274.3 iterations, rounded up.
+    c.batch = 7;
+    const size_t six_epochs = (6 * ds.n + 6) / 7;
+    REQUIRE(six_epochs == 275);
+    REQUIRE(six_epochs > 200);
+    CHECK(size_t(dqt::train_deepquan(c, ds).log.iterations_run) == six_epochs);
+    c.batch = tiny_config().batch;
     c.bits = 8;
     c.eta = 0.5f;
     CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"eta\": 0.5,"));
