@@ -397,7 +397,9 @@ w();
       const top = kv.scan_top10 != null ? +kv.scan_top10 : NaN;
       const rank = Number.isFinite(top) ? top : +kv.scan;
       const cur = rows[key][kv.backend];
-      if (!cur || rank > cur.rank) rows[key][kv.backend] = { scan: +kv.scan, top, rank, kernel: kv.kernel };
+      // Older raw files have the best figure only; newer ones add the median and slowest repetition.
+      const med = +(kv.scan_top10_median ?? kv.scan_median ?? NaN), slow = +(kv.scan_top10_slowest ?? kv.scan_slowest ?? NaN);
+      if (!cur || rank > cur.rank) rows[key][kv.backend] = { scan: +kv.scan, top, rank, med, slow, kernel: kv.kernel };
     }
   }
   if (order.length === 0) w('No scan results (see `logs/bench-scan.log`).\n');
@@ -415,10 +417,22 @@ w();
     w('Cells: scan alone / scan + top-10 in M codes/s (fast-scan: the u16 kernel alone / the full search with exact');
     w('re-rank); ratios compare scan + top-10 with Faiss `search(k = 10)` (IndexPQ for 8-bit codes, IndexPQFastScan');
     w('for fast-scan), one thread, on the very same codes. One run of `bench-scan.sh`, in which every figure is the best');
-    w('of 7 repetitions (Faiss: best of 7 searches), so contention shows less than in the latency figures. Kernels: ' +
+    w('of 7 repetitions (Faiss: best of 7 searches; the spread follows), so contention shows less than in the latency figures. Kernels: ' +
       [...new Set(order.flatMap((k) => ['native', 'wasm-simd'].map((b) => rows[k][b]?.kernel).filter(Boolean)))].join(', ') + '.');
     if (faissInfo) w(`Faiss: \`${faissInfo}\` (Debian build without AVX2: its fast-scan runs the portable fallback).`);
     w();
+    const spreadRows = order.filter((key) => backs.some((b) => Number.isFinite(rows[key][b]?.med)));
+    if (spreadRows.length) {
+      w('Spread over the repetitions of the figure the ratios use (scan + top-10; 4-bit exact: the scan): best / median /');
+      w('slowest, M codes/s. Fast-scan searches are timed per query (20 different queries), the rest repeat one search.');
+      w();
+      const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
+      table(['case', 'native', 'WASM SIMD128', 'WASM baseline', 'Faiss'], spreadRows.map((key) => {
+        const r = rows[key];
+        return [key.replace('scan8', '8-bit codes').replace('scan4_exact', '4-bit exact').replace('fastscan', 'fast-scan 4-bit'),
+                ...backs.map((b) => (r[b] && Number.isFinite(r[b].med) ? `${f0(r[b].rank)} / ${f0(r[b].med)} / ${f0(r[b].slow)}` : '–'))];
+      }));
+    }
   }
 }
 // Encode.
