@@ -1,12 +1,16 @@
 // Helpers every native test program shares (Catch2 suites and the dq_golden tool): a seeded,
-// platform-independent generator, so golden data and tests draw the same numbers everywhere, and a
-// whole-file reader.
+// platform-independent generator, so golden data and tests draw the same numbers everywhere, a
+// whole-file reader, and a scoped OpenMP thread count.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace dqtest {
 
@@ -35,5 +39,34 @@ inline std::vector<uint8_t> read_file(const std::string& path) {
     std::fclose(f);
     return out;
 }
+
+/// OpenMP's thread count for a scope: the tests compare 1 and 2 threads (and the trainer sets the count
+/// from its config), and every test must leave the next one the count it found. Without OpenMP, a no-op.
+class OmpThreads {
+public:
+    OmpThreads() : saved_(get()) {}
+    explicit OmpThreads(int n) : saved_(get()) { set(n); }
+    ~OmpThreads() { set(saved_); }
+    OmpThreads(const OmpThreads&) = delete;
+    OmpThreads& operator=(const OmpThreads&) = delete;
+
+    static void set(int n) {
+#ifdef _OPENMP
+        omp_set_num_threads(n);
+#else
+        (void)n;
+#endif
+    }
+
+private:
+    static int get() {
+#ifdef _OPENMP
+        return omp_get_max_threads();
+#else
+        return 1;
+#endif
+    }
+    int saved_;
+};
 
 }  // namespace dqtest

@@ -14,10 +14,6 @@
 #include "dq/pq.h"
 #include "test_support.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 using Catch::Matchers::Contains;
 using dqt::Mat;
 
@@ -85,13 +81,6 @@ Mat random_mat(Eigen::Index r, Eigen::Index c, uint64_t seed) {
     return m;
 }
 
-void set_threads(int n) {
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-}
 
 }  // namespace
 
@@ -301,7 +290,6 @@ TEST_CASE("same seed gives a bit-identical model for 1 and 2 threads", "[deepqua
     CHECK(a.log.J == b.log.J);
     c.seed = 4;
     CHECK(!same_model(a.model, dqt::train_deepquan(c, ds).model));
-    set_threads(2);
 }
 
 TEST_CASE("denoising pretraining: default on, its own model, the same for any thread count and after a resume", "[deepquan]") {
@@ -320,7 +308,6 @@ TEST_CASE("denoising pretraining: default on, its own model, the same for any th
     CHECK(!same_model(plain.model, one.model));
     c.threads = 2;
     CHECK(same_model(one.model, dqt::train_deepquan(c, ds).model));
-    set_threads(2);
     TempFile ckpt("ckpt-noise");
     dqt::TrainConfig k = c;
     k.checkpoint_path = ckpt.path;

@@ -5,12 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "eval.h"
 #include "io_test_util.h"
+#include "test_support.h"
 
 using Catch::Matchers::Contains;
 
@@ -100,18 +97,10 @@ TEST_CASE("results do not depend on the thread count", "[eval][threads]") {
     dqt::Dataset ds = iotest::blobs(5, 60, 4, 4, 3);
     std::vector<float> q(ds.x.begin(), ds.x.begin() + 40 * ds.dim);
     std::vector<int32_t> ql(ds.labels.begin(), ds.labels.begin() + 40);
-#ifdef _OPENMP
-    int before = omp_get_max_threads();
-    omp_set_num_threads(1);
-#endif
+    dqtest::OmpThreads threads(1);
     auto one = dqt::evaluate_l2(ds.x.data(), ds.n, ds.dim, ds.labels.data(), q.data(), 40, ql.data());
-#ifdef _OPENMP
-    omp_set_num_threads(2);
-#endif
+    threads.set(2);
     auto two = dqt::evaluate_l2(ds.x.data(), ds.n, ds.dim, ds.labels.data(), q.data(), 40, ql.data());
-#ifdef _OPENMP
-    omp_set_num_threads(before);
-#endif
     CHECK(one.metrics.map_all == two.metrics.map_all);
     CHECK(one.query_ap == two.query_ap);
     CHECK(one.metrics.map_all > 0.5);  // the blobs are separable: far above chance (0.2)

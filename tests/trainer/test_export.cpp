@@ -9,10 +9,6 @@
 #include <set>
 #include <sstream>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "dq/encoder.h"
 #include "dq/error.h"
 #include "dq/format.h"
@@ -129,12 +125,12 @@ TEST_CASE("int4 export corrects each layer's bias for the mean shift of its roun
         CHECK(a == b);
     }
 #ifdef _OPENMP
-    const int before = omp_get_max_threads();
-    omp_set_num_threads(1);
-    std::vector<uint8_t> one;
-    dqt::export_model(m, dq::WeightType::int4, ds.x.data(), ds.n, one);
-    omp_set_num_threads(before);
-    CHECK(one == fixed);
+    {
+        const dqtest::OmpThreads threads(1);
+        std::vector<uint8_t> one;
+        dqt::export_model(m, dq::WeightType::int4, ds.x.data(), ds.n, one);
+        CHECK(one == fixed);
+    }
 #endif
 }
 
@@ -237,18 +233,10 @@ TEST_CASE("gallery database: codes through the core, ids, labels, thumbnails, ro
     std::vector<uint32_t> rows;
     for (uint32_t i = 0; i < ds.n; i += 2) rows.push_back(i);
 
-#ifdef _OPENMP
-    int before = omp_get_max_threads();
-    omp_set_num_threads(1);
-#endif
+    dqtest::OmpThreads threads(1);
     dq::Database one = dqt::build_database(model, ds, rows);
-#ifdef _OPENMP
-    omp_set_num_threads(2);
-#endif
+    threads.set(2);
     dq::Database db = dqt::build_database(model, ds, rows);
-#ifdef _OPENMP
-    omp_set_num_threads(before);
-#endif
     CHECK(one.codes == db.codes);
     REQUIRE(db.size() == rows.size());
     CHECK(db.ids == rows);

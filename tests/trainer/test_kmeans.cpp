@@ -9,10 +9,7 @@
 #include "dataset.h"
 #include "dq/pq.h"
 #include "kmeans.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "test_support.h"
 
 using Catch::Matchers::Contains;
 
@@ -31,13 +28,6 @@ std::vector<float> blobs(size_t n, size_t d, size_t k, uint64_t seed, std::vecto
     return x;
 }
 
-void set_threads(int n) {
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-}
 
 }  // namespace
 
@@ -70,9 +60,9 @@ TEST_CASE("k-means is seeded and identical for 1 and 2 threads", "[kmeans]") {
     dqt::SplitMix64 rng(3);
     std::vector<float> x(n * d);
     for (float& v : x) v = float(rng.normal());
-    set_threads(1);
+    dqtest::OmpThreads threads(1);
     dqt::KMeansResult a = dqt::kmeans(x.data(), n, d, k, 15, 9);
-    set_threads(2);
+    threads.set(2);
     dqt::KMeansResult b = dqt::kmeans(x.data(), n, d, k, 15, 9);
     dqt::KMeansResult c = dqt::kmeans(x.data(), n, d, k, 15, 10);
     CHECK(a.centroids == b.centroids);
@@ -81,9 +71,9 @@ TEST_CASE("k-means is seeded and identical for 1 and 2 threads", "[kmeans]") {
     CHECK(a.centroids != c.centroids);
     // PQ codebooks with subspaces running in parallel: same bits too.
     std::vector<uint8_t> ca, cb;
-    set_threads(1);
+    threads.set(1);
     std::vector<float> pa = dqt::train_pq_codebooks(x.data(), 400, 5, 1, 16, 10, 4, &ca);
-    set_threads(2);
+    threads.set(2);
     std::vector<float> pb = dqt::train_pq_codebooks(x.data(), 400, 5, 1, 16, 10, 4, &cb);
     CHECK(pa == pb);
     CHECK(ca == cb);

@@ -12,10 +12,7 @@
 #include "dataset.h"
 #include "dq/encoder.h"
 #include "nn.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "test_support.h"
 
 using dqt::Mat;
 
@@ -29,22 +26,6 @@ Mat random_mat(Eigen::Index r, Eigen::Index c, uint64_t seed, double scale = 1.0
     return m;
 }
 
-struct Threads {
-    int saved = 1;
-    explicit Threads(int n) {
-#ifdef _OPENMP
-        saved = omp_get_max_threads();
-        omp_set_num_threads(n);
-#else
-        (void)n;
-#endif
-    }
-    ~Threads() {
-#ifdef _OPENMP
-        omp_set_num_threads(saved);
-#endif
-    }
-};
 
 bool same_bits(const Mat& a, const Mat& b) {
     return a.rows() == b.rows() && a.cols() == b.cols() &&
@@ -77,7 +58,7 @@ TEST_CASE("GEMMs match a naive product and are bit-identical for any piece and t
         for (int pieces = 2; pieces <= 8; ++pieces) {
             INFO("pieces=" << pieces);
             dqt::set_gemm_pieces(pieces);
-            Threads t(pieces % 2 ? 1 : 2);  // pieces run serially or in parallel: neither may matter
+            dqtest::OmpThreads t(pieces % 2 ? 1 : 2);  // pieces run serially or in parallel: neither may matter
             Mat y2, dx2, g2(out, in);
             dqt::gemm_x_wt(x, w.data(), size_t(out), y2);
             dqt::gemm_dy_w(dy, w.data(), size_t(in), dx2);
