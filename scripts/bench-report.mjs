@@ -263,31 +263,24 @@ for (const d of datasets) {
     if (l2k) w(`Exact float L2 on the raw pixels: ${label} ${l2k}.\n`);
   }
 
-  w(`### ${d}: Table 3 analogue — PQ vs DAE-PQ vs DeepQuan (MAP@All %)`);
-  w();
-  const rows3 = [];
-  for (const name of ['pq', 'daepq', 'paper', 'deepquan']) {
-    for (const mode of modesOf(d, name)) {
-      const r = [LABEL[name], mode.toUpperCase(), cell(d, name, 8, mode), cell(d, name, 16, mode)];
-      const pv = PAPER.t3[name === 'paper' ? 'deepquan' : name];
-      if (paperCol) r.push(pv && mode === 'sdc' ? fmtPaper(pv) : '–');
-      rows3.push(r);
+  // Tables 3 and 4: one ablation each, MAP@All at two code lengths beside the paper's figures.
+  const ablation = (title, names, bitsA, paper) => {
+    w(`### ${d}: ${title} (MAP@All %)`);
+    w();
+    const rowsA = [];
+    for (const name of names) {
+      for (const mode of modesOf(d, name)) {
+        const r = [LABEL[name], mode.toUpperCase(), ...bitsA.map((b) => cell(d, name, b, mode))];
+        const pv = paper[name === 'paper' ? 'deepquan' : name];
+        if (paperCol) r.push(pv && mode === 'sdc' ? fmtPaper(pv) : '–');
+        rowsA.push(r);
+      }
     }
-  }
-  table(['method', 'ranking', '8 bits', '16 bits', ...(paperCol ? ['paper, MNIST 69k (8 / 16)'] : [])], rows3);
-
-  w(`### ${d}: Table 4 analogue — Quad vs WTPs vs DeepQuan (MAP@All %)`);
-  w();
-  const rows4 = [];
-  for (const name of ['quad', 'wtps', 'paper', 'deepquan']) {
-    for (const mode of modesOf(d, name)) {
-      const r = [LABEL[name], mode.toUpperCase(), cell(d, name, 16, mode), cell(d, name, 64, mode)];
-      const pv = PAPER.t4[name === 'paper' ? 'deepquan' : name];
-      if (paperCol) r.push(pv && mode === 'sdc' ? fmtPaper(pv) : '–');
-      rows4.push(r);
-    }
-  }
-  table(['method', 'ranking', '16 bits', '64 bits', ...(paperCol ? ['paper, MNIST 69k (16 / 64)'] : [])], rows4);
+    table(['method', 'ranking', ...bitsA.map((b) => `${b} bits`),
+           ...(paperCol ? [`paper, MNIST 69k (${bitsA.join(' / ')})`] : [])], rowsA);
+  };
+  ablation('Table 3 analogue — PQ vs DAE-PQ vs DeepQuan', ['pq', 'daepq', 'paper', 'deepquan'], [8, 16], PAPER.t3);
+  ablation('Table 4 analogue — Quad vs WTPs vs DeepQuan', ['quad', 'wtps', 'paper', 'deepquan'], [16, 64], PAPER.t4);
   if (paperCol) w('The paper\'s DeepQuan figures (SDC) are set beside both our literal recipe (`--variant paper`, what the paper describes) and the default variant.\n');
 }
 
