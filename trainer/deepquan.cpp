@@ -244,6 +244,15 @@ double distinct_fraction(const std::vector<uint8_t>& codes, size_t n, size_t M) 
     return double(std::unique(h.begin(), h.end()) - h.begin()) / double(n);
 }
 
+// How many distinct codes n images can take with M subspaces of K codewords: min(n, K^M). Training has
+// collapsed when fewer than 1 % of that many are in use (DAE-PQ starts near the ceiling on every
+// dataset we have); the image count alone is the wrong yardstick: 8-bit codes on 69,000 images can
+// never number more than 256, 0.37 % of them.
+double code_ceiling(size_t n, size_t K, size_t M) { return std::min(double(n), std::pow(double(K), double(M))); }
+bool too_few_codes(double distinct_fraction, size_t n, double ceiling) {
+    return distinct_fraction * double(n) < 0.01 * ceiling;
+}
+
 double mean_sq_norm(const std::vector<float>& z, size_t n, size_t L) {
     double s = 0;
     for (size_t i = 0; i < n * L; ++i) s += double(z[i]) * z[i];
@@ -713,13 +722,13 @@ void Trainer::check_guards() {
     const size_t e = log_.distinct_codes.size() - 1;
     const float distinct = log_.distinct_codes[e];
     const float spread = log_.codeword_distance[e], spread0 = log_.codeword_distance[0];
-    // A quantizer whose codes no longer tell images apart: fewer distinct codes than 1 % of the images
-    // (DAE-PQ starts near 100 % on every dataset we have), or codewords that merged into a point.
-    if (distinct < 0.01f || !(spread > 1e-3f * spread0))
+    // A quantizer whose codes no longer tell images apart, or codewords that merged into a point.
+    const double ceiling = code_ceiling(ds_.n, st_.K, st_.M);
+    if (too_few_codes(distinct, ds_.n, ceiling) || !(spread > 1e-3f * spread0))
         throw dq::Error(dq::strformat(
             "training collapsed at iteration %d (epoch %d): %.2f%% distinct codes among %zu images (%.1f%% at the "
-            "start), mean codeword distance %.4g (%.4g at the start); no model written%s",
-            it_, epoch_, 100.0 * distinct, ds_.n, 100.0 * log_.distinct_codes[0], spread, spread0,
+            "start; at most %.0f can differ), mean codeword distance %.4g (%.4g at the start); no model written%s",
+            it_, epoch_, 100.0 * distinct, ds_.n, 100.0 * log_.distinct_codes[0], ceiling, spread, spread0,
             st_.variant == "deepquan" ? "" : " (variant 'deepquan' is built to avoid this)"));
 }
 
@@ -846,9 +855,10 @@ dq::Model Trainer::finish() {
     std::vector<uint8_t> codes;
     m.codebooks = train_pq_codebooks(z_.data(), n, st_.M, st_.dsub, st_.K, std::max(st_.kmeans_iters, 25),
                                      st_.seed + 104729, &codes, warm ? codebooks_.data() : nullptr);
-    const double distinct = distinct_fraction(codes, n, st_.M);
-    DQ_CHECK(distinct >= 0.01, "training collapsed: the final codes take %.2f%% distinct values among %zu images",
-             100.0 * distinct, n);
+    const double distinct = distinct_fraction(codes, n, st_.M), ceiling = code_ceiling(n, st_.K, st_.M);
+    DQ_CHECK(!too_few_codes(distinct, n, ceiling),
+             "training collapsed: the final codes take %.2f%% distinct values among %zu images (at most %.0f can differ)",
+             100.0 * distinct, n, ceiling);
     JsonWriter j;
     j.begin_object();
     j.kv("trainer", "deepquan " DQ_VERSION).kv("dataset", ds_.name).kv("train_images", ds_.n);

@@ -416,5 +416,18 @@ TEST_CASE("guards stop training with a clear message instead of writing a useles
         // Two distinct images repeated: whatever the network does, at most 2 of 320 codes differ.
         dqt::Dataset two = tiny_dataset(320, 7, 2, 0.0);
         CHECK_THROWS_WITH(dqt::train_deepquan(c, two), Contains("training collapsed at iteration 0 (epoch 0): 0.63% distinct codes among 320 images"));
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, two), Contains("at most 256 can differ"));  // min(320, 16^2)
+    }
+    SECTION("a code length with fewer codes than 1 % of the images is not a collapse") {
+        // One subspace of 256 codewords over 30,000 images: at most 256 distinct codes, 0.85 %. The guard
+        // once compared with the image count alone and refused every 8-bit run on fashion70k.
+        dqt::Dataset many = tiny_dataset(30000, 8);
+        c.K = 256;
+        c.bits = 8;  // M = 1
+        c.iterations = 10;
+        const dqt::TrainResult r = dqt::train_deepquan(c, many);
+        REQUIRE(r.model.M == 1);
+        CHECK(r.log.distinct_codes.back() * 30000.0f > 200.0f);
+        CHECK(r.log.distinct_codes.back() < 0.01f);
     }
 }
