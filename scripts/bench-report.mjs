@@ -172,6 +172,16 @@ if (quick) {
   w('> all speed and size figures are unaffected by the shortening.');
   w();
 }
+// Which sources the runs were built from: one hash, unless --keep-sources admitted earlier ones.
+const keepChecks = fs.existsSync(RAW) ? fs.readdirSync(RAW).filter((f) => /^keep-check-[0-9a-f]+\.json$/.test(f))
+  .map((f) => readJson(path.join(RAW, f))).filter(Boolean) : [];
+function sourcesLine() {
+  const count = {};
+  for (const r of runs) count[r.sources || 'not recorded'] = (count[r.sources || 'not recorded'] || 0) + 1;
+  return Object.entries(count).sort((a, b) => b[1] - a[1])
+    .map(([h, n]) => `\`${h}\`: ${n} run${n > 1 ? 's' : ''}${h === machine.sources ? ' (the last invocation\'s build)' : ''}`).join('; ');
+}
+
 w('## Machine');
 w();
 table(['item', 'value'], [
@@ -187,7 +197,13 @@ table(['item', 'value'], [
   ...(timing ? [['load average at end', timing.load_at_end ? timing.load_at_end.map((x) => x.toFixed(2)).join(', ') : 'not recorded'],
                 ['wall-clock time of the command', `${Math.round(timing.elapsed_seconds / 60)} min${timing.resumed ? ' (a `--resume` run: runs finished by an earlier, interrupted run were kept, not counted here)' : ''}`]] : []),
   ['trainings and baselines', `${runs.length} runs, ${(runs.reduce((a, r) => a + (r.seconds || 0), 0) / 3600).toFixed(1)} h of wall-clock time in all (the sum of the per-run times below, whichever invocation ran them)`],
+  ['sources of the runs (hash of core/, trainer/, CMakeLists.txt)', sourcesLine()],
 ]);
+for (const c of keepChecks) {
+  w(`Runs of sources \`${c.sources}\` were kept (\`--keep-sources\`) because \`${c.run}\`, run again with the build of \`${c.current}\`, ` +
+    (c.reproduced ? 'gave the very same MAP@All, MAP@1000 and P@100 in every ranking.' : `did **not** reproduce: ${c.differences.join('; ')}.`));
+}
+if (keepChecks.length) w();
 w('**Noise.** This machine has 2 cores and was shared with other jobs while the benchmark ran (see the load');
 w('average above: above 2 means other work competed for the cores). Timings are therefore noisy and, since');
 w('contention only slows things down, pessimistic; ratios measured back to back are more robust than absolute');
