@@ -50,7 +50,7 @@ for (const simd of [true, false]) {
     const name = `${empty.backend} ${bits}-bit`;
     for (let i = 0; i < 50; i++) empty.encode(queries[i % 100]);
     const enc = timeEach(1000, (i) => empty.encode(queries[i % 100]));
-    console.log(`== ${name}: encode (784-500-500-2000-${bits === 32 ? 4 * 8 : 8 * 8}, one query) median ${ms(enc.median)}, p90 ${ms(enc.p90)}`);
+    console.log(`== ${name}: encode (${empty.info.inputDim}-${empty.info.layers.join('-')}, one query) median ${ms(enc.median)}, p90 ${ms(enc.p90)}`);
     empty.dispose();
     for (const n of ['70k', '1m']) {
       const index = await loadIndex({ model, database: path.join(dir, `bench-${bits}-${n}.dqdb`), simd });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: native build + Catch2 and e2e (ctest), the same under ASan + UBSan, fuzzing
-# (CI=true), WASM build + node:test, browser suite.
+# (CI=true), the script suite (node:test), WASM build + node:test, browser suite.
 # Exits non-zero if any stage fails; each runner prints its own summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,9 @@ if [ "${CI:-}" = "true" ] || [ -n "${DQ_FUZZ_SECONDS:-}" ]; then
 else
   step "fuzzing: skipped (runs when CI=true or DQ_FUZZ_SECONDS=N; or run scripts/fuzz.sh)"
 fi
+
+step "script suite (node --test tests/scripts: the benchmark report generator)"
+node --test --test-concurrency=1 tests/scripts/ || fail "node --test tests/scripts"
 
 step "wasm build (build/wasm -> wasm/dist)"
 if cmake --preset wasm >/dev/null && cmake --build --preset wasm -j "$jobs"; then
