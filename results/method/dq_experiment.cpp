@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <algorithm>
 
@@ -31,7 +32,37 @@ using namespace dqt;
 
 static std::map<std::string, std::string> args;
 static std::string arg(const std::string& k, const std::string& d) { return args.count(k) ? args[k] : d; }
-static double argf(const std::string& k, double d) { return args.count(k) ? std::atof(args[k].c_str()) : d; }
+static double argf(const std::string& k, double d) {
+    if (!args.count(k)) return d;
+    char* end = nullptr;
+    const double v = std::strtod(args[k].c_str(), &end);
+    if (end == args[k].c_str() || *end) {
+        std::fprintf(stderr, "dq_experiment: --%s expects a number, got '%s'\n", k.c_str(), args[k].c_str());
+        std::exit(2);
+    }
+    return v;
+}
+
+// A mistyped flag would otherwise run the defaults for many minutes and look like a result.
+static void parse_args(int argc, char** argv) {
+    static const std::set<std::string> known = {
+        "adam-lr", "batch", "bits", "dataset", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
+        "lambda", "lr", "lr-schedule", "momentum", "optimizer", "pretrain-iterations", "pretrain-lr",
+        "pretrain-noise", "pretrain-optimizer", "pretrained", "progress-every", "protocol", "quad-weight", "r-mean",
+        "reassign", "s", "seed", "snapshot-every", "squared", "threads", "variant", "z-scale"};
+    for (int i = 1; i < argc; i += 2) {
+        const std::string flag = argv[i];
+        const std::string key = flag.rfind("--", 0) == 0 ? flag.substr(2) : "";
+        if (!known.count(key) || i + 1 >= argc) {
+            std::fprintf(stderr, "dq_experiment: %s '%s' (flags, each with a value:", i + 1 >= argc && known.count(key)
+                         ? "missing value for" : "unknown argument", flag.c_str());
+            for (const auto& k : known) std::fprintf(stderr, " --%s", k.c_str());
+            std::fprintf(stderr, ")\n");
+            std::exit(2);
+        }
+        args[key] = argv[i + 1];
+    }
+}
 
 struct Eval {
     const Dataset* gallery;
@@ -117,7 +148,7 @@ static void evaluate(const Eval& e, const dq::Model& m, const char* tag, int it,
 }
 
 int main(int argc, char** argv) {
-    for (int i = 1; i + 1 < argc; i += 2) args[std::string(argv[i]).substr(2)] = argv[i + 1];
+    parse_args(argc, argv);
     const uint64_t seed = uint64_t(argf("seed", 0));
     Dataset all = load_dataset(arg("dataset", "mnist10k"));
     Split sp = paper_split(all, 100, seed);
