@@ -28,11 +28,10 @@ if (!machine) {
   process.exit(1);
 }
 const quick = machine.mode === 'quick';
-// timing.json is written when a bench.sh invocation ends; one older than machine.json belongs to an
-// earlier invocation (this one is still running or was interrupted) and says nothing about this one.
-const timingPath = path.join(RAW, 'timing.json');
-const timing = fs.existsSync(timingPath) && fs.statSync(timingPath).mtimeMs >= fs.statSync(path.join(RAW, 'machine.json')).mtimeMs
-  ? readJson(timingPath) : null;
+// timing.json is written when a bench.sh invocation ends; one from another invocation than machine.json's
+// (this one still running or interrupted) says nothing about this one. Older files carry no start time.
+const timingAny = readJson(path.join(RAW, 'timing.json'));
+const timing = timingAny && (timingAny.started_unix == null || timingAny.started_unix === machine.started_unix) ? timingAny : null;
 
 // ------------------------------------------------------------------ runs
 // id = DATASET-NAME-bBITS-sSEED (grid: DATASET-grid-lambdaL-sS-b64-s0).

@@ -115,15 +115,15 @@ progress "machine description"
   done
   emcc_v=$(emcc --version 2>/dev/null | head -1 | sed 's/.*) //; s/ (.*//' || true)
   node -e '
-    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev, sources, kept] = process.argv.slice(1);
+    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev, sources, kept, t0] = process.argv.slice(1);
     console.log(JSON.stringify({ mode, seeds: +seeds, scan_n: +scanN, cpu, simd_flags: simd.trim().split(/\s+/),
       cores: +cores, mem_gib: +(+mem / 1048576).toFixed(1), node, gxx, emcc, kernel, train_flags: flags, date,
-      revision: rev, sources, keep_sources: kept.split(" ").filter(Boolean), load_at_start: require("os").loadavg() }, null, 1));' \
+      revision: rev, sources, keep_sources: kept.split(" ").filter(Boolean), load_at_start: require("os").loadavg(), started_unix: +t0 }, null, 1));' \
     "$mode" "$seeds" "$scan_n" "$cpu" "$simd" "$(nproc)" "$(awk '/MemTotal/{print $2}' /proc/meminfo)" \
     "$(node --version)" "$(g++ --version | head -1)" "${emcc_v:-not found}" "$(uname -sr)" \
     "${train_flags[*]:-}" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git status --porcelain -- core trainer wasm 2>/dev/null | grep -q . && echo ' + uncommitted changes in core/trainer/wasm')" \
-    "$src_hash" "$keep_sources"
+    "$src_hash" "$keep_sources" "$T0"
 } > "$RAW/machine.json"
 
 # ---------------------------------------------------------------- build
@@ -379,9 +379,10 @@ done
 
 # ---------------------------------------------------------------- report
 progress "== report: $out"
-node -e 'const [elapsed, resumed] = process.argv.slice(1);
-  console.log(JSON.stringify({ elapsed_seconds: +elapsed, resumed: resumed === "1", load_at_end: require("os").loadavg() }));' \
-  "$(( $(date +%s) - T0 ))" "$resume" > "$RAW/timing.json"
+# started_unix ties this file to the machine.json of the same invocation (the report ignores a stale one).
+node -e 'const [elapsed, resumed, t0] = process.argv.slice(1);
+  console.log(JSON.stringify({ elapsed_seconds: +elapsed, resumed: resumed === "1", load_at_end: require("os").loadavg(), started_unix: +t0 }));' \
+  "$(( $(date +%s) - T0 ))" "$resume" "$T0" > "$RAW/timing.json"
 node scripts/bench-report.mjs --raw "$RAW" --pkg "$PKG" --out "$out" ||
   { echo "bench.sh: bench-report.mjs failed" >&2; exit 1; }
 progress "done: $out ($n_failed failed runs recorded as failed)"

@@ -27,7 +27,7 @@ function makeRaw() {
   fs.writeFileSync(path.join(raw, 'machine.json'), JSON.stringify({
     mode: 'full', seeds: 3, scan_n: 1000, cpu: 'test CPU', simd_flags: ['avx2'], cores: 2, mem_gib: 1, node: 'v20',
     gxx: 'g++', emcc: '3.1.6', kernel: 'Linux', train_flags: '', date: '2026-01-01 00:00 UTC', revision: 'abc', sources: 'aaaaaaaaaaaa',
-    keep_sources: [], load_at_start: [0.1, 0.2, 0.3],
+    keep_sources: [], load_at_start: [0.1, 0.2, 0.3], started_unix: 1000,
   }));
   const put = (id, run, report) => {
     fs.writeFileSync(path.join(raw, 'runs', `${id}.json`), JSON.stringify({ id, message: '', seconds: 10, command: `/x/build/bench/trainer/deepquan ${id}`, sources: 'aaaaaaaaaaaa', ...run }));
@@ -92,6 +92,24 @@ test('bench-report recomputes means, sample stds, medians and seed counts from t
     assert.equal(quadT[7], '4000+800');
 
     assert.match(row(md, /^\| f16 \|/), /\*\*failed\*\*/, 'a run without its report is not read as a model');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench-report shows the end-of-run timing of the same invocation only', () => {
+  const { dir, raw, out } = makeRaw();
+  try {
+    const report = (started) => {
+      fs.writeFileSync(path.join(raw, 'timing.json'), JSON.stringify({ elapsed_seconds: 600, resumed: false, load_at_end: [1.5, 1, 1], started_unix: started }));
+      execFileSync('node', [script, '--raw', raw, '--pkg', path.join(dir, 'no-pkg'), '--out', out], { stdio: 'pipe' });
+      return fs.readFileSync(out, 'utf8');
+    };
+    const same = report(1000);
+    assert.match(same, /\| wall-clock time of the command \| 10 min \|/);
+    assert.match(same, /\| load average at end \| 1\.50, 1\.00, 1\.00 \|/);
+    const stale = report(500);
+    assert.doesNotMatch(stale, /wall-clock time of the command|load average at end/, 'an earlier invocation\'s timing is not this one\'s');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
