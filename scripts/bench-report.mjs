@@ -185,8 +185,9 @@ if (quick) {
   w();
 }
 // Which sources the runs were built from: one hash, unless --keep-sources admitted earlier ones.
-const keepChecks = fs.existsSync(RAW) ? fs.readdirSync(RAW).filter((f) => /^keep-check-[0-9a-f]+\.json$/.test(f))
-  .map((f) => readJson(path.join(RAW, f))).filter(Boolean) : [];
+// Only the checks made against the last invocation's build count: an older one proved nothing about it.
+const keepChecks = fs.existsSync(RAW) ? fs.readdirSync(RAW).filter((f) => /^keep-check-[0-9a-f]+(-[a-z0-9]+)?\.json$/.test(f))
+  .map((f) => readJson(path.join(RAW, f))).filter((c) => c && c.current === machine.sources) : [];
 function sourcesLine() {
   const count = {};
   for (const r of runs) count[r.sources || 'not recorded'] = (count[r.sources || 'not recorded'] || 0) + 1;
@@ -215,7 +216,10 @@ for (const c of keepChecks) {
   w(`Runs of sources \`${c.sources}\` were kept (\`--keep-sources\`) because \`${c.run}\`, run again with the build of \`${c.current}\`, ` +
     (c.reproduced ? 'gave the very same MAP@All, MAP@1000 and P@100 in every ranking.' : `did **not** reproduce: ${c.differences.join('; ')}.`));
 }
-if (keepChecks.length) w();
+if (machine.rerun?.length) {
+  w(`Runs matching ${machine.rerun.map((g) => `\`${g}\``).join(', ')} were dropped and run again with the last invocation's build (\`--rerun\`).`);
+}
+if (keepChecks.length || machine.rerun?.length) w();
 w(`**Noise.** The machine (${machine.cores} cores) was not reserved for the benchmark, and its load is recorded only at the`);
 w('start and end of the last invocation (above); while trainings run, their own two threads keep the load');
 w('average near 2, and anything else running competes with them. Contention only slows things down, so');

@@ -3,7 +3,7 @@
 # speed (scan, encode, end-to-end query latency, training time) and sizes. Figures, not tests.
 #
 #   scripts/bench.sh [--quick] [--out results/BENCHMARKS.md] [--seeds N] [--datasets "mnist10k fashion70k"] [--resume]
-#                    [--keep-sources HASH[,HASH]]
+#                    [--keep-sources HASH[,HASH]] [--rerun ID-GLOB[,ID-GLOB]]
 #
 # --quick   mnist10k only, one seed, training shortened to 300 pretraining + 150 alternating
 #           iterations, a small λ/s grid, scans over N = 200,000 codes: 35 trainings and baselines,
@@ -28,9 +28,13 @@
 # of the same sources (and the cache is per source hash), so a changed trainer reruns everything.
 # --keep-sources HASH (with --resume) also keeps the finished runs of those earlier sources, for a change
 #           that cannot move a finished run (a guard that refused runs, say), but only after proof: one kept
-#           training of each such hash (mnist10k 32 bits seed 0 if there is one) is run again with the
-#           current build and must give the very same MAP@All, MAP@1000 and P@100 in every ranking, or the
-#           bench stops. The report lists how many runs came from which sources and the check.
+#           training of each such hash per dataset (<dataset>-deepquan-b32-s0 if there is one, else its
+#           shortest) is run again with the current build and must give the very same MAP@All, MAP@1000
+#           and P@100 in every ranking, or the bench stops. The report lists how many runs came from which
+#           sources and the checks.
+# --rerun ID-GLOB (with --resume) drops the finished runs whose id matches (e.g. 'fashion70k-deepquan-*')
+#           before anything else, so they run again: for a change that moves only those runs (one
+#           dataset's default), whose other runs --keep-sources then keeps after its checks.
 # Order: machine, build, speed (including training speed at 1 and 2 threads) and sizes (minutes), then the
 # quality runs (the long part).
 # Environment: BUILD_DIR (default build/bench), DQ_PKG_DIR (wasm package, default wasm/dist),
@@ -39,7 +43,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-mode=full; out=results/BENCHMARKS.md; seeds=3; resume=0; only_datasets=""; keep_sources=""
+mode=full; out=results/BENCHMARKS.md; seeds=3; resume=0; only_datasets=""; keep_sources=""; rerun=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick; shift ;;
@@ -48,14 +52,19 @@ while [ $# -gt 0 ]; do
     --resume) resume=1; shift ;;
     --datasets) only_datasets=${2:?--datasets needs a list}; shift 2 ;;
     --keep-sources) keep_sources=${2:?--keep-sources needs source hashes}; keep_sources=${keep_sources//,/ }; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
-    *) echo "bench.sh: unknown argument '$1' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES)" >&2; exit 2 ;;
+    --rerun) rerun=${2:?--rerun needs run-id patterns}; rerun=${rerun//,/ }; shift 2 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS)" >&2; exit 2 ;;
   esac
 done
 for h in $keep_sources; do
   [[ "$h" =~ ^[0-9a-f]{12}$ ]] || { echo "bench.sh: --keep-sources: '$h' is not a 12-digit source hash (see \"sources\" in a run's JSON)" >&2; exit 2; }
 done
 [ -n "$keep_sources" ] && [ $resume = 0 ] && { echo "bench.sh: --keep-sources only makes sense with --resume" >&2; exit 2; }
+[ -n "$rerun" ] && [ $resume = 0 ] && { echo "bench.sh: --rerun only makes sense with --resume" >&2; exit 2; }
+for g in $rerun; do
+  [[ "$g" =~ ^[A-Za-z0-9.*?_-]+$ ]] || { echo "bench.sh: --rerun: '$g' is not a run-id pattern (letters, digits, . _ - and * ?)" >&2; exit 2; }
+done
 
 BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
 PKG=${DQ_PKG_DIR:-$ROOT/wasm/dist}
@@ -103,6 +112,17 @@ src_hash=$(git ls-files core trainer CMakeLists.txt | LC_ALL=C sort | xargs cat 
 PRE="$RUNS/pretrained/$src_hash"
 find "$RUNS/pretrained" -mindepth 1 -maxdepth 1 ! -name "$src_hash" -exec rm -rf {} + 2>/dev/null
 mkdir -p "$RAW/runs" "$RAW/logs" "$PRE"
+for g in $rerun; do
+  n=0
+  for f in "$RAW/runs/"$g.json; do
+    [ -f "$f" ] || continue
+    case "$f" in *.report.json) continue ;; esac
+    id=$(basename "$f" .json)
+    rm -rf "$f" "$RAW/runs/$id.report.json" "$RUNS/$id"
+    n=$((n + 1))
+  done
+  progress "--rerun $g: $n finished run(s) dropped, to run again"
+done
 
 # ---------------------------------------------------------------- machine
 progress "machine description"
@@ -115,15 +135,16 @@ progress "machine description"
   done
   emcc_v=$(emcc --version 2>/dev/null | head -1 | sed 's/.*) //; s/ (.*//' || true)
   node -e '
-    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev, sources, kept, t0] = process.argv.slice(1);
+    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev, sources, kept, t0, rerun] = process.argv.slice(1);
     console.log(JSON.stringify({ mode, seeds: +seeds, scan_n: +scanN, cpu, simd_flags: simd.trim().split(/\s+/),
       cores: +cores, mem_gib: +(+mem / 1048576).toFixed(1), node, gxx, emcc, kernel, train_flags: flags, date,
-      revision: rev, sources, keep_sources: kept.split(" ").filter(Boolean), load_at_start: require("os").loadavg(), started_unix: +t0 }, null, 1));' \
+      revision: rev, sources, keep_sources: kept.split(" ").filter(Boolean), load_at_start: require("os").loadavg(), started_unix: +t0,
+      rerun: rerun.split(" ").filter(Boolean) }, null, 1));' \
     "$mode" "$seeds" "$scan_n" "$cpu" "$simd" "$(nproc)" "$(awk '/MemTotal/{print $2}' /proc/meminfo)" \
     "$(node --version)" "$(g++ --version | head -1)" "${emcc_v:-not found}" "$(uname -sr)" \
     "${train_flags[*]:-}" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git status --porcelain -- core trainer wasm 2>/dev/null | grep -q . && echo ' + uncommitted changes in core/trainer/wasm')" \
-    "$src_hash" "$keep_sources" "$T0"
+    "$src_hash" "$keep_sources" "$T0" "$rerun"
 } > "$RAW/machine.json"
 
 # ---------------------------------------------------------------- build
@@ -141,47 +162,55 @@ for d in $datasets; do
 done
 
 # ---------------------------------------------------------------- kept sources: the proof
-# For each --keep-sources hash, one of its finished trainings runs again with the current build; its
-# figures must be identical (the trainer is deterministic: same seed, same bits), or nothing is kept.
+# For each --keep-sources hash, one of its finished trainings per dataset runs again with the current build;
+# its figures must be identical (the trainer is deterministic: same seed, same bits), or nothing is kept.
+# One per dataset, because a change can move one dataset's runs only (a per-dataset default).
+kept_ok=""
 for h in $keep_sources; do
   [ "$h" = "$src_hash" ] && continue
-  check="$RAW/keep-check-$h.json"
-  if grep -qF "\"current\": \"$src_hash\"" "$check" 2>/dev/null && grep -qF '"reproduced": true' "$check"; then
-    progress "--keep-sources $h: already reproduced with this build"; continue
-  fi
-  ref=$(node -e '
+  refs=$(node -e '
     const fs = require("fs"), path = require("path"); const [dir, h] = process.argv.slice(1);
     const rs = fs.readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".report.json"))
       .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")))
       .filter((r) => r.sources === h && r.status === "ok" && / train /.test(r.command) && !/-speed-/.test(r.id) &&
                      fs.existsSync(path.join(dir, r.id + ".report.json")));
-    const pref = (r) => (r.id === "mnist10k-deepquan-b32-s0" ? 0 : 1);
-    rs.sort((a, b) => pref(a) - pref(b) || a.seconds - b.seconds);
-    if (rs.length) console.log(rs[0].id + "\t" + rs[0].command.replace(/^\S+/, ""));' "$RAW/runs" "$h")
-  if [ -z "$ref" ]; then
+    const ds = [...new Set(rs.map((r) => r.id.split("-")[0]))].sort();
+    for (const d of ds) {
+      const pref = (r) => (r.id === d + "-deepquan-b32-s0" ? 0 : 1);
+      const mine = rs.filter((r) => r.id.split("-")[0] === d).sort((a, b) => pref(a) - pref(b) || a.seconds - b.seconds);
+      console.log(d + "\t" + mine[0].id + "\t" + mine[0].command.replace(/^\S+/, ""));
+    }' "$RAW/runs" "$h")
+  if [ -z "$refs" ]; then
     progress "--keep-sources $h: no finished training of those sources, so none of its runs can be checked; nothing of it is kept"
-    keep_sources=$(echo " $keep_sources " | sed "s/ $h / /; s/^ *//; s/ *$//")
     continue
   fi
-  ref_id=${ref%%$'\t'*}; ref_args=${ref#*$'\t'}
-  progress "== --keep-sources $h: $ref_id again with the current build ($src_hash)"
-  rm -rf "$RUNS/keep-check-$h"
-  # shellcheck disable=SC2086
-  "$BIN" $ref_args --out "$RUNS/keep-check-$h" > "$RAW/logs/keep-check-$h.log" 2>&1
-  node -e '
-    const fs = require("fs"); const [old, now, h, cur, id, out] = process.argv.slice(1);
-    const read = (p) => { try { return JSON.parse(fs.readFileSync(p, "utf8")).eval || []; } catch { return []; } };
-    const A = read(old), B = read(now), diffs = [];
-    for (const a of A) {
-      const b = B.find((x) => x.mode === a.mode);
-      for (const k of ["map_all", "map_at_k", "precision_at_k"]) if (!b || b[k] !== a[k]) diffs.push(`${a.mode} ${k}: ${a[k]} then, ${b ? b[k] : "nothing"} now`);
-    }
-    const ok = A.length > 0 && diffs.length === 0;
-    fs.writeFileSync(out, JSON.stringify({ sources: h, current: cur, run: id, reproduced: ok, differences: diffs }, null, 1) + "\n");
-    process.exit(ok ? 0 : 1);' "$RAW/runs/$ref_id.report.json" "$RUNS/keep-check-$h/report.json" "$h" "$src_hash" "$ref_id" "$check" ||
-    { echo "bench.sh: --keep-sources $h: $ref_id did not reproduce with the current build (see $check, $RAW/logs/keep-check-$h.log); run without it" >&2; exit 1; }
-  progress "   reproduced: the runs of $h are kept"
+  while IFS=$'\t' read -r d ref_id ref_args; do
+    check="$RAW/keep-check-$h-$d.json"
+    if grep -qF "\"current\": \"$src_hash\"" "$check" 2>/dev/null && grep -qF "\"run\": \"$ref_id\"" "$check" &&
+       grep -qF '"reproduced": true' "$check"; then
+      progress "--keep-sources $h: $ref_id already reproduced with this build"; continue
+    fi
+    progress "== --keep-sources $h: $ref_id again with the current build ($src_hash)"
+    rm -rf "$RUNS/keep-check-$h-$d"
+    # shellcheck disable=SC2086
+    "$BIN" $ref_args --out "$RUNS/keep-check-$h-$d" > "$RAW/logs/keep-check-$h-$d.log" 2>&1
+    node -e '
+      const fs = require("fs"); const [old, now, h, cur, id, out] = process.argv.slice(1);
+      const read = (p) => { try { return JSON.parse(fs.readFileSync(p, "utf8")).eval || []; } catch { return []; } };
+      const A = read(old), B = read(now), diffs = [];
+      for (const a of A) {
+        const b = B.find((x) => x.mode === a.mode);
+        for (const k of ["map_all", "map_at_k", "precision_at_k"]) if (!b || b[k] !== a[k]) diffs.push(`${a.mode} ${k}: ${a[k]} then, ${b ? b[k] : "nothing"} now`);
+      }
+      const ok = A.length > 0 && diffs.length === 0;
+      fs.writeFileSync(out, JSON.stringify({ sources: h, current: cur, run: id, reproduced: ok, differences: diffs }, null, 1) + "\n");
+      process.exit(ok ? 0 : 1);' "$RAW/runs/$ref_id.report.json" "$RUNS/keep-check-$h-$d/report.json" "$h" "$src_hash" "$ref_id" "$check" ||
+      { echo "bench.sh: --keep-sources $h: $ref_id did not reproduce with the current build (see $check, $RAW/logs/keep-check-$h-$d.log); run without it, or drop the runs it moves with --rerun" >&2; exit 1; }
+    progress "   reproduced: $h's $d runs pass"
+  done <<< "$refs"
+  kept_ok="$kept_ok $h"
 done
+keep_sources=${kept_ok# }
 kept_source() {  # kept_source FILE: the run recorded in FILE was built from the current sources or kept ones
   local h
   for h in "$src_hash" $keep_sources; do grep -qF "\"sources\":\"$h\"" "$1" && return 0; done

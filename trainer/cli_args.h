@@ -8,6 +8,7 @@
 
 #include "baselines.h"
 #include "dataset.h"
+#include "deepquan.h"
 #include "eval.h"
 
 namespace dqt {
@@ -57,6 +58,10 @@ LoadedSplit load_split(const Args& a, uint64_t seed);
 /// One-line summary of an evaluation: "sdc  MAP@All 47.91  MAP@1000 61.20  P@100 70.33".
 std::string eval_line(const EvalResult& r);
 
+/// The training configuration `train` (and DAE-PQ) run with: the flags given, the bundled datasets' own
+/// validated defaults (λ and denoising strength) where a flag is absent, the variant's automatic
+/// choices otherwise (cli_train.cpp).
+TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed);
 /// `deepquan train` (cli_train.cpp).
 int cmd_train(const Args& a);
 /// DAE-PQ on one split: the pretrained autoencoder (0 alternating iterations), exported and

@@ -370,7 +370,6 @@ void write_log(Writer& w, const TrainLog& l) {
     w.vec(l.distinct_codes);
     w.vec(l.quantization_error);
     w.vec(l.z_norm);
-    w.vec(l.selection_score);
     w.pod(l.epochs);
     w.pod(l.pretrain_seconds);
     w.pod(l.alternate_seconds);
@@ -391,7 +390,6 @@ void read_log(Reader& r, TrainLog& l) {
     l.distinct_codes = r.vec<float>();
     l.quantization_error = r.vec<float>();
     l.z_norm = r.vec<float>();
-    l.selection_score = r.vec<float>();
     l.epochs = r.pod<int>();
     l.pretrain_seconds = r.pod<double>();
     l.alternate_seconds = r.pod<double>();
@@ -402,7 +400,7 @@ void read_log(Reader& r, TrainLog& l) {
 }
 
 // 4: the epoch's latent vectors and which images they cover; 3: CRC-sealed, log has pretrained_cache
-constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '4'};
+constexpr char kCkptMagic[8] = {'D', 'Q', 'T', 'S', 'T', 'A', 'T', '5'};
 // 2: CRC-sealed, keyed by the pretraining settings and data, carries the random state
 constexpr char kAeMagic[8] = {'D', 'Q', 'T', 'A', 'E', 'N', 'C', '2'};
 
@@ -999,7 +997,7 @@ std::string train_log_json(const TrainLog& l) {
     j.begin_object();
     j.kv("variant", l.variant);
     j.key("settings").raw(l.settings_json.empty() ? "{}" : l.settings_json);
-    j.kv("epochs", l.epochs).kv("iterations_run", l.iterations_run).kv("selected_iteration", l.selected_iteration);
+    j.kv("epochs", l.epochs).kv("iterations_run", l.iterations_run);
     j.kv("pretrain_seconds", l.pretrain_seconds).kv("alternate_seconds", l.alternate_seconds);
     j.kv("kmeans_seconds", l.kmeans_seconds).kv("encode_seconds", l.encode_seconds).kv("seconds_per_pretrain_iteration", l.seconds_per_pretrain_iteration);
     j.kv("seconds_per_iteration", l.seconds_per_iteration).kv("total_seconds", l.total_seconds);
@@ -1014,7 +1012,6 @@ std::string train_log_json(const TrainLog& l) {
     j.key("distinct_codes").array(l.distinct_codes);
     j.key("quantization_error").array(l.quantization_error);
     j.key("z_norm").array(l.z_norm);
-    j.key("selection_score").array(l.selection_score);
     j.end_object();
     return j.str();
 }

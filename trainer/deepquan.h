@@ -149,10 +149,8 @@ struct TrainLog {
     std::vector<float> distinct_codes;    ///< distinct full codes among the training set / n
     std::vector<float> quantization_error;///< mean ||z - q(z)||^2 after the K-means
     std::vector<float> z_norm;            ///< mean ||z||^2
-    std::vector<float> selection_score;   ///< label-free selection signal (higher is better), if used
     int epochs = 0;                       ///< alternating-phase epochs completed
     int iterations_run = 0;               ///< alternating iterations actually run
-    int selected_iteration = -1;          ///< iteration of the returned encoder (-1 = the last)
     double pretrain_seconds = 0;
     double alternate_seconds = 0;
     double kmeans_seconds = 0;            ///< part of alternate_seconds spent refitting codebooks

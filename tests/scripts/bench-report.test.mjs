@@ -115,6 +115,27 @@ test('bench-report shows the end-of-run timing of the same invocation only', () 
   }
 });
 
+test('bench-report lists the keep checks made against this build only, and the runs --rerun dropped', () => {
+  const { dir, raw, out } = makeRaw();
+  try {
+    const check = (name, current, run) => fs.writeFileSync(path.join(raw, name), JSON.stringify(
+      { sources: 'bbbbbbbbbbbb', current, run, reproduced: true, differences: [] }));
+    check('keep-check-bbbbbbbbbbbb-mnist10k.json', 'aaaaaaaaaaaa', 'mnist10k-deepquan-b32-s0');
+    check('keep-check-bbbbbbbbbbbb-fashion70k.json', 'aaaaaaaaaaaa', 'fashion70k-paper-b16-s0');
+    check('keep-check-bbbbbbbbbbbb.json', 'cccccccccccc', 'mnist10k-old-check');  // made against an older build
+    const m = JSON.parse(fs.readFileSync(path.join(raw, 'machine.json'), 'utf8'));
+    fs.writeFileSync(path.join(raw, 'machine.json'), JSON.stringify({ ...m, rerun: ['fashion70k-deepquan-*'] }));
+    execFileSync('node', [script, '--raw', raw, '--pkg', path.join(dir, 'no-pkg'), '--out', out], { stdio: 'pipe' });
+    const md = fs.readFileSync(out, 'utf8');
+    assert.match(md, /because `mnist10k-deepquan-b32-s0`, run again with the build of `aaaaaaaaaaaa`, gave the very same/);
+    assert.match(md, /because `fashion70k-paper-b16-s0`, run again/);
+    assert.doesNotMatch(md, /mnist10k-old-check/, 'a check against another build proves nothing about this one');
+    assert.match(md, /Runs matching `fashion70k-deepquan-\*` were dropped and run again/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bench-report refuses an unknown flag and a directory without machine.json', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-report-'));
   try {
