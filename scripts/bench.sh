@@ -19,7 +19,8 @@
 #           mode on mnist10k alone (about 2.5 hours) first and add fashion70k another day with
 #           --datasets "mnist10k fashion70k" --resume (the mnist10k runs are then kept).
 # --resume keeps the raw outputs of an interrupted run of the same mode and skips every training or
-# baseline that already finished with the same command (the speed steps always run again).
+# baseline that already finished with the same command, the training-speed runs included (the scan,
+# package, size and end-to-end steps always run again).
 # Trainings and DAE-PQ baselines of the same dataset, bits and seed share one pretrained autoencoder
 # (`--pretrained`, under build/bench/runs/pretrained/): the first one pretrains, the others load it and
 # end byte-identical to a run that pretrained itself (tests/e2e), which saves about a third of full mode.
@@ -53,7 +54,7 @@ while [ $# -gt 0 ]; do
     --datasets) only_datasets=${2:?--datasets needs a list}; shift 2 ;;
     --keep-sources) keep_sources=${2:?--keep-sources needs source hashes}; keep_sources=${keep_sources//,/ }; shift 2 ;;
     --rerun) rerun=${2:?--rerun needs run-id patterns}; rerun=${rerun//,/ }; shift 2 ;;
-    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS)" >&2; exit 2 ;;
   esac
 done
@@ -166,6 +167,9 @@ done
 # its figures must be identical (the trainer is deterministic: same seed, same bits), or nothing is kept.
 # One per dataset, because a change can move one dataset's runs only (a per-dataset default).
 kept_ok=""
+for f in "$RAW"/keep-check-*.json; do  # a check against another build proves nothing about this one
+  [ -f "$f" ] && ! grep -qF "\"current\": \"$src_hash\"" "$f" && rm -f "$f"
+done
 for h in $keep_sources; do
   [ "$h" = "$src_hash" ] && continue
   refs=$(node -e '
