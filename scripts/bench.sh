@@ -25,7 +25,7 @@
 # (`--pretrained`, under build/bench/runs/pretrained/): the first one pretrains, the others load it and
 # end byte-identical to a run that pretrained itself (tests/e2e), which saves about a third of full mode.
 # The cache flag is not part of a run's recorded command; report.json says whether it was loaded.
-# Every run records a hash of the core/ and trainer/ sources it was built from; --resume keeps only runs
+# Every run records a hash of the core/ and trainer/ sources it was built from (and of the trainer's -march); --resume keeps only runs
 # of the same sources (and the cache is per source hash), so a changed trainer reruns everything.
 # --keep-sources HASH (with --resume) also keeps the finished runs of those earlier sources, for a change
 #           that cannot move a finished run (a guard that refused runs, say), but only after proof: one kept
@@ -108,8 +108,13 @@ if [ $resume = 1 ] && [ -f "$RAW/machine.json" ]; then
 else
   rm -rf "$RAW" "$RUNS/pretrained"
 fi
-# The sources as they are on disk (committed or not): what the build below compiles.
-src_hash=$(git ls-files core trainer CMakeLists.txt | LC_ALL=C sort | xargs cat | sha1sum | cut -c1-12)
+# The sources as they are on disk (committed or not): what the build below compiles, and the instruction-set
+# level the trainer is compiled for on this CPU (trainer/CMakeLists.txt), on which a run's bits depend too.
+mkdir -p "$RAW/logs"
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_TESTS=ON -DDQ_BUILD_TRAINER=ON > "$RAW/logs/build.log" 2>&1 ||
+  { echo "bench.sh: cmake failed, see $RAW/logs/build.log" >&2; tail -20 "$RAW/logs/build.log" >&2; exit 1; }
+trainer_march=$(sed -n 's/^DQ_TRAINER_MARCH:STRING=//p' "$BUILD_DIR/CMakeCache.txt")
+src_hash=$( { git ls-files core trainer CMakeLists.txt | LC_ALL=C sort | xargs cat; echo "march=$trainer_march"; } | sha1sum | cut -c1-12)
 PRE="$RUNS/pretrained/$src_hash"
 find "$RUNS/pretrained" -mindepth 1 -maxdepth 1 ! -name "$src_hash" -exec rm -rf {} + 2>/dev/null
 mkdir -p "$RAW/runs" "$RAW/logs" "$PRE"
@@ -136,22 +141,21 @@ progress "machine description"
   done
   emcc_v=$(emcc --version 2>/dev/null | head -1 | sed 's/.*) //; s/ (.*//' || true)
   node -e '
-    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev, sources, kept, t0, rerun] = process.argv.slice(1);
+    const [mode, seeds, scanN, cpu, simd, cores, mem, node, gxx, emcc, kernel, flags, date, rev, sources, kept, t0, rerun, march] = process.argv.slice(1);
     console.log(JSON.stringify({ mode, seeds: +seeds, scan_n: +scanN, cpu, simd_flags: simd.trim().split(/\s+/),
-      cores: +cores, mem_gib: +(+mem / 1048576).toFixed(1), node, gxx, emcc, kernel, train_flags: flags, date,
+      cores: +cores, mem_gib: +(+mem / 1048576).toFixed(1), node, gxx, emcc, kernel, train_flags: flags, trainer_march: march, date,
       revision: rev, sources, keep_sources: kept.split(" ").filter(Boolean), load_at_start: require("os").loadavg(), started_unix: +t0,
       rerun: rerun.split(" ").filter(Boolean) }, null, 1));' \
     "$mode" "$seeds" "$scan_n" "$cpu" "$simd" "$(nproc)" "$(awk '/MemTotal/{print $2}' /proc/meminfo)" \
     "$(node --version)" "$(g++ --version | head -1)" "${emcc_v:-not found}" "$(uname -sr)" \
     "${train_flags[*]:-}" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git status --porcelain -- core trainer wasm 2>/dev/null | grep -q . && echo ' + uncommitted changes in core/trainer/wasm')" \
-    "$src_hash" "$keep_sources" "$T0" "$rerun"
+    "$src_hash" "$keep_sources" "$T0" "$rerun" "${trainer_march:-compiler default}"
 } > "$RAW/machine.json"
 
 # ---------------------------------------------------------------- build
 progress "build: deepquan, dq_golden in $BUILD_DIR"
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_TESTS=ON -DDQ_BUILD_TRAINER=ON > "$RAW/logs/build.log" 2>&1 &&
-  cmake --build "$BUILD_DIR" -j2 --target deepquan dq_golden >> "$RAW/logs/build.log" 2>&1 ||
+cmake --build "$BUILD_DIR" -j2 --target deepquan dq_golden >> "$RAW/logs/build.log" 2>&1 ||
   { echo "bench.sh: build failed, see $RAW/logs/build.log" >&2; tail -20 "$RAW/logs/build.log" >&2; exit 1; }
 
 for d in $datasets; do

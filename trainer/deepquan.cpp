@@ -109,11 +109,12 @@ struct Settings {
 // 200 and then slowly lose. The codebooks move once per epoch, so a large training set needs a floor in
 // epochs: fashion70k's 200 iterations are 1.5 epochs, one codebook update, and its validation curves
 // still rise at 6 epochs at 16, 32 and 64 bits (round 6). mnist10k's peaks lie above the floor (200
-// iterations are 11 epochs there), so the floor leaves them alone.
+// iterations are 11 epochs there), so the floor leaves them alone. The CLI raises fashion70k's floor to its
+// own validated length (TrainConfig::min_epochs, cli_train.cpp).
 constexpr int kOursMinEpochs = 6;
-int ours_iterations(uint32_t M, size_t n, size_t batch) {
+int ours_iterations(uint32_t M, size_t n, size_t batch, int min_epochs) {
     const int by_length = M <= 2 ? 800 : 200;
-    const size_t floor = (kOursMinEpochs * n + batch - 1) / batch;
+    const size_t floor = (size_t(min_epochs >= 0 ? min_epochs : kOursMinEpochs) * n + batch - 1) / batch;
     return int(std::min<size_t>(std::max<size_t>(by_length, floor), 1000000));
 }
 // Weight of R (Eq. 4). The paper's MNIST value, 1, measured against 0.5 / 0.25 / 0.1 / 0.05 / 0 after the
@@ -171,7 +172,7 @@ Settings resolve(const TrainConfig& c, size_t n) {
     s.s = c.s;
     s.lambda = c.lambda;
     s.eta = (c.variant == "quad" || c.variant == "wtps") ? 0.0f : c.eta >= 0 ? c.eta : ours ? kOursEta : 1.0f;
-    s.iterations = s.pretrain_only ? 0 : c.iterations >= 0 ? c.iterations : ours ? ours_iterations(s.M, n, std::min(c.batch, n)) : 3500;
+    s.iterations = s.pretrain_only ? 0 : c.iterations >= 0 ? c.iterations : ours ? ours_iterations(s.M, n, std::min(c.batch, n), c.min_epochs) : 3500;
     s.batch = std::min(c.batch, n);
     s.pretrain_batch = std::min(c.pretrain_batch, n);
     s.squared = pick(c.squared, ours);

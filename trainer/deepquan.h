@@ -69,8 +69,9 @@ struct TrainConfig {
     float eta = -1;            ///< weight of R in Eq. 4 (forced to 0 by quad / wtps); -1 = automatic (deepquan:
                                ///< 0.1, chosen on validation queries; the paper's variant: its MNIST value, 1)
     int iterations = -1;       ///< alternating-phase iterations; -1 = automatic (deepquan: its tuned count,
-                               ///< 800 at 8 and 16 bits, 200 from 24 bits, at least 6 epochs; the
-                               ///< paper's variants: 3,500)
+                               ///< 800 at 8 and 16 bits, 200 from 24 bits, at least `min_epochs`
+                               ///< epochs; the paper's variants: 3,500)
+    int min_epochs = -1;       ///< deepquan's floor on its automatic length, in epochs; -1 = automatic (6)
     int pretrain_iterations = -1;  ///< -1 = automatic (variant / dataset-size default)
     size_t batch = 512;        ///< alternating-phase batch
     size_t pretrain_batch = 256;

@@ -20,8 +20,9 @@ void set_gemm_pieces(int n) { pieces_override = n > 0 ? n : 0; }
 namespace {
 
 // A product is cut along one dimension into up to one piece per thread, each a single-threaded
-// Eigen GEMM. Pieces start on multiples of 24 rows or columns and the last one runs to the end, so
-// every piece is at least 24 long: Eigen's float AVX/FMA micro-kernel covers 24-row tiles counted
+// Eigen GEMM. Pieces start on multiples of 24 rows or columns (48 with AVX-512: three packets) and the
+// last one runs to the end, so every piece is at least that long: Eigen's float micro-kernel covers
+// tiles of three packets of rows (24 with AVX/FMA, 48 with AVX-512) counted
 // from the piece start, any element outside a full tile goes through a non-FMA tail that rounds
 // differently, and a product with one row or tiny sizes switches to GEMV or a coefficient loop.
 // With this grid every element takes the same path as in the unsplit product, so the result does
@@ -29,7 +30,7 @@ namespace {
 // for 1..8 pieces on the network's shapes, so an Eigen change that breaks it fails there.
 // (The earlier rule, a shape-dependent count of up to 8 unaligned pieces, re-packed the uncut
 // operand up to 8 times: 82 vs 99 GFLOP/s on one thread for the pretraining shapes.)
-constexpr size_t kPieceGrain = 24;
+constexpr size_t kPieceGrain = 3 * size_t(Eigen::internal::packet_traits<float>::size);
 
 template <class F>
 void for_pieces(size_t extent, F&& f) {

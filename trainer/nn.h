@@ -7,8 +7,9 @@
 // checkpoints and gradient checks work on plain arrays.
 //
 // Determinism: Eigen's own multi-threaded GEMM gives results that depend on the thread count, so
-// every product here is cut into one piece per OpenMP thread on a 24-row/column grid that leaves
-// each element's summation exactly as in the unsplit product (see nn.cpp); pieces run in parallel,
+// every product here is cut into one piece per OpenMP thread on a grid of three SIMD packets (24 rows
+// or columns with AVX2, 48 with AVX-512) that leaves each element's summation exactly as in the
+// unsplit product (see nn.cpp); pieces run in parallel,
 // each as a single-threaded Eigen GEMM. Same inputs, same bits, for any number of threads.
 #pragma once
 

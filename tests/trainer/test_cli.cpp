@@ -262,7 +262,7 @@ TEST_CASE("Ctrl-C stops a run with status 130 and leaves no partial file", "[cli
 
 // The bundled datasets' own validated defaults reach the trainer only through the flag parser, so this
 // is where they are checked: present where documented, absent elsewhere, and never over a given flag.
-TEST_CASE("train: per-dataset defaults of λ and denoising, overridden by flags", "[cli]") {
+TEST_CASE("train: per-dataset defaults of λ, length and denoising, overridden by flags", "[cli]") {
     const std::vector<dqt::FlagSpec> spec = {{"dataset", true}, {"variant", true}, {"lambda", true},
                                               {"pretrain-noise", true}};
     auto config = [&](std::vector<std::string> argv) {
@@ -271,17 +271,21 @@ TEST_CASE("train: per-dataset defaults of λ and denoising, overridden by flags"
     dqt::TrainConfig c = config({"--dataset", "fashion70k"});
     CHECK(c.lambda == 0.02f);
     CHECK(c.pretrain_noise == 0.2f);
+    CHECK(c.min_epochs == 16);
     // The paper's recipe and its ablations keep the paper's λ on every dataset.
     for (const char* v : {"paper", "quad", "wtps"}) {
         INFO(v);
         CHECK(config({"--dataset", "fashion70k", "--variant", v}).lambda == 0.1f);
+        CHECK(config({"--dataset", "fashion70k", "--variant", v}).min_epochs == -1);
     }
     c = config({"--dataset", "mnist10k"});
     CHECK(c.lambda == 0.1f);
     CHECK(c.pretrain_noise == 0.6f);
+    CHECK(c.min_epochs == -1);
     c = config({"--dataset", "/data/other/images.npy"});
     CHECK(c.lambda == 0.1f);
     CHECK(c.pretrain_noise == -1.0f);  // the trainer's automatic value
+    CHECK(c.min_epochs == -1);
     c = config({"--dataset", "fashion70k", "--lambda", "0.3", "--pretrain-noise", "0"});
     CHECK(c.lambda == 0.3f);
     CHECK(c.pretrain_noise == 0.0f);

@@ -223,6 +223,10 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     REQUIRE(six_epochs == 275);
     REQUIRE(six_epochs > 200);
     CHECK(size_t(dqt::train_deepquan(c, ds).log.iterations_run) == six_epochs);
+    // A dataset's own floor (the CLI gives fashion70k 16 epochs): 16 * 320 / 7 = 731.4, rounded up.
+    c.min_epochs = 16;
+    CHECK(dqt::train_deepquan(c, ds).log.iterations_run == 732);
+    c.min_epochs = -1;
     c.batch = tiny_config().batch;
     c.bits = 8;
     c.eta = 0.5f;
