@@ -32,9 +32,9 @@ TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
     // 8, 16, 32 and 64 bits. The paper's recipe and its ablations keep the paper's value.
     const bool fashion_ours = a.str("dataset") == "fashion70k" && c.variant == "deepquan";
     c.lambda = float(a.real("lambda", fashion_ours ? 0.02f : c.lambda, 0, 1e6));
-    // With that weaker push from the negative codeword fashion70k's validation MAP keeps rising to about 16
-    // epochs (+0.5 over the trainer's 6 at 16, 32 and 64 bits; round 8), where mnist10k's 32- and 64-bit
-    // curves turn down after 11 epochs (round 5): its length, like λ, is its own.
+    // With that weaker push from the negative codeword fashion70k's validation MAP keeps rising to about
+    // 16 epochs (+0.45 to +0.70 over the trainer's 6 at 8, 16, 32 and 64 bits; round 8), where mnist10k's
+    // 32- and 64-bit curves turn down after 11 epochs (round 5): its length, like λ, is its own.
     if (fashion_ours) c.min_epochs = 16;
     c.eta = float(a.real("eta", c.eta, 0, 1e6));
     c.lr = float(a.real("lr", c.lr, 1e-9, 100));
