@@ -25,8 +25,9 @@
 # (`--pretrained`, under build/bench/runs/pretrained/): the first one pretrains, the others load it and
 # end byte-identical to a run that pretrained itself (tests/e2e), which saves about a third of full mode.
 # The cache flag is not part of a run's recorded command; report.json says whether it was loaded.
-# Every run records a hash of the core/ and trainer/ sources it was built from (and of the trainer's -march); --resume keeps only runs
-# of the same sources (and the cache is per source hash), so a changed trainer reruns everything.
+# Every run records a hash of the core/ and trainer/ sources it was built from and of the trainer's -march;
+# --resume keeps only runs of the same sources (and the cache is per source hash), so a changed trainer
+# reruns everything.
 # --keep-sources HASH (with --resume) also keeps the finished runs of those earlier sources, for a change
 #           that cannot move a finished run (a guard that refused runs, say), but only after proof: one kept
 #           training of each such hash per dataset (<dataset>-deepquan-b32-s0 if there is one, else its
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
     --datasets) only_datasets=${2:?--datasets needs a list}; shift 2 ;;
     --keep-sources) keep_sources=${2:?--keep-sources needs source hashes}; keep_sources=${keep_sources//,/ }; shift 2 ;;
     --rerun) rerun=${2:?--rerun needs run-id patterns}; rerun=${rerun//,/ }; shift 2 ;;
-    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS)" >&2; exit 2 ;;
   esac
 done
