@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
     return dqt::run_cli(std::vector<std::string>(argv, argv + argc));

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dq/error.h"
+#include "dq/fnv.h"
 
 namespace dq {
 
@@ -87,13 +88,11 @@ void Model::validate() const {
 }
 
 uint64_t codebook_fingerprint(const Model& model) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    auto byte = [&h](uint8_t b) {
-        h ^= b;
-        h *= 0x100000001b3ull;
-    };
-    auto u32 = [&byte](uint32_t v) {
-        for (int i = 0; i < 4; ++i) byte(uint8_t(v >> (8 * i)));
+    // Over little-endian bytes whatever the host's order, so a file's fingerprint is portable.
+    uint64_t h = kFnvOffset;
+    auto u32 = [&h](uint32_t v) {
+        const uint8_t b[4] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
+        h = fnv1a(b, 4, h);
     };
     u32(model.M);
     u32(model.K);

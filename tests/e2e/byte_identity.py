@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--keep")
     a = ap.parse_args()
+    a.bin, a.data = os.path.abspath(a.bin), os.path.abspath(a.data)
     if not os.path.exists(os.path.join(a.data, "mnist10k", "images-idx3-ubyte.gz")):
         print("SKIP: data/mnist10k missing (scripts/setup.sh prepares it)")
         sys.exit(77)

@@ -1,6 +1,6 @@
 // IDX images and labels (plain files, where the readers check sizes against the file size up front).
 #include "fuzz_util.h"
-#include "readers.h"
+#include "data/readers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static dqfuzz::MemFile file;

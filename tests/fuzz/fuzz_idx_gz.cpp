@@ -2,7 +2,7 @@
 // header with the file size, so corrupt counts are only found while streaming; the stream is also
 // read cut short (a truncated download) to reach the gzip error paths.
 #include "fuzz_util.h"
-#include "readers.h"
+#include "data/readers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static dqfuzz::MemFile file;

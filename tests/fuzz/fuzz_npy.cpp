@@ -1,6 +1,6 @@
 // .npy images (u1, <f4, <f8) and labels (little-endian integers), plain and gzip-compressed.
 #include "fuzz_util.h"
-#include "readers.h"
+#include "data/readers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static dqfuzz::MemFile file;

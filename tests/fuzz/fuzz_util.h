@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "dq/error.h"
 
 namespace dqfuzz {

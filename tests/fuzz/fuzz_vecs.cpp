@@ -1,6 +1,6 @@
 // TEXMEX .fvecs and .bvecs (the same bytes read as both), plain and gzip-compressed.
 #include "fuzz_util.h"
-#include "readers.h"
+#include "data/readers.h"
 
 namespace {
 void read_all(const std::string& path) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "test_support.h"
 #include "dq/model.h"
 

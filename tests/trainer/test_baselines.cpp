@@ -6,9 +6,10 @@
 #include <cmath>
 #include <numeric>
 
-#include "baselines.h"
+#include "baselines/baselines.h"
+#include "data/split.h"
 #include "io_test_util.h"
-#include "linalg.h"
+#include "baselines/pca.h"
 
 using Catch::Matchers::Contains;
 

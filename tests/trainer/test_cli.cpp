@@ -9,7 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "cli_args.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 #include "dq/format.h"
 #include "io_test_util.h"
 
@@ -260,34 +261,39 @@ TEST_CASE("Ctrl-C stops a run with status 130 and leaves no partial file", "[cli
     CHECK(std::system(("ls '" + (dir / "rep") + "' 2>/dev/null | grep -q tmp-").c_str()) != 0);
 }
 
-// The bundled datasets' own validated defaults reach the trainer only through the flag parser, so this
-// is where they are checked: present where documented, absent elsewhere, and never over a given flag.
+// The bundled datasets' own validated values live in the recipe (train/recipe.cpp), which the flags
+// reach through parse_train_config: present where documented, absent elsewhere, never over a given flag.
 TEST_CASE("train: per-dataset defaults of λ, length and denoising, overridden by flags", "[cli]") {
-    const std::vector<dqt::FlagSpec> spec = {{"dataset", true}, {"variant", true}, {"lambda", true},
-                                              {"pretrain-noise", true}};
+    const std::vector<dqt::FlagSpec> spec = {{"dataset", "X"}, {"variant", "X"}, {"lambda", "X"},
+                                              {"pretrain-noise", "X"}};
     auto config = [&](std::vector<std::string> argv) {
         return dqt::parse_train_config(dqt::Args("train", argv, 0, spec), 32, 0);
     };
-    dqt::TrainConfig c = config({"--dataset", "fashion70k"});
-    CHECK(c.lambda == 0.02f);
-    CHECK(c.pretrain_noise == 0.2f);
-    CHECK(c.min_epochs == 16);
-    // The paper's recipe and its ablations keep the paper's λ on every dataset.
+    // 69,000 training images, batch 512: 16 epochs are 2,157 iterations, 6 epochs 809; 9,000: 6 are 106.
+    auto recipe = [&](std::vector<std::string> argv, size_t n = 69000) { return dqt::resolve_recipe(config(argv), n); };
+    dqt::Recipe r = recipe({"--dataset", "fashion70k"});
+    CHECK(r.lambda == 0.02f);
+    CHECK(r.pretrain_noise == 0.2f);
+    CHECK(r.iterations == 2157);
+    CHECK_FALSE(config({"--dataset", "fashion70k"}).lambda);  // the flag parser leaves it to the recipe
+    // The paper's recipe and its ablations keep the paper's λ and length on every dataset.
     for (const char* v : {"paper", "quad", "wtps"}) {
         INFO(v);
-        CHECK(config({"--dataset", "fashion70k", "--variant", v}).lambda == 0.1f);
-        CHECK(config({"--dataset", "fashion70k", "--variant", v}).min_epochs == -1);
+        CHECK(recipe({"--dataset", "fashion70k", "--variant", v}).lambda == 0.1f);
+        CHECK(recipe({"--dataset", "fashion70k", "--variant", v}).iterations == 3500);
+        CHECK(recipe({"--dataset", "fashion70k", "--variant", v}).pretrain_noise == 0.2f);
     }
-    c = config({"--dataset", "mnist10k"});
-    CHECK(c.lambda == 0.1f);
-    CHECK(c.pretrain_noise == 0.6f);
-    CHECK(c.min_epochs == -1);
-    c = config({"--dataset", "/data/other/images.npy"});
-    CHECK(c.lambda == 0.1f);
-    CHECK(c.pretrain_noise == -1.0f);  // the trainer's automatic value
-    CHECK(c.min_epochs == -1);
-    c = config({"--dataset", "fashion70k", "--lambda", "0.3", "--pretrain-noise", "0"});
-    CHECK(c.lambda == 0.3f);
-    CHECK(c.pretrain_noise == 0.0f);
-    CHECK(config({"--dataset", "fashion70k", "--lambda=0.1"}).lambda == 0.1f);
+    r = recipe({"--dataset", "mnist10k"}, 9000);
+    CHECK(r.lambda == 0.1f);
+    CHECK(r.pretrain_noise == 0.6f);
+    CHECK(r.iterations == 200);  // 32 bits: the length's own count, above the 6-epoch floor (106)
+    r = recipe({"--dataset", "/data/other/images.npy"});
+    CHECK(r.lambda == 0.1f);
+    CHECK(r.pretrain_noise == 0.4f);
+    CHECK(r.iterations == 809);  // the 6-epoch floor
+    r = recipe({"--dataset", "fashion70k", "--lambda", "0.3", "--pretrain-noise", "0"});
+    CHECK(r.lambda == 0.3f);
+    CHECK(r.pretrain_noise == 0.0f);
+    CHECK(recipe({"--dataset", "fashion70k", "--lambda=0.1"}).lambda == 0.1f);
+    CHECK_THROWS_AS(config({"--dataset", "fashion70k", "--variant", "fancy"}), dqt::UsageError);
 }

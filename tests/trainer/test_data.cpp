@@ -6,7 +6,8 @@
 #include <cstring>
 #include <set>
 
-#include "dataset.h"
+#include "data/dataset.h"
+#include "data/split.h"
 #include "dq/error.h"
 #include "io_test_util.h"
 

@@ -9,7 +9,8 @@
 #include <stdexcept>
 #include <unistd.h>
 
-#include "deepquan.h"
+#include "train/quant_loss.h"
+#include "train/trainer.h"
 #include "dq/encoder.h"
 #include "dq/pq.h"
 #include "test_support.h"
@@ -195,21 +196,21 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     dqt::Dataset ds = tiny_dataset(320, 2);
     dqt::TrainConfig c = tiny_config();
     c.iterations = 10;
-    c.variant = "paper";
+    c.variant = dqt::Variant::paper;
     dqt::TrainResult paper = dqt::train_deepquan(c, ds);
     CHECK_THAT(paper.log.settings_json, Contains("\"squared_distances\": false"));
     CHECK_THAT(paper.log.settings_json, Contains("\"optimizer\": \"sgd\""));
     CHECK_THAT(paper.log.settings_json, Contains("\"eta\": 1,"));
-    c.variant = "quad";
+    c.variant = dqt::Variant::quad;
     dqt::TrainResult quad = dqt::train_deepquan(c, ds);
     for (float a : quad.log.hinge_active) CHECK(a == 1.0f);
     for (float R : quad.log.R) CHECK(R == 0.0f);
     CHECK_THAT(quad.log.settings_json, Contains("\"eta\": 0"));
-    c.variant = "wtps";
+    c.variant = dqt::Variant::wtps;
     CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"eta\": 0"));
     // The shipped variant's own η and length (validated; round 5): 800 iterations up to two subspaces, 200 beyond.
-    c.variant = "deepquan";
-    c.iterations = -1;
+    c.variant = dqt::Variant::deepquan;
+    c.iterations.reset();
     c.progress_every = 0;
     dqt::TrainResult ours = dqt::train_deepquan(c, ds);
     CHECK_THAT(ours.log.settings_json, Contains("\"eta\": 0.1000000015,"));
@@ -226,14 +227,14 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     // A dataset's own floor (the CLI gives fashion70k 16 epochs): 16 * 320 / 7 = 731.4, rounded up.
     c.min_epochs = 16;
     CHECK(dqt::train_deepquan(c, ds).log.iterations_run == 732);
-    c.min_epochs = -1;
+    c.min_epochs.reset();
     c.batch = tiny_config().batch;
     c.bits = 8;
     c.eta = 0.5f;
     CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"eta\": 0.5,"));
-    c.eta = -1;
+    c.eta.reset();
     c.iterations = 10;
-    c.variant = "daepq";
+    c.variant = dqt::Variant::daepq;
     dqt::TrainResult dae = dqt::train_deepquan(c, ds);
     CHECK(dae.log.J.empty());
     CHECK(dae.log.iterations_run == 0);
@@ -257,11 +258,11 @@ TEST_CASE("deepquan rescales z to a fixed mean squared norm (or RMS z_scale); ot
     CHECK(std::abs(rms(ours.model) - automatic) < 1e-3 * automatic);
     c.z_scale = 0.25f;
     CHECK(std::abs(rms(dqt::train_deepquan(c, ds).model) - 0.25) < 1e-3);
-    c.z_scale = -1;
-    c.variant = "daepq";
+    c.z_scale.reset();
+    c.variant = dqt::Variant::daepq;
     dqt::TrainResult dae = dqt::train_deepquan(c, ds);
     CHECK_THAT(dae.log.settings_json, Contains("\"z_scale\": 0"));
-    c.variant = "deepquan";
+    c.variant = dqt::Variant::deepquan;
     c.z_scale = 0;  // keep: whatever pretraining left, as daepq must
     CHECK(rms(dae.model) == Approx(rms(dqt::train_deepquan(c, ds).model)).epsilon(1e-6));
 }
@@ -269,9 +270,9 @@ TEST_CASE("deepquan rescales z to a fixed mean squared norm (or RMS z_scale); ot
 TEST_CASE("SGD pretraining averages R over pixels, logs it summed, and learns at its default lr", "[deepquan]") {
     dqt::Dataset ds = tiny_dataset(320, 2);
     dqt::TrainConfig c = tiny_config();
-    c.variant = "daepq";
+    c.variant = dqt::Variant::daepq;
     c.pretrain_optimizer = "sgd";
-    c.pretrain_lr = -1;
+    c.pretrain_lr.reset();
     c.pretrain_iterations = 300;
     dqt::TrainResult r = dqt::train_deepquan(c, ds);  // the "did not learn" guard throws otherwise
     CHECK_THAT(r.log.settings_json, Contains("\"pretrain_r_mean_over_pixels\": true"));
@@ -303,7 +304,7 @@ TEST_CASE("denoising pretraining: default on, its own model, the same for any th
     c.pretrain_noise = 0;
     const dqt::TrainResult plain = dqt::train_deepquan(c, ds);
     CHECK_THAT(plain.log.settings_json, Contains("\"pretrain_noise\": 0,"));
-    c.pretrain_noise = -1;
+    c.pretrain_noise.reset();
     CHECK_THAT(dqt::train_deepquan(c, ds).log.settings_json, Contains("\"pretrain_noise\": 0.4"));
     c.pretrain_noise = 0.2f;
     c.threads = 1;
@@ -332,10 +333,10 @@ TEST_CASE("each epoch's K-means runs on the z of the epoch's own forward passes,
     dqt::Dataset ds = tiny_dataset(330, 6);  // 5 batches of 64 per epoch: 10 images left out each time
     dqt::TrainConfig c = tiny_config();
     c.progress_every = 0;
-    c.fresh_epoch_z = dqt::Toggle::on;
+    c.fresh_epoch_z = true;
     const dqt::TrainResult fresh = dqt::train_deepquan(c, ds);
     CHECK_THAT(fresh.log.settings_json, Contains("\"epoch_kmeans_on\": \"re-encoded training set\""));
-    c.fresh_epoch_z = dqt::Toggle::automatic;
+    c.fresh_epoch_z.reset();
     const dqt::TrainResult reuse = dqt::train_deepquan(c, ds);
     CHECK_THAT(reuse.log.settings_json, Contains("\"epoch_kmeans_on\": \"the epoch's own forward passes\""));
     // The first epoch encodes everything either way; from the second the z differ (older by up to an epoch).
@@ -348,9 +349,9 @@ TEST_CASE("each epoch's K-means runs on the z of the epoch's own forward passes,
     // the K-means must give every image the same codewords either way, hence the same loss at every
     // iteration: z stored under the wrong image, or the left-out images missed, would change the positives.
     c.adam_lr = 1e-30f;
-    c.fresh_epoch_z = dqt::Toggle::on;
+    c.fresh_epoch_z = true;
     const dqt::TrainResult still_fresh = dqt::train_deepquan(c, ds);
-    c.fresh_epoch_z = dqt::Toggle::off;
+    c.fresh_epoch_z = false;
     const dqt::TrainResult still_reuse = dqt::train_deepquan(c, ds);
     REQUIRE(still_reuse.log.J.size() == still_fresh.log.J.size());
     for (size_t i = 0; i < still_fresh.log.J.size(); ++i) {
@@ -401,9 +402,11 @@ TEST_CASE("guards stop training with a clear message instead of writing a useles
     dqt::TrainConfig c = tiny_config();
     c.progress_every = 0;
     SECTION("bad configuration") {
-        c.variant = "fancy";
-        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), "unknown variant 'fancy' (expected deepquan, paper, quad, wtps or daepq)");
-        c.variant = "deepquan";
+        // Variants are an enum: a name is checked once, where it is parsed (the CLI names the flag).
+        CHECK_FALSE(dqt::parse_variant("fancy"));
+        CHECK(dqt::parse_variant("wtps") == dqt::Variant::wtps);
+        CHECK(dqt::variant_list() == "deepquan, paper, quad, wtps or daepq");
+        for (dqt::Variant v : dqt::kVariants) CHECK(dqt::parse_variant(dqt::variant_name(v)) == v);
         c.bits = 12;
         CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("bits must be a positive multiple of 8"));
     }
@@ -412,7 +415,7 @@ TEST_CASE("guards stop training with a clear message instead of writing a useles
         CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("pretraining did not learn: reconstruction error"));
     }
     SECTION("non-finite loss") {
-        c.variant = "paper";
+        c.variant = dqt::Variant::paper;
         c.lr = 1e6f;
         CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("training diverged"));
     }

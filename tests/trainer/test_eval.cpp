@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "eval.h"
+#include "eval/eval.h"
 #include "io_test_util.h"
 #include "test_support.h"
 

@@ -9,12 +9,15 @@
 #include <set>
 #include <sstream>
 
+#include "data/split.h"
 #include "dq/encoder.h"
 #include "dq/error.h"
 #include "dq/format.h"
 #include "dq/index.h"
-#include "export.h"
-#include "train_report.h"
+#include "export/database_builder.h"
+#include "export/faiss_writer.h"
+#include "export/model_export.h"
+#include "report/train_outputs.h"
 #include "io_test_util.h"
 
 using Catch::Matchers::Contains;

@@ -1,7 +1,7 @@
 // Inputs found by the fuzz targets in tests/fuzz (scripts/fuzz.sh), kept as regression tests.
 #include <catch2/catch.hpp>
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "dq/error.h"
 #include "io_test_util.h"
 

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <set>
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "dq/pq.h"
-#include "kmeans.h"
+#include "pq/kmeans.h"
 #include "test_support.h"
 
 using Catch::Matchers::Contains;

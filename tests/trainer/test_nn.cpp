@@ -8,10 +8,12 @@
 #include <tuple>
 #include <functional>
 
-#include "autoencoder.h"
-#include "dataset.h"
+#include "nn/autoencoder.h"
+#include "data/dataset.h"
 #include "dq/encoder.h"
-#include "nn.h"
+#include "nn/gemm.h"
+#include "nn/mlp.h"
+#include "nn/optimizer.h"
 #include "test_support.h"
 
 using dqt::Mat;

@@ -1,0 +1,131 @@
+// `deepquan baseline`: a classic method (or DAE-PQ) on the paper split, over one or more trials.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/inputs.h"
+#include "dq/error.h"
+#include "dq/format.h"
+#include "dq/index.h"
+#include "util/atomic_file.h"
+#include "report/eval_json.h"
+#include "report/svg_plot.h"
+#include "util/json_writer.h"
+
+namespace dqt {
+
+namespace {
+
+// Evaluation `e` (sdc, adc, ...) of every trial.
+MetricSpread spread_over_runs(const std::vector<BaselineResult>& runs, size_t e) {
+    std::vector<const EvalResult*> rs;
+    for (const auto& r : runs) rs.push_back(&r.evals[e]);
+    return spread_of(rs);
+}
+
+void write_baseline_report(const std::string& dir, const Args& a, const std::vector<BaselineResult>& runs) {
+    make_dirs(dir);
+    JsonWriter j;
+    j.begin_object();
+    j.kv("command", "baseline");
+    j.kv("method", runs.front().method);
+    j.kv("bits", runs.front().bits);
+    j.kv("dataset", a.str("dataset"));
+    j.key("trials").begin_array();
+    for (const auto& r : runs) {
+        j.begin_object();
+        j.kv("seed", r.seed);
+        j.kv("detail", r.detail);
+        j.kv("train_seconds", r.train_seconds);
+        j.key("evals").begin_array();
+        for (const auto& e : r.evals) write_eval_json(j, e);
+        j.end_array();
+        j.end_object();
+    }
+    j.end_array();
+    j.key("summary").begin_array();
+    for (size_t e = 0; e < runs.front().evals.size(); ++e) {
+        const MetricSpread sp = spread_over_runs(runs, e);
+        const MeanStd &a1 = sp.map_all, &a2 = sp.map_at_k, &a3 = sp.precision_at_k;
+        j.begin_object();
+        j.kv("mode", runs.front().evals[e].mode);
+        j.kv("map_all_mean", a1.mean).kv("map_all_std", a1.std);
+        j.kv("map_at_k_mean", a2.mean).kv("map_at_k_std", a2.std);
+        j.kv("precision_at_k_mean", a3.mean).kv("precision_at_k_std", a3.std);
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    write_file_atomic(dir + "/report.json", j.str());
+    write_file_atomic(dir + "/pr.svg",
+                      svg_pr_plot(runs.front().evals, dq::strformat("%s, %d bits, seed %llu: precision-recall",
+                                                                    runs.front().method.c_str(), runs.front().bits,
+                                                                    (unsigned long long)runs.front().seed)));
+}
+
+int run_baseline(const Args& a) {
+    apply_threads(a);
+    BaselineConfig cfg;
+    try {
+        cfg.method = parse_baseline_method(a.required("method"));
+    } catch (const dq::Error& e) {
+        throw UsageError(std::string("--method: ") + e.what());
+    }
+    cfg.bits = parse_bits(a);
+    const long long trials = a.integer("trials", 1, 1, 1000);
+    const long long seed0 = a.integer("seed", 0, 0, (1LL << 62));
+    a.required("dataset");
+    if (a.has("pretrained") && (cfg.method != BaselineMethod::daepq || trials != 1))
+        throw UsageError("--pretrained applies to --method daepq with one trial (the cache holds one seed's pretraining)");
+    std::vector<BaselineResult> runs;
+    for (long long t = 0; t < trials; ++t) {
+        check_interrupted();
+        const uint64_t seed = uint64_t(seed0 + t);
+        LoadedSplit data = load_split(a, seed);
+        cfg.seed = seed;
+        BaselineResult r = cfg.method == BaselineMethod::daepq ? run_daepq(a, data, cfg.bits, seed)
+                                                               : run_baseline(cfg, data.gallery, data.queries);
+        std::printf("%s %d bits seed %llu (%s; train %.1fs)\n", r.method.c_str(), r.bits, (unsigned long long)seed,
+                    r.detail.c_str(), r.train_seconds);
+        for (const auto& e : r.evals) std::printf("  %s\n", eval_line(e).c_str());
+        std::fflush(stdout);
+        runs.push_back(std::move(r));
+    }
+    if (trials > 1) {
+        std::printf("mean ± std over %lld trials (seeds %lld..%lld):\n", trials, seed0, seed0 + trials - 1);
+        for (size_t e = 0; e < runs.front().evals.size(); ++e) {
+            const MetricSpread sp = spread_over_runs(runs, e);
+            const MeanStd &a1 = sp.map_all, &a2 = sp.map_at_k, &a3 = sp.precision_at_k;
+            std::printf("  %-7s MAP@All %.2f ± %.2f  MAP@1000 %.2f ± %.2f  P@100 %.2f ± %.2f\n",
+                        runs.front().evals[e].mode.c_str(), 100 * a1.mean, 100 * a1.std, 100 * a2.mean, 100 * a2.std,
+                        100 * a3.mean, 100 * a3.std);
+        }
+    }
+    if (a.has("out")) write_baseline_report(a.str("out"), a, runs);
+    return 0;
+}
+
+}  // namespace
+
+const Command& baseline_command() {
+    static const Command c{
+        "baseline",
+        "run a classic baseline (pq, opq, pcapq, itq, lsh, pcah, l2, daepq) on the paper split",
+        {{"method", "pq|opq|pcapq|itq|lsh|pcah|l2|daepq", "the method (required)"},
+         {"bits", "B", "code length (required)"},
+         {"dataset", "NAME|PATH", "data (required)"},
+         {"labels", "PATH", "labels of a --dataset PATH"},
+         {"seed", "S", "seed of the first trial (0)"},
+         {"trials", "N", "trials; trial t uses seed S+t for both the split and the method (1)"},
+         {"queries-per-class", "N", "test queries drawn per label (100)"},
+         {"threads", "T", "threads (0 = all cores)"},
+         {"out", "DIR", "write DIR/report.json and DIR/pr.svg"},
+         {"iterations", "N", "daepq: alternating iterations of the request (daepq runs none)"},
+         {"pretrain-iterations", "N", "daepq: pretraining iterations (4000)"},
+         {"pretrain-noise", "P", "daepq: input dropout of denoising pretraining"},
+         {"pretrained", "FILE", "daepq, one trial: cache of the pretrained autoencoder"}},
+        "Prints each trial's figures and, for several trials, mean ± std over them.\n",
+        run_baseline};
+    return c;
+}
+
+}  // namespace dqt

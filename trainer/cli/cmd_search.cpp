@@ -1,0 +1,100 @@
+// `deepquan search`: one query image against a database.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/inputs.h"
+#include "dq/error.h"
+#include "dq/format.h"
+#include "dq/index.h"
+#include "util/atomic_file.h"
+#include "data/dataset.h"
+
+namespace dqt {
+
+namespace {
+
+int run_search(const Args& a) {
+    apply_threads(a);
+    const std::string mode_s = a.str("mode", "adc");
+    if (mode_s != "sdc" && mode_s != "adc") throw UsageError("--mode must be sdc or adc, got '" + mode_s + "'");
+    const long long k = a.integer("k", 10, 1, 1LL << 31);
+    std::string spec = a.required("image");
+    size_t index_in_file = 0;
+    size_t colon = spec.find_last_of(':');
+    if (colon != std::string::npos && colon + 1 < spec.size() &&
+        spec.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+        long long v = 0;
+        if (!parse_ll(spec.substr(colon + 1), v)) throw UsageError("--image: bad index in '" + spec + "'");
+        index_in_file = size_t(v);
+        spec = spec.substr(0, colon);
+    }
+    auto [model, db] = load_model_and_database(a);
+    if (size_t(k) > db.size())
+        throw dq::Error(dq::strformat("k = %lld is larger than the database (%zu items)", k, db.size()));
+    dq::Index index(model, std::move(db));
+    std::vector<float> x;
+    int32_t qlabel = -1;
+    if (is_dqdb(spec)) {
+        dq::Database qdb = load_database(spec);
+        if (!qdb.has_thumbnails()) throw dq::Error(spec + ": no thumbnails to use as a query image");
+        if (index_in_file >= qdb.size())
+            throw dq::Error(dq::strformat("%s: image index %zu out of range (%zu images)", spec.c_str(),
+                                          index_in_file, qdb.size()));
+        check_dims(spec, thumbnail_spec(qdb), model);
+        x = scale_pixels(&qdb.thumbnails[index_in_file * qdb.thumb_bytes()], qdb.thumb_bytes(), model);
+        if (qdb.has_labels()) qlabel = qdb.labels[index_in_file];
+    } else {
+        auto reader = ImageReader::open(spec);
+        check_dims(spec, reader->input(), model);
+        if (index_in_file >= reader->size())
+            throw dq::Error(dq::strformat("%s: image index %zu out of range (%zu images)", spec.c_str(),
+                                          index_in_file, reader->size()));
+        std::vector<float> skip;
+        std::vector<uint8_t> px;
+        for (size_t left = index_in_file; left > 0;) left -= reader->read(std::min<size_t>(left, 4096), skip, nullptr);
+        reader->read(1, x, reader->is_u8() ? &px : nullptr);
+        if (reader->is_u8()) x = scale_pixels(px.data(), px.size(), model);
+        std::string lp = sibling_labels_path(spec);
+        if (!lp.empty()) {
+            std::vector<int32_t> l = read_labels(lp, reader->size());
+            qlabel = l[index_in_file];
+        }
+    }
+    std::vector<float> dist(static_cast<size_t>(k));
+    std::vector<int64_t> ids(static_cast<size_t>(k));
+    index.search(x.data(), 1, size_t(k), dq::parse_search_mode(mode_s), dist.data(), ids.data());
+    const dq::Database& d = index.database();
+    std::printf("query %s:%zu%s, %s, %zu items, kernel %s\n", spec.c_str(), index_in_file,
+                qlabel >= 0 ? dq::strformat(" (label %d)", qlabel).c_str() : "", mode_s.c_str(), d.size(),
+                index.scan_kernel_name());
+    std::printf("%5s %10s %12s %6s\n", "rank", "id", "distance", "label");
+    for (long long r = 0; r < k; ++r) {
+        int64_t id = ids[size_t(r)];
+        std::string label = "-";
+        if (id >= 0 && d.has_labels()) {
+            int64_t pos = index.position_of(uint32_t(id));
+            if (pos >= 0) label = std::to_string(d.labels[size_t(pos)]);
+        }
+        std::printf("%5lld %10lld %12.4f %6s\n", r + 1, (long long)id, double(dist[size_t(r)]), label.c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+const Command& search_command() {
+    static const Command c{
+        "search",
+        "search a database with one image",
+        {{"model", "M.dqm", "the model (required)"},
+         {"db", "DB.dqdb", "a database of that model (required)"},
+         {"image", "FILE[:INDEX]", "image INDEX (0) of an image file or a .dqdb with thumbnails (required)"},
+         {"k", "K", "results (10); -k K works too"},
+         {"mode", "sdc|adc", "distance (adc)"},
+         {"threads", "T", "threads (0 = all cores)"}},
+        "",
+        run_search};
+    return c;
+}
+
+}  // namespace dqt

@@ -1,0 +1,46 @@
+// What several commands read: model and database files (each error prefixed with the file's path),
+// the "does this database belong to this model" check, the paper split from the flags, and model
+// input from 8-bit pixels.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "data/split.h"
+#include "dq/database.h"
+#include "dq/model.h"
+#include "eval/eval.h"
+
+namespace dqt {
+
+dq::Model load_model(const std::string& path);
+dq::Database load_database(const std::string& path);
+
+/// A model and a database encoded with it: --model and --db, checked against each other
+/// ("G.dqdb: model/database mismatch: ...").
+struct ModelAndDatabase {
+    dq::Model model;
+    dq::Database db;
+};
+ModelAndDatabase load_model_and_database(const Args& a);
+
+/// --dataset (with --labels) and the paper split with --queries-per-class and `seed`.
+LoadedSplit load_split(const Args& a, uint64_t seed);
+
+/// True for a path ending in ".dqdb".
+bool is_dqdb(const std::string& path);
+/// Model input from u8 pixels: the model's own scale, so a model trained with another scaling still
+/// sees what it was trained on.
+std::vector<float> scale_pixels(const uint8_t* px, size_t count, const dq::Model& m);
+/// Throws when `got` has another number of values per image than the model's input.
+void check_dims(const std::string& what, const dq::InputSpec& got, const dq::Model& m);
+/// The input shape of a database's thumbnails.
+dq::InputSpec thumbnail_spec(const dq::Database& db);
+
+/// One-line summary of an evaluation: "sdc  MAP@All 47.91  MAP@1000 61.20  P@100 70.33".
+std::string eval_line(const EvalResult& r);
+
+}  // namespace dqt

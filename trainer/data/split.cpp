@@ -1,0 +1,78 @@
+#include "data/split.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "dq/error.h"
+
+namespace dqt {
+
+Split paper_split(const Dataset& ds, size_t per_class, uint64_t seed) {
+    if (ds.labels.size() != ds.n)
+        throw dq::Error(dq::strformat("split: dataset %s has %zu labels for %zu images (the paper split "
+                                      "needs one label per image)",
+                                      ds.name.c_str(), ds.labels.size(), ds.n));
+    std::map<int32_t, std::vector<uint32_t>> by_label;
+    for (size_t i = 0; i < ds.n; ++i) {
+        if (ds.labels[i] < 0)
+            throw dq::Error(dq::strformat("split: label of image %zu is %d (labels must be >= 0)", i,
+                                          ds.labels[i]));
+        by_label[ds.labels[i]].push_back(static_cast<uint32_t>(i));
+    }
+    Split split;
+    std::vector<uint8_t> is_query(ds.n, 0);
+    SplitMix64 rng(seed ^ 0x5eedda7a5e1170ULL);
+    for (auto& [label, rows] : by_label) {
+        if (rows.size() <= per_class)
+            throw dq::Error(dq::strformat("split: label %d has %zu images, needs more than %zu (queries "
+                                          "per class) to leave a gallery",
+                                          label, rows.size(), per_class));
+        // Partial Fisher–Yates: the first per_class positions become a uniform sample.
+        for (size_t i = 0; i < per_class; ++i) {
+            size_t j = i + rng.below(rows.size() - i);
+            std::swap(rows[i], rows[j]);
+            is_query[rows[i]] = 1;
+        }
+    }
+    for (size_t i = 0; i < ds.n; ++i)
+        (is_query[i] ? split.queries : split.gallery).push_back(static_cast<uint32_t>(i));
+    return split;
+}
+
+Dataset subset(const Dataset& ds, const std::vector<uint32_t>& idx) {
+    Dataset out;
+    out.name = ds.name;
+    out.input = ds.input;
+    out.n = idx.size();
+    out.dim = ds.dim;
+    out.x.resize(out.n * ds.dim);
+    if (ds.has_labels()) out.labels.resize(out.n);
+    if (ds.has_pixels()) out.pixels.resize(out.n * ds.dim);
+    for (size_t r = 0; r < idx.size(); ++r) {
+        size_t i = idx[r];
+        DQ_CHECK(i < ds.n, "subset: row %zu out of range (dataset has %zu)", i, ds.n);
+        std::memcpy(&out.x[r * ds.dim], ds.row(i), ds.dim * sizeof(float));
+        if (ds.has_labels()) out.labels[r] = ds.labels[i];
+        if (ds.has_pixels()) std::memcpy(&out.pixels[r * ds.dim], &ds.pixels[i * ds.dim], ds.dim);
+    }
+    return out;
+}
+
+
+LoadedSplit load_split(const std::string& dataset, const std::string& labels, size_t per_class, uint64_t seed) {
+    LoadedSplit d;
+    d.all = load_dataset(dataset, labels);
+    if (!d.all.has_labels())
+        throw dq::Error("dataset " + d.all.name + " has no labels (pass --labels FILE): the paper split needs them");
+    d.split = paper_split(d.all, per_class, seed);
+    d.gallery = subset(d.all, d.split.gallery);
+    d.queries = subset(d.all, d.split.queries);
+    return d;
+}
+
+Split validation_split(const Dataset& gallery, size_t per_class, uint64_t seed) {
+    return paper_split(gallery, per_class, seed + 1000);
+}
+
+}  // namespace dqt
