@@ -115,8 +115,14 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
     const auto& ks = dq::fastscan_kernels();
     REQUIRE(std::string(ks.front().name) == "dq_scan_lut4_blk32__scalar");
     CHECK(dq::best_fastscan_kernel().supported());
+    CHECK(&dq::best_fastscan_kernel() == &dq::pick_best(ks));
 #if defined(DQ_KERNELS_AVX2)
     if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::best_fastscan_kernel().name) == "dq_scan_lut4_blk32__avx2");
+#endif
+#if defined(DQ_KERNELS_WASMSIMD)
+    CHECK(std::string(dq::best_fastscan_kernel().name) == "dq_scan_lut4_blk32__wasmsimd");
+#elif defined(__EMSCRIPTEN__)
+    CHECK(ks.size() == 1);  // the baseline module holds the scalar reference only
 #endif
     std::mt19937 rng(12);
     for (const auto& kern : ks) {
@@ -126,7 +132,9 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
         }
         for (uint32_t M : {1u, 2u, 3u, 4u, 7u, 8u, 16u, 32u, 64u, 256u}) {
             const uint32_t M2 = M + (M & 1);
-            for (size_t nb : {0, 1, 2, 5}) {
+            // Blocks below, at and above the kernel's tile (and 3 tile + 5).
+            const size_t t = kern.tile;
+            for (size_t nb : {size_t(0), t - 1, t, t + 1, 2 * t, 3 * t + 5}) {
                 std::vector<uint8_t> q(M2 * 16);
                 for (auto& x : q) x = uint8_t(rng());
                 if (M == 256) std::fill(q.begin(), q.end(), 255);  // largest sum: 256 * 255 = 65280
