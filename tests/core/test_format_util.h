@@ -70,7 +70,7 @@ inline dq::Database make_database(const dq::Model& model, uint32_t n, bool extra
         db.thumb_channels = 1;
         db.thumbnails.resize(size_t(n) * 6);
         for (auto& t : db.thumbnails) t = uint8_t(rng.below(256));
-        const char* names[] = {"a.png", "", "gr\xc3\xbc\xc3\x9f" "e.jpg", "dir/\xe2\x82\xac.png"};
+        const char* names[] = {"a.png", "", "gr\xc3\xbc\xc3\x9f\x65.jpg", "dir/\xe2\x82\xac.png"};
         for (uint32_t i = 0; i < n; ++i) db.strings.push_back(names[i % 4]);
     }
     return db;
