@@ -12,6 +12,7 @@
 #include "dq/encoder.h"
 #include "dq/error.h"
 #include "test_format_util.h"
+#include "test_kernels.h"
 
 namespace {
 
@@ -46,22 +47,13 @@ std::vector<double> forward_double(const dq::Model& m, const float* x) {
 }  // namespace
 
 TEST_CASE("dense registry: scalar first, the best kernel is the last supported", "[encoder]") {
-    REQUIRE(!kernels().empty());
-    CHECK(std::string(kernels().front().name) == "dq_dense_f32__scalar");
+    dqtest::check_registry(kernels(), dq::pick_best(kernels()), "dq_dense_f32");
+    CHECK(kernels().front().fn == &dq::dq_dense_f32__scalar);
     dq::DenseKernel last = nullptr;
     for (const auto& k : kernels())
         if (k.supported()) last = k.fn;
     CHECK(dq::best_dense_kernel() == last);
     CHECK(dq::best_dense_kernel() == dq::pick_best(kernels()).fn);
-    CHECK(kernels().front().fn == &dq::dq_dense_f32__scalar);
-#if defined(DQ_KERNELS_AVX2)
-    if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::pick_best(kernels()).name) == "dq_dense_f32__avx2");
-#endif
-#if defined(DQ_KERNELS_WASMSIMD)
-    CHECK(std::string(dq::pick_best(kernels()).name) == "dq_dense_f32__wasmsimd");
-#elif defined(__EMSCRIPTEN__)
-    CHECK(kernels().size() == 1);  // the baseline module holds the scalar reference only
-#endif
 }
 
 TEST_CASE("scalar dense reference: 8 interleaved lanes, fixed tree", "[encoder]") {

@@ -14,6 +14,7 @@
 #include "dq/pq.h"
 #include "dq/scan.h"
 #include "dq/topk.h"
+#include "test_kernels.h"
 
 using Catch::Matchers::Contains;
 
@@ -113,17 +114,8 @@ TEST_CASE("LUT quantization: shared scale, per-row bias, bounded error", "[fasts
 
 TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fastscan]") {
     const auto& ks = dq::fastscan_kernels();
-    REQUIRE(std::string(ks.front().name) == "dq_scan_lut4_blk32__scalar");
-    CHECK(dq::best_fastscan_kernel().supported());
-    CHECK(&dq::best_fastscan_kernel() == &dq::pick_best(ks));
-#if defined(DQ_KERNELS_AVX2)
-    if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::best_fastscan_kernel().name) == "dq_scan_lut4_blk32__avx2");
-#endif
-#if defined(DQ_KERNELS_WASMSIMD)
-    CHECK(std::string(dq::best_fastscan_kernel().name) == "dq_scan_lut4_blk32__wasmsimd");
-#elif defined(__EMSCRIPTEN__)
-    CHECK(ks.size() == 1);  // the baseline module holds the scalar reference only
-#endif
+    dqtest::check_registry(ks, dq::best_fastscan_kernel(), "dq_scan_lut4_blk32");
+    CHECK(ks.front().fn == &dq::dq_scan_lut4_blk32__scalar);
     std::mt19937 rng(12);
     for (const auto& kern : ks) {
         if (!kern.supported()) {

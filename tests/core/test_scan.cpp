@@ -11,6 +11,7 @@
 
 #include "dq/scan.h"
 #include "dq/topk.h"
+#include "test_kernels.h"
 
 namespace {
 
@@ -42,21 +43,9 @@ std::vector<size_t> edge_sizes(uint32_t tile) {
 
 TEST_CASE("scan registry: scalar first, best kernel supported", "[scan]") {
     const auto& ks = dq::scan_kernels();
-    REQUIRE(!ks.empty());
-    CHECK(std::string(ks.front().name) == "dq_scan_lut8_u8__scalar");
+    dqtest::check_registry(ks, dq::best_scan_kernel(), "dq_scan_lut8_u8");
     CHECK(ks.front().fn == &dq::dq_scan_lut8_u8__scalar);
-    CHECK(dq::best_scan_kernel().supported());
     CHECK(&dq::best_scan_kernel() == &dq::best_scan_kernel());
-    CHECK(&dq::best_scan_kernel() == &dq::pick_best(ks));
-    CHECK(ks.front().tile == 1);
-#if defined(DQ_KERNELS_AVX2)
-    if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::best_scan_kernel().name) == "dq_scan_lut8_u8__avx2");
-#endif
-#if defined(DQ_KERNELS_WASMSIMD)
-    CHECK(std::string(dq::best_scan_kernel().name) == "dq_scan_lut8_u8__wasmsimd");
-#elif defined(__EMSCRIPTEN__)
-    CHECK(ks.size() == 1);  // the baseline module holds the scalar reference only
-#endif
 }
 
 TEST_CASE("scalar reference sums in increasing m from the m = 0 term", "[scan]") {
