@@ -27,7 +27,8 @@ std::vector<float> spread(size_t n, uint64_t seed) {
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+    // Empty vectors may have null data(), which memcmp must not see.
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
 std::vector<double> forward_double(const dq::Model& m, const float* x) {
