@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: native build + Catch2 and e2e (ctest), the same under ASan + UBSan, fuzzing
-# (CI=true), the script suite (node:test), WASM build + node:test, browser suite.
+# (CI=true), the script suite (node:test), the core suite built with Emscripten and run by node,
+# WASM build + node:test, browser suite.
 # Exits non-zero if any stage fails; each runner prints its own summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,15 @@ fi
 
 step "script suite (node --test tests/scripts: the benchmark report generator)"
 node --test --test-concurrency=1 tests/scripts/ || fail "node --test tests/scripts"
+
+step "core suite in wasm (build/wasm-tests: Catch2 under node, SIMD128 and baseline modules)"
+# The kernels the page runs, against the scalar reference, where they run: the native ctest run
+# cannot see the wasm SIMD128 kernels.
+if cmake --preset wasm-tests >/dev/null && cmake --build --preset wasm-tests -j "$jobs"; then
+  ctest --preset wasm-tests || fail "ctest (wasm-tests)"
+else
+  fail "wasm-tests build"
+fi
 
 step "wasm build (build/wasm -> wasm/dist)"
 if cmake --preset wasm >/dev/null && cmake --build --preset wasm -j "$jobs"; then

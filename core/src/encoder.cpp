@@ -4,14 +4,14 @@
 #include <cmath>
 
 #include "dq/error.h"
-#include "kernels/dense-registry.inc"  // first at file scope: defines the supported() probes
+#include "cpu_features.h"
 
 namespace dq {
 
-#define DQ_DENSE_KERNEL(fn, supported) \
+#define DQ_DENSE_F32_KERNEL(fn, supported, tile) \
     void fn(const float* w, size_t in, size_t out, const float* x, size_t n, float* y);
-#include "kernels/dense-registry.inc"
-#undef DQ_DENSE_KERNEL
+#include "kernels/dense-f32.inc"
+#undef DQ_DENSE_F32_KERNEL
 
 // The reference order of encoder.h, written plainly. Every other kernel must match it bit for bit.
 void dq_dense_f32__scalar(const float* w, size_t in, size_t out, const float* x, size_t n, float* y) {
@@ -34,18 +34,6 @@ void dq_dense_f32__scalar(const float* w, size_t in, size_t out, const float* x,
 
 namespace {
 
-struct DenseKernelInfo {
-    const char* name;
-    DenseKernel fn;
-    bool (*supported)();
-};
-
-const DenseKernelInfo kDenseKernels[] = {
-#define DQ_DENSE_KERNEL(fn, supported) {#fn, &fn, &supported},
-#include "kernels/dense-registry.inc"
-#undef DQ_DENSE_KERNEL
-};
-
 // Rows per forward chunk: the activations of a chunk (rows × widest layer × 2 buffers) stay within
 // a few MiB while the kernel still gets enough rows to reuse each weight block.
 constexpr size_t kChunkRows = 64;
@@ -62,13 +50,17 @@ void check_input(const float* x, size_t n, size_t d, size_t first_row) {
 
 }  // namespace
 
+const std::vector<DenseKernelInfo>& dense_kernels() {
+    static const std::vector<DenseKernelInfo> list = {
+#define DQ_DENSE_F32_KERNEL(fn, supported, tile) DenseKernelInfo{#fn, &fn, &supported, tile},
+#include "kernels/dense-f32.inc"
+#undef DQ_DENSE_F32_KERNEL
+    };
+    return list;
+}
+
 DenseKernel best_dense_kernel() {
-    static const DenseKernel best = [] {
-        DenseKernel pick = &dq_dense_f32__scalar;
-        for (const auto& k : kDenseKernels)
-            if (k.supported()) pick = k.fn;
-        return pick;
-    }();
+    static const DenseKernel best = pick_best(dense_kernels()).fn;
     return best;
 }
 

@@ -12,14 +12,14 @@
 
 #include "dq/error.h"
 #include "dq/topk.h"
-#include "kernels/scan_registry.inc"  // first at file scope: defines the supported() probes
+#include "cpu_features.h"
 
 namespace dq {
 
-#define DQ_FASTSCAN_KERNEL(fn, supported) \
+#define DQ_SCAN_LUT4_KERNEL(fn, supported, tile) \
     void fn(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks, uint16_t* out);
-#include "kernels/scan_registry.inc"
-#undef DQ_FASTSCAN_KERNEL
+#include "kernels/scan-lut4.inc"
+#undef DQ_SCAN_LUT4_KERNEL
 
 namespace {
 
@@ -137,21 +137,15 @@ void dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* pac
 
 const std::vector<FastScanKernelInfo>& fastscan_kernels() {
     static const std::vector<FastScanKernelInfo> list = {
-#define DQ_FASTSCAN_KERNEL(fn, supported) FastScanKernelInfo{#fn, &fn, &supported},
-#include "kernels/scan_registry.inc"
-#undef DQ_FASTSCAN_KERNEL
+#define DQ_SCAN_LUT4_KERNEL(fn, supported, tile) FastScanKernelInfo{#fn, &fn, &supported, tile},
+#include "kernels/scan-lut4.inc"
+#undef DQ_SCAN_LUT4_KERNEL
     };
     return list;
 }
 
 const FastScanKernelInfo& best_fastscan_kernel() {
-    static const FastScanKernelInfo& best = []() -> const FastScanKernelInfo& {
-        const auto& list = fastscan_kernels();
-        const FastScanKernelInfo* pick = &list.front();
-        for (const auto& k : list)
-            if (k.supported()) pick = &k;
-        return *pick;
-    }();
+    static const FastScanKernelInfo& best = pick_best(fastscan_kernels());
     return best;
 }
 

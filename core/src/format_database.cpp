@@ -2,6 +2,7 @@
 #include "dq/error.h"
 #include "dq/format.h"
 #include "format_layout.h"
+#include "format_sections.h"
 
 namespace dq {
 
@@ -12,28 +13,6 @@ namespace {
 constexpr uint32_t kHEAD = fourcc("HEAD"), kCODE = fourcc("CODE"), kIDS = fourcc("IDS_"),
                    kLABL = fourcc("LABL"), kTHMB = fourcc("THMB"), kSTRS = fourcc("STRS");
 constexpr uint32_t kHeadFields = 6;   // N, M, K, thumb height, width, channels
-
-SectionOut section(uint32_t kind, DType dtype, std::vector<uint64_t> dims, std::vector<uint8_t> bytes) {
-    SectionOut s;
-    s.kind = kind;
-    s.dtype = dtype;
-    s.flags = kFlagRequired;
-    s.dims = std::move(dims);
-    s.bytes = std::move(bytes);
-    return s;
-}
-
-template <class T>
-std::vector<uint8_t> u32_bytes(const std::vector<T>& v) {
-    std::vector<uint8_t> b(v.size() * 4);
-    for (size_t i = 0; i < v.size(); ++i) st32(&b[i * 4], uint32_t(v[i]));
-    return b;
-}
-
-void set_once(const SectionIn*& slot, const SectionIn& s) {
-    DQ_CHECK_FORMAT(slot == nullptr, "section %s appears twice", s.name().c_str());
-    slot = &s;
-}
 
 }  // namespace
 
@@ -133,13 +112,7 @@ Database read_database(const uint8_t* data, size_t size) {
             db.strings[i].assign(reinterpret_cast<const char*>(text + a), b - a);
         }
     }
-    try {
-        db.validate();
-    } catch (const FormatError&) {
-        throw;
-    } catch (const Error& e) {
-        throw FormatError(std::string("invalid database: ") + e.what());
-    }
+    validate_read(db, "database");
     return db;
 }
 

@@ -6,6 +6,7 @@
 #include "dq/error.h"
 #include "dq/format.h"
 #include "format_layout.h"
+#include "format_sections.h"
 
 namespace dq {
 
@@ -83,34 +84,6 @@ std::vector<float> quantize_groups(const DenseLayer& ly, float qmax, uint32_t gr
         }
     }
     return scales;
-}
-
-std::vector<uint8_t> f32_bytes(const float* v, size_t n) {
-    std::vector<uint8_t> b(n * 4);
-    for (size_t i = 0; i < n; ++i) st32(&b[i * 4], f32_bits(v[i]));
-    return b;
-}
-
-std::vector<float> f32_values(const SectionIn& s) {
-    std::vector<float> v(size_t(s.size / 4));
-    for (size_t i = 0; i < v.size(); ++i) v[i] = ldf32(s.data + 4 * i);
-    return v;
-}
-
-SectionOut section(uint32_t kind, DType dtype, std::vector<uint64_t> dims, std::vector<uint8_t> bytes,
-                   uint16_t flags = kFlagRequired) {
-    SectionOut s;
-    s.kind = kind;
-    s.dtype = dtype;
-    s.flags = flags;
-    s.dims = std::move(dims);
-    s.bytes = std::move(bytes);
-    return s;
-}
-
-void set_once(const SectionIn*& slot, const SectionIn& s) {
-    DQ_CHECK_FORMAT(slot == nullptr, "section %s appears twice", s.name().c_str());
-    slot = &s;
 }
 
 }  // namespace
@@ -315,13 +288,7 @@ Model read_model(const uint8_t* data, size_t size) {
                         (unsigned long long)meta->size);
         m.meta_json.assign(reinterpret_cast<const char*>(meta->data), size_t(meta->size));
     }
-    try {
-        m.validate();
-    } catch (const FormatError&) {
-        throw;
-    } catch (const Error& e) {
-        throw FormatError(std::string("invalid model: ") + e.what());
-    }
+    validate_read(m, "model");
     const uint64_t fp = codebook_fingerprint(m);
     DQ_CHECK_FORMAT(fp == c.fingerprint, "fingerprint mismatch: header says %016llx, the codebooks hash to %016llx",
                     (unsigned long long)c.fingerprint, (unsigned long long)fp);

@@ -1,13 +1,13 @@
 #include "dq/scan.h"
 
-#include "kernels/scan_registry.inc"  // first at file scope: defines the supported() probes
+#include "cpu_features.h"
 
 namespace dq {
 
-#define DQ_SCAN_KERNEL(fn, supported) \
+#define DQ_SCAN_LUT8_KERNEL(fn, supported, tile) \
     void fn(const float* lut, uint32_t M, uint32_t K, const uint8_t* codes, size_t n, float* out);
-#include "kernels/scan_registry.inc"
-#undef DQ_SCAN_KERNEL
+#include "kernels/scan-lut8.inc"
+#undef DQ_SCAN_LUT8_KERNEL
 
 void dq_scan_lut8_u8__scalar(const float* lut, uint32_t M, uint32_t K, const uint8_t* codes, size_t n,
                              float* out) {
@@ -25,21 +25,15 @@ void dq_scan_lut8_u8__scalar(const float* lut, uint32_t M, uint32_t K, const uin
 
 const std::vector<ScanKernelInfo>& scan_kernels() {
     static const std::vector<ScanKernelInfo> list = {
-#define DQ_SCAN_KERNEL(fn, supported) ScanKernelInfo{#fn, &fn, &supported},
-#include "kernels/scan_registry.inc"
-#undef DQ_SCAN_KERNEL
+#define DQ_SCAN_LUT8_KERNEL(fn, supported, tile) ScanKernelInfo{#fn, &fn, &supported, tile},
+#include "kernels/scan-lut8.inc"
+#undef DQ_SCAN_LUT8_KERNEL
     };
     return list;
 }
 
 const ScanKernelInfo& best_scan_kernel() {
-    static const ScanKernelInfo& best = [] () -> const ScanKernelInfo& {
-        const auto& list = scan_kernels();
-        const ScanKernelInfo* pick = &list.front();
-        for (const auto& k : list)
-            if (k.supported()) pick = &k;
-        return *pick;
-    }();
+    static const ScanKernelInfo& best = pick_best(scan_kernels());
     return best;
 }
 

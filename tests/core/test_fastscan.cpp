@@ -14,6 +14,7 @@
 #include "dq/pq.h"
 #include "dq/scan.h"
 #include "dq/topk.h"
+#include "test_kernels.h"
 
 using Catch::Matchers::Contains;
 
@@ -113,11 +114,8 @@ TEST_CASE("LUT quantization: shared scale, per-row bias, bounded error", "[fasts
 
 TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fastscan]") {
     const auto& ks = dq::fastscan_kernels();
-    REQUIRE(std::string(ks.front().name) == "dq_scan_lut4_blk32__scalar");
-    CHECK(dq::best_fastscan_kernel().supported());
-#if defined(DQ_KERNELS_AVX2)
-    if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::best_fastscan_kernel().name) == "dq_scan_lut4_blk32__avx2");
-#endif
+    dqtest::check_registry(ks, dq::best_fastscan_kernel(), "dq_scan_lut4_blk32");
+    CHECK(ks.front().fn == &dq::dq_scan_lut4_blk32__scalar);
     std::mt19937 rng(12);
     for (const auto& kern : ks) {
         if (!kern.supported()) {
@@ -126,7 +124,9 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
         }
         for (uint32_t M : {1u, 2u, 3u, 4u, 7u, 8u, 16u, 32u, 64u, 256u}) {
             const uint32_t M2 = M + (M & 1);
-            for (size_t nb : {0, 1, 2, 5}) {
+            // Blocks below, at and above the kernel's tile (and 3 tile + 5).
+            const size_t t = kern.tile;
+            for (size_t nb : {size_t(0), t - 1, t, t + 1, 2 * t, 3 * t + 5}) {
                 std::vector<uint8_t> q(M2 * 16);
                 for (auto& x : q) x = uint8_t(rng());
                 if (M == 256) std::fill(q.begin(), q.end(), 255);  // largest sum: 256 * 255 = 65280

@@ -56,6 +56,16 @@ std::string what_of(const std::function<void()>& f) {
     return "NO ERROR";
 }
 
+// what() of the dq::Error (of any subtype) f() throws, or "NO ERROR"; other exceptions propagate.
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const dq::Error& e) {
+        return e.what();
+    }
+    return "NO ERROR";
+}
+
 std::string model_error(const std::vector<uint8_t>& b) {
     return what_of([&] { dq::read_model(b.data(), b.size()); });
 }
@@ -151,14 +161,7 @@ TEST_CASE("weight type names", "[format]") {
 TEST_CASE("Model::validate names the broken invariant", "[format]") {
     const dq::Model good = fmttest::small_model();
     REQUIRE_NOTHROW(good.validate());
-    auto err = [](const dq::Model& m) {
-        try {
-            m.validate();
-        } catch (const dq::Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("NO ERROR");
-    };
+    auto err = [](const dq::Model& m) { return error_of([&] { m.validate(); }); };
     dq::Model m = good;
     m.layers[1].in = 7;
     CHECK_THAT(err(m), Contains("layer 1: input width 7, but the previous layer outputs 8"));
@@ -199,14 +202,7 @@ TEST_CASE("Database::validate names the inconsistent size", "[format]") {
     const dq::Model model = fmttest::small_model();
     const dq::Database good = fmttest::make_database(model, 5, true);
     REQUIRE_NOTHROW(good.validate());
-    auto err = [](const dq::Database& d) {
-        try {
-            d.validate();
-        } catch (const dq::Error& e) {
-            return std::string(e.what());
-        }
-        return std::string("NO ERROR");
-    };
+    auto err = [](const dq::Database& d) { return error_of([&] { d.validate(); }); };
     dq::Database d = good;
     d.codes.pop_back();
     CHECK_THAT(err(d), Contains("9 code bytes, expected N*M = 5*2"));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_model_builder.h"
 #include "test_support.h"
 #include "dq/database.h"
 #include "dq/format.h"
@@ -23,27 +24,7 @@ using Rng = dqtest::Rng;
 inline dq::Model make_model(std::vector<uint32_t> hidden, uint32_t M, uint32_t K, uint32_t dsub, uint64_t seed,
                             uint32_t h = 4, uint32_t w = 4, float wscale = 1.0f) {
     Rng rng(seed);
-    dq::Model m;
-    m.input.height = h;
-    m.input.width = w;
-    m.input.channels = 1;
-    std::vector<uint32_t> dims = {h * w};
-    dims.insert(dims.end(), hidden.begin(), hidden.end());
-    dims.push_back(M * dsub);
-    for (size_t l = 0; l + 1 < dims.size(); ++l) {
-        dq::DenseLayer L;
-        L.in = dims[l];
-        L.out = dims[l + 1];
-        L.act = l + 2 < dims.size() ? dq::Activation::relu : dq::Activation::linear;
-        L.weight.resize(size_t(L.in) * L.out);
-        L.bias.resize(L.out);
-        for (float& v : L.weight) v = rng.uniform(-wscale, wscale);
-        for (float& v : L.bias) v = rng.uniform(-0.5f, 0.5f);
-        m.layers.push_back(std::move(L));
-    }
-    m.M = M;
-    m.K = K;
-    m.dsub = dsub;
+    dq::Model m = dqtest::random_model(h, w, 1, hidden, M, K, dsub, rng, [wscale](uint32_t) { return wscale; }, 0.5f);
     m.codebooks.resize(size_t(M) * K * dsub);
     for (float& v : m.codebooks) v = rng.uniform(-2, 2);
     m.meta_json = "{\"seed\": " + std::to_string(seed) + ", \"note\": \"test\"}";
@@ -70,7 +51,7 @@ inline dq::Database make_database(const dq::Model& model, uint32_t n, bool extra
         db.thumb_channels = 1;
         db.thumbnails.resize(size_t(n) * 6);
         for (auto& t : db.thumbnails) t = uint8_t(rng.below(256));
-        const char* names[] = {"a.png", "", "gr\xc3\xbc\xc3\x9f" "e.jpg", "dir/\xe2\x82\xac.png"};
+        const char* names[] = {"a.png", "", "gr\xc3\xbc\xc3\x9f\x65.jpg", "dir/\xe2\x82\xac.png"};
         for (uint32_t i = 0; i < n; ++i) db.strings.push_back(names[i % 4]);
     }
     return db;

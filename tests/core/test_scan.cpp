@@ -1,6 +1,6 @@
 // Every registered 8-bit scan kernel against the scalar reference: bit-identical distances at the
-// edge sizes around each kernel's tile (4 codes in wasm, 8 in AVX2), for K = 16 and 256, and the
-// same top-k ranking including ties broken by id.
+// edge sizes around each kernel's tile (below, at and above it, from the registry), for K = 16 and
+// 256, and the same top-k ranking including ties broken by id. Runs natively and in both wasm builds.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 
 #include "dq/scan.h"
 #include "dq/topk.h"
+#include "test_kernels.h"
 
 namespace {
 
@@ -30,20 +31,21 @@ std::vector<uint8_t> random_codes(size_t n, uint32_t M, uint32_t K, uint32_t see
     return c;
 }
 
-const size_t kSizes[] = {0, 1, 3, 4, 5, 7, 8, 9, 17, 29, 1000};
+// Fixed sizes (the wasm kernel's 4-code step at M <= 2; its static table copy from n = 256 on) plus
+// tile - 1, tile, tile + 1 and 3 tile + 5 of the kernel under test.
+std::vector<size_t> edge_sizes(uint32_t tile) {
+    std::vector<size_t> s = {0, 1, 3, 4, 5, 7, 8, 9, 17, 29, 255, 256, 257, 1000};
+    for (size_t t : {size_t(tile) - 1, size_t(tile), size_t(tile) + 1, 3 * size_t(tile) + 5}) s.push_back(t);
+    return s;
+}
 
 }  // namespace
 
 TEST_CASE("scan registry: scalar first, best kernel supported", "[scan]") {
     const auto& ks = dq::scan_kernels();
-    REQUIRE(!ks.empty());
-    CHECK(std::string(ks.front().name) == "dq_scan_lut8_u8__scalar");
+    dqtest::check_registry(ks, dq::best_scan_kernel(), "dq_scan_lut8_u8");
     CHECK(ks.front().fn == &dq::dq_scan_lut8_u8__scalar);
-    CHECK(dq::best_scan_kernel().supported());
     CHECK(&dq::best_scan_kernel() == &dq::best_scan_kernel());
-#if defined(DQ_KERNELS_AVX2)
-    if (__builtin_cpu_supports("avx2")) CHECK(std::string(dq::best_scan_kernel().name) == "dq_scan_lut8_u8__avx2");
-#endif
 }
 
 TEST_CASE("scalar reference sums in increasing m from the m = 0 term", "[scan]") {
@@ -80,7 +82,7 @@ TEST_CASE("every scan kernel is bit-identical to the scalar reference", "[scan]"
         for (uint32_t K : {16u, 256u}) {
             for (uint32_t M : {1u, 2u, 3u, 4u, 6u, 8u, 12u, 16u, 5u}) {
                 const std::vector<float> lut = spread_lut(size_t(M) * K, 10 * M + K);
-                for (size_t n : kSizes) {
+                for (size_t n : edge_sizes(kern.tile)) {
                     const std::vector<uint8_t> codes = random_codes(n, M, K, uint32_t(n * 31 + M));
                     std::vector<float> ref(n + 1, -7.0f), got(n + 1, -7.0f);
                     dq::dq_scan_lut8_u8__scalar(lut.data(), M, K, codes.data(), n, ref.data());

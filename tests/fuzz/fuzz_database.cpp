@@ -21,15 +21,8 @@ const dq::Model& golden_model() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    dq::Database db;
-    try {
-        db = dq::read_database(data, size);
-    } catch (const dq::Error&) {
-        return 0;
-    }
-    db.validate();
-    std::vector<uint8_t> again = dq::write_database(db);
-    dq::Database db2 = dq::read_database(again.data(), again.size());
+    dq::Database db, db2;
+    if (!dqfuzz::read_validate_reread(data, size, &dq::read_database, &dq::write_database, db, db2)) return 0;
     DQ_FUZZ_ASSERT(db2.size() == db.size() && db2.codes == db.codes && db2.ids == db.ids &&
                    db2.labels == db.labels && db2.strings == db.strings);
     const dq::Model& m = golden_model();

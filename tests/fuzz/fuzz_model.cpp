@@ -8,15 +8,8 @@
 #include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    dq::Model m;
-    try {
-        m = dq::read_model(data, size);
-    } catch (const dq::Error&) {
-        return 0;
-    }
-    m.validate();
-    std::vector<uint8_t> again = dq::write_model(m);
-    dq::Model m2 = dq::read_model(again.data(), again.size());
+    dq::Model m, m2;
+    if (!dqfuzz::read_validate_reread(data, size, &dq::read_model, &dq::write_model, m, m2)) return 0;
     DQ_FUZZ_ASSERT(m2.M == m.M && m2.K == m.K && m2.dsub == m.dsub && m2.input_dim() == m.input_dim());
     if (m.input_dim() <= (1u << 16)) {
         dq::Index index(m);

@@ -107,6 +107,23 @@ void expect_ok_or_error(F&& f) {
     }
 }
 
+/// The file readers' contract on arbitrary bytes: read(data, size) either throws dq::Error (returns
+/// false: the bytes were refused) or returns a value that validates, and what write() makes of it
+/// reads back (into `again`; a throw there is a finding). For dq::read_model / dq::read_database.
+template <class T>
+bool read_validate_reread(const uint8_t* data, size_t size, T (*read)(const uint8_t*, size_t),
+                          std::vector<uint8_t> (*write)(const T&), T& value, T& again) {
+    try {
+        value = read(data, size);
+    } catch (const dq::Error&) {
+        return false;
+    }
+    value.validate();
+    const std::vector<uint8_t> bytes = write(value);
+    again = read(bytes.data(), bytes.size());
+    return true;
+}
+
 /// Opens `path` as an image file with open_images(path) and drains it, then as a label file with
 /// read_labels(path): the two ways the CLI reads a dataset file.
 template <class OpenImages, class ReadLabels>

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dq/encoder.h"
+#include "test_model_builder.h"
 #include "test_support.h"
 #include "dq/error.h"
 #include "dq/format.h"
@@ -70,28 +71,9 @@ std::vector<float> scale(const std::vector<uint8_t>& px, float s) {
 dq::Model make_model(uint32_t h, uint32_t w, uint32_t c, std::vector<uint32_t> hidden, uint32_t M, uint32_t K,
                      uint32_t dsub, dq::WeightType wt, uint64_t seed) {
     Rng rng(seed);
-    dq::Model m;
-    m.input.height = h;
-    m.input.width = w;
-    m.input.channels = c;
-    std::vector<uint32_t> dims = {h * w * c};
-    dims.insert(dims.end(), hidden.begin(), hidden.end());
-    dims.push_back(M * dsub);
-    for (size_t l = 0; l + 1 < dims.size(); ++l) {
-        dq::DenseLayer L;
-        L.in = dims[l];
-        L.out = dims[l + 1];
-        L.act = l + 2 < dims.size() ? dq::Activation::relu : dq::Activation::linear;
-        const float a = std::sqrt(6.0f / float(L.in));
-        L.weight.resize(size_t(L.in) * L.out);
-        L.bias.resize(L.out);
-        for (float& v : L.weight) v = rng.uniform(-a, a);
-        for (float& v : L.bias) v = rng.uniform(-0.05f, 0.05f);
-        m.layers.push_back(std::move(L));
-    }
-    m.M = M;
-    m.K = K;
-    m.dsub = dsub;
+    // He-like weight range for ReLU layers: ±sqrt(6 / in).
+    dq::Model m = dqtest::random_model(h, w, c, hidden, M, K, dsub, rng,
+                                       [](uint32_t in) { return std::sqrt(6.0f / float(in)); }, 0.05f);
     m.weight_type = wt;
     m.codebooks.assign(size_t(M) * K * dsub, 0.0f);
     const dq::Encoder enc(m);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dq/kernel.h"
 #include "dq/model.h"
 
 namespace dq {
@@ -52,8 +53,14 @@ private:
 
 /// Reference dense kernel (defines the summation order above).
 void dq_dense_f32__scalar(const float* w, size_t in, size_t out, const float* x, size_t n, float* y);
-/// Best dense kernel compiled into this build (AVX2 natively when the CPU has it, SIMD128 in the
-/// wasm SIMD build, otherwise the scalar one).
+
+/// name e.g. "dq_dense_f32__avx2"; tile = input rows per register tile.
+using DenseKernelInfo = KernelInfo<DenseKernel>;
+/// Every dense kernel compiled into this build (kernels/dense-f32-<isa>.cpp), the scalar reference
+/// first, then in order of preference (kernels/dense-f32.inc). Unsupported ones are listed too.
+const std::vector<DenseKernelInfo>& dense_kernels();
+/// Best dense kernel compiled into this build (pick_best: AVX2 natively when the CPU has it,
+/// SIMD128 in the wasm SIMD build, otherwise the scalar one); chosen once.
 DenseKernel best_dense_kernel();
 
 }  // namespace dq

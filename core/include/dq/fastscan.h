@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "dq/kernel.h"
+
 namespace dq {
 
 /// Codes per block of the 4-bit blocked layout.
@@ -64,16 +66,13 @@ QuantizedLut4 quantize_lut4(const float* lut, uint32_t M);
 using FastScanKernel = void (*)(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
                                 uint16_t* out);
 
-struct FastScanKernelInfo {
-    const char* name;     ///< e.g. "dq_scan_lut4_blk32__avx2"
-    FastScanKernel fn;
-    bool (*supported)();  ///< whether this CPU / runtime can run it
-};
+/// name e.g. "dq_scan_lut4_blk32__avx2"; tile = 32-code blocks per main-loop step.
+using FastScanKernelInfo = KernelInfo<FastScanKernel>;
 
-/// Every fast-scan kernel compiled into this build, the scalar reference first (same registry
-/// file as scan_kernels()).
+/// Every fast-scan kernel compiled into this build (kernels/scan-lut4-<isa>.cpp), the scalar
+/// reference first, then in order of preference (kernels/scan-lut4.inc).
 const std::vector<FastScanKernelInfo>& fastscan_kernels();
-/// The preferred supported kernel; chosen once.
+/// The preferred supported kernel (pick_best); chosen once.
 const FastScanKernelInfo& best_fastscan_kernel();
 
 /// Scalar reference.

@@ -3,13 +3,16 @@
 // One kernel family serves both search modes: SDC gathers its M×K table from the K×K tables by the
 // query's code, ADC computes it from the query's float vector (see pq.h). Every kernel adds the M
 // terms in increasing m, in float, so all variants return bit-identical distances and therefore the
-// same ranking. Kernels are named dq_scan_lut<bits>_<layout>__<isa> and listed in
-// kernels/scan_registry.inc; tests and benchmarks iterate over that list.
+// same ranking. Kernels are named dq_scan_lut<bits>_<layout>__<isa>, live in
+// kernels/scan-lut8-<isa>.cpp and are listed in kernels/scan-lut8.inc; tests and benchmarks iterate
+// over that list (scan_kernels()).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "dq/kernel.h"
 
 namespace dq {
 
@@ -17,17 +20,14 @@ namespace dq {
 using ScanKernel = void (*)(const float* lut, uint32_t M, uint32_t K, const uint8_t* codes,
                             size_t n, float* out);
 
-struct ScanKernelInfo {
-    const char* name;     ///< e.g. "dq_scan_lut8_u8__avx2"
-    ScanKernel fn;
-    bool (*supported)();  ///< whether this CPU / runtime can run it
-};
+/// name e.g. "dq_scan_lut8_u8__avx2"; tile = codes per main-loop step.
+using ScanKernelInfo = KernelInfo<ScanKernel>;
 
 /// Every 8-bit-code scan kernel compiled into this build, the scalar reference first, then in order
-/// of preference (kernels/scan_registry.inc). Unsupported ones are listed too: check supported().
+/// of preference (kernels/scan-lut8.inc). Unsupported ones are listed too: check supported().
 const std::vector<ScanKernelInfo>& scan_kernels();
 
-/// The fastest supported kernel (the last supported entry of the list); chosen once (callers store
+/// The fastest supported kernel (pick_best: the last supported entry of the list); chosen once (callers store
 /// the pointer, never branch per code). Natively on x86-64 with AVX2: dq_scan_lut8_u8__avx2; in
 /// the wasm SIMD build: dq_scan_lut8_u8__wasmsimd; otherwise the scalar reference.
 const ScanKernelInfo& best_scan_kernel();
