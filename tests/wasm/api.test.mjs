@@ -254,6 +254,7 @@ test('info', async () => {
     inputDim: 144, height: 8, width: 6, channels: 3, scale: f32(c.scale), latentDim: 16, M: 2, K: 256, bits: 16,
     layers: [40, 16], size: c.size, weightType: 'int8', hasLabels: true, hasThumbnails: true, thumbShape: [4, 4, 3],
     scanKernel: info.scanKernel, backend: index.backend,
+    meta: { generator: 'dq_golden', seed: 13 }, // dq_golden's int8-rgb entry is made with seed 13
   });
   assert.equal(index.backend, 'wasm-simd128');
   info.layers.push(7);
