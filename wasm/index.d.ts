@@ -171,7 +171,8 @@ export interface DownloadProgress {
 
 /**
  * Fetches files in parallel with one summed progress; resolves to their bytes in order (null for an
- * optional file that is missing). Errors name the file; an HTTP error carries its `status`.
+ * optional file that is missing). Errors name the file and carry `status`: the HTTP status, 0 when
+ * the server did not answer at all.
  */
 export declare function download(
   files: DownloadFile[],

@@ -168,14 +168,15 @@ async function openFile(pathOrUrl, what) {
 }
 
 /// Opens a URL: the request goes out now; `init` is passed to fetch (e.g. { cache: 'no-store' }).
-/// An HTTP error status throws an Error whose `status` property holds it (so a caller can treat a
-/// 404 of an optional file as absent).
+/// An HTTP error status throws an Error whose `status` property holds it, 0 when there was no answer
+/// (so a caller can treat a 404 of an optional file as absent, or tell a dead server from a bad URL).
 export async function openUrl(url, what, init = undefined) {
   let res;
   try {
     res = await fetch(url, init);
   } catch (e) {
-    throw new Error(`${what}: cannot fetch ${url.href}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`);
+    // status 0, as fetch's own Response.error(): no answer at all (server down, blocked, offline).
+    throw Object.assign(new Error(`${what}: cannot fetch ${url.href}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`), { status: 0 });
   }
   if (!res.ok) {
     throw Object.assign(new Error(`${what}: HTTP ${res.status} ${res.statusText} for ${url.href}`), { status: res.status });
