@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { pkg, goldenData, file, readIdx, f32, tmpDir, DIST } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, f32, tmpDir, DIST } from './_helpers.mjs';
 
 const deepquan = await pkg();
 const { loadIndex } = deepquan;
@@ -16,7 +16,7 @@ const G = goldenData().byName;
 const small = G.small;
 
 const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdx(file(c.queries)).image(q);
+const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
 
 async function rejects(promise, substring) {
   await assert.rejects(promise, (e) => {
