@@ -1,5 +1,5 @@
 // index.d.ts type-checks against a usage sample under `tsc --strict` (skipped, with the reason, when
-// the workspace has no `typescript` package: npm install --no-save typescript).
+// the workspace's devDependency `typescript` is not installed: npm ci; or point DQ_TSC at a tsc).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
