@@ -12,28 +12,15 @@
 import { describe, toInput, checkFloats, bytesToFloats, isImageDataLike } from './pixels.mjs';
 import { openSource } from './sources.mjs';
 import { call, pickModule, simdSupported } from './module.mjs';
+import { checkOptions } from './options.mjs';
 
 export const version = '@PROJECT_VERSION@';
 
-const LOAD_OPTIONS = new Set(['model', 'database', 'onProgress', 'simd']);
-
 /// Opens a model (and optionally a database of codes) and returns a DeepQuanIndex.
 export async function loadIndex(options) {
-  if (options === null || typeof options !== 'object') {
-    throw new Error(`loadIndex: expected an options object { model, database?, onProgress?, simd? }, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!LOAD_OPTIONS.has(key)) throw new Error(`loadIndex: unknown option '${key}' (expected model, database, onProgress, simd)`);
-  }
-  const { model, database, onProgress, simd = 'auto' } = options;
+  const { model, database, onProgress, simd } = checkOptions('loadIndex', options, 'model, database?, onProgress?, simd?');
   if (model === undefined || model === null) {
     throw new Error('loadIndex: options.model is required (a URL, a file path, an ArrayBuffer or a Uint8Array of a .dqm file)');
-  }
-  if (simd !== 'auto' && simd !== true && simd !== false) {
-    throw new Error(`loadIndex: simd must be 'auto', true or false, got ${describe(simd)}`);
-  }
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new Error(`loadIndex: onProgress must be a function, got ${describe(onProgress)}`);
   }
   const progress = (phase, loaded, total) => {
     if (onProgress) onProgress({ phase, loaded, total });
