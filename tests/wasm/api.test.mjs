@@ -43,6 +43,8 @@ test('package metadata: version from CMake, exports, bin', async () => {
   assert.equal(p.exports['.'].import, './index.mjs');
   assert.equal(p.bin['deepquan-query'], './bin/deepquan-query.mjs');
   for (const f of p.files) assert.ok(fs.existsSync(path.join(DIST, f)), `${f} is in the package`);
+  // And the other way: every module the entry or the bin imports is listed, so `npm pack` ships it.
+  for (const f of fs.readdirSync(DIST).filter((f) => /\.(mjs|wasm|d\.ts)$/.test(f))) assert.ok(p.files.includes(f), `${f} is listed in package.json files`);
   assert.equal(typeof deepquan.default, 'function');
 });
 
