@@ -9,6 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { readIdxFile } from '../wasm/js/idx-file.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -82,17 +83,11 @@ function prepareMnist10k() {
   console.log(`mnist10k: wrote ${n} images to ${dir}`);
 }
 
-function readIdx(file, expectMagic) {
-  const b = zlib.gunzipSync(fs.readFileSync(file));
-  const magic = b.readUInt32BE(0);
-  if (magic !== expectMagic) throw new Error(`${file}: IDX magic 0x${magic.toString(16)}, expected 0x${expectMagic.toString(16)}`);
-  const ndim = magic & 0xff;
-  const dims = [];
-  for (let i = 0; i < ndim; i++) dims.push(b.readUInt32BE(4 + 4 * i));
-  const off = 4 + 4 * ndim;
-  const count = dims.reduce((a, x) => a * x, 1);
-  if (b.length !== off + count) throw new Error(`${file}: ${b.length - off} data bytes, header says ${count}`);
-  return { dims, data: b.subarray(off) };
+/// An IDX file of `rank` dimensions (3: images, 1: labels) through the package's one IDX reader.
+function readIdx(file, rank) {
+  const idx = readIdxFile(file);
+  if (idx.dims.length !== rank) throw new Error(`${file}: IDX file has ${idx.dims.length} dimensions, expected ${rank}`);
+  return idx;
 }
 
 function prepareFashion70k() {
@@ -106,8 +101,8 @@ function prepareFashion70k() {
       process.exit(1);
     }
     return {
-      img: readIdx(imgFile, 0x803),
-      lab: readIdx(path.join(src, `${p}-labels-idx1-ubyte.gz`), 0x801),
+      img: readIdx(imgFile, 3),
+      lab: readIdx(path.join(src, `${p}-labels-idx1-ubyte.gz`), 1),
     };
   });
   const n = parts.reduce((a, p) => a + p.img.dims[0], 0);

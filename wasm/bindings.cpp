@@ -63,6 +63,16 @@ val copy_out(const T* p, size_t n) {
     return val(typed_memory_view(n, p)).call<val>("slice");
 }
 
+/// [height, width, channels] of a database's thumbnails, or null when it has none.
+val thumb_shape(const dq::Database& db) {
+    if (!db.thumb_height) return val::null();
+    val shape = val::array();
+    shape.call<void>("push", db.thumb_height);
+    shape.call<void>("push", db.thumb_width);
+    shape.call<void>("push", db.thumb_channels);
+    return shape;
+}
+
 class NativeIndex {
 public:
     /// Parses the model (and the database if has_db) from heap buffers the caller owns and frees.
@@ -114,15 +124,7 @@ public:
             o.set("weightType", std::string(dq::to_string(m.weight_type)));
             o.set("hasLabels", db.has_labels());
             o.set("hasThumbnails", db.has_thumbnails());
-            if (db.thumb_height) {
-                val shape = val::array();
-                shape.call<void>("push", db.thumb_height);
-                shape.call<void>("push", db.thumb_width);
-                shape.call<void>("push", db.thumb_channels);
-                o.set("thumbShape", shape);
-            } else {
-                o.set("thumbShape", val::null());
-            }
+            o.set("thumbShape", thumb_shape(db));
             o.set("scanKernel", std::string(ix.scan_kernel_name()));
             o.set("meta", m.meta_json);
             return o;
@@ -299,6 +301,38 @@ private:
     std::vector<std::pair<uint32_t, uint32_t>> by_id_;
 };
 
+// A database without a model (the page's query set, a gallery's thumbnails): the core's reader
+// validates the file exactly as NativeIndex.open does, everything comes back as fresh JS values, and
+// the parsed dq::Database is freed before returning, so the caller has nothing to dispose.
+// Returns {size, M, K, ids: Uint32Array, labels: Int32Array|null, thumbShape: [h, w, c]|null,
+// thumbnails: Uint8Array|null, strings: string[]|null}.
+val read_database_js(uintptr_t ptr, size_t size) {
+    return guarded([&] {
+        dq::Database db;
+        try {
+            db = dq::read_database(reinterpret_cast<const uint8_t*>(ptr), size);
+        } catch (const dq::Error& e) {
+            throw dq::FormatError(std::string("database file: ") + e.what());
+        }
+        val o = val::object();
+        o.set("size", double(db.size()));
+        o.set("M", db.M);
+        o.set("K", db.K);
+        o.set("ids", copy_out(db.ids.data(), db.ids.size()));
+        o.set("labels", db.has_labels() ? copy_out(db.labels.data(), db.labels.size()) : val::null());
+        o.set("thumbShape", thumb_shape(db));
+        o.set("thumbnails", db.thumb_height ? copy_out(db.thumbnails.data(), db.thumbnails.size()) : val::null());
+        if (db.strings.empty()) {
+            o.set("strings", val::null());
+        } else {
+            val strings = val::array();
+            for (const std::string& s : db.strings) strings.call<void>("push", s);
+            o.set("strings", strings);
+        }
+        return o;
+    });
+}
+
 // Heap buffers for file bytes: 64-byte aligned like the file sections. 0 means out of memory.
 double alloc_buffer(double size) {
     if (!(size >= 0) || size > 4294967295.0) return 0;
@@ -320,6 +354,7 @@ EMSCRIPTEN_BINDINGS(deepquan) {
     emscripten::function("allocBuffer", &alloc_buffer);
     emscripten::function("freeBuffer", &free_buffer);
     emscripten::function("heapUsed", &heap_used);
+    emscripten::function("readDatabase", &read_database_js);
     emscripten::constant("formatVersionMajor", int(dq::kFormatVersionMajor));
     emscripten::constant("formatVersionMinor", int(dq::kFormatVersionMinor));
     emscripten::class_<NativeIndex>("NativeIndex")

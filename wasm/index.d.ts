@@ -77,6 +77,8 @@ export interface IndexInfo {
   /** The lookup-table scan kernel in use, e.g. 'dq_scan_lut8_u8__wasmsimd'. */
   scanKernel: string;
   backend: 'wasm-simd128' | 'wasm-baseline';
+  /** The model's META provenance JSON (dataset, hyper-parameters, seed, ...), or null if it is not a JSON object. */
+  meta: Record<string, unknown> | null;
 }
 
 export type ItemRef = number | { id: number };
@@ -119,6 +121,63 @@ export declare class DeepQuanIndex {
 }
 
 export declare function loadIndex(options: LoadOptions): Promise<DeepQuanIndex>;
+
+export interface ReadDatabaseOptions {
+  /** Reports bytes read, as loadIndex does for its 'database' phase. */
+  onProgress?: (p: Progress) => void;
+  /** Which WebAssembly module parses the file; 'auto' (default) shares the one loadIndex picks. */
+  simd?: 'auto' | boolean;
+}
+
+/** A .dqdb file's contents, read without a model; every array is a fresh copy. */
+export interface DatabaseContents {
+  /** Items in the database. */
+  size: number;
+  /** Bytes per code. */
+  M: number;
+  /** Codewords per subspace of the model that encoded it. */
+  K: number;
+  ids: Uint32Array;
+  /** Labels in database order (-1 = unknown), or null. */
+  labels: Int32Array | null;
+  /** [height, width, channels] of the thumbnails, or null when there are none. */
+  thumbShape: [number, number, number] | null;
+  /** size × height × width × channels bytes, or null. */
+  thumbnails: Uint8Array | null;
+  /** One metadata string per item (e.g. the source file), or null. */
+  strings: string[] | null;
+}
+
+/** Reads and validates a database file (the core's reader, as loadIndex) without a model. */
+export declare function readDatabase(source: Source, options?: ReadDatabaseOptions): Promise<DatabaseContents>;
+
+export interface DownloadFile {
+  /** Names the file in progress and errors ("gallery.dqdb"). */
+  name: string;
+  /** Absolute, or relative to the page. */
+  url: string | URL;
+  /** A 404 gives null instead of an error. */
+  optional?: boolean;
+}
+
+export interface DownloadProgress {
+  /** 'download' while bytes arrive, 'downloaded' once, at the end. */
+  phase: 'download' | 'downloaded';
+  loaded: number;
+  /** Sum of the sizes, or 0 while one is unknown (no Content-Length, or a compressed response). */
+  total: number;
+  files: { name: string; loaded: number; total: number; missing: boolean }[];
+}
+
+/**
+ * Fetches files in parallel with one summed progress; resolves to their bytes in order (null for an
+ * optional file that is missing). Errors name the file and carry `status`: the HTTP status, 0 when
+ * the server did not answer at all.
+ */
+export declare function download(
+  files: DownloadFile[],
+  options?: { onProgress?: (p: DownloadProgress) => void; init?: RequestInit },
+): Promise<(Uint8Array | null)[]>;
 /** Whether this engine validates WebAssembly SIMD128 (the probe wasm-feature-detect uses). */
 export declare function simdSupported(): boolean;
 export declare function isImageDataLike(x: unknown): x is ImageDataLike;

@@ -293,7 +293,7 @@ for (const id of ['k', 'mode']) {
 
 function onReady(msg) {
   inputShape = msg.inputShape;
-  const dataset = msg.model && msg.model.meta ? String(msg.model.meta.dataset ?? '') : '';
+  const dataset = msg.info.meta ? String(msg.info.meta.dataset ?? '') : '';
   labelNames = /fashion/i.test(dataset) ? FASHION : null;
   queries = msg.queries && msg.queries.n ? msg.queries : null;
   state.queries = { source: msg.queries.source, n: msg.queries.n, note: msg.queries.note ?? null };
@@ -305,7 +305,7 @@ function onReady(msg) {
   state.info = { ...info, backend: msg.backend };
   const bits = info.bits ?? (info.M && info.K ? info.M * Math.log2(info.K) : '?');
   $('info').textContent = `${info.size ?? msg.gallery.n} gallery images · ${bits}-bit codes (M = ${info.M}, K = ${info.K})` +
-    ` · input ${inputShape.join('×')} · weights ${info.weightType ?? msg.model?.weightType ?? '?'}` +
+    ` · input ${inputShape.join('×')} · weights ${info.weightType}` +
     ` · backend ${msg.backend ?? '?'}${info.scanKernel ? ` (${info.scanKernel})` : ''} · loaded in ${(msg.loadMs / 1000).toFixed(2)} s` + (dataset ? ` · ${dataset}` : '');
   $('preview').width = inputShape[1];
   $('preview').height = inputShape[0];

@@ -3,95 +3,41 @@
 // Messages in:  {type: 'load', pkgUrl, modelUrl, databaseUrl, queriesUrl|null, simd}
 //               {type: 'search', seq, pixels: Float32Array|Uint8Array, k, mode}
 // Messages out: {type: 'progress', phase, loaded, total, files}
-//               {type: 'ready', info, backend, gallery: {n, thumbShape}, queries, meta, loadMs}
-//               {type: 'results', seq, results: [{id, distance, label, thumb}], ms}
+//               {type: 'ready', info, backend, inputShape, gallery: {n, thumbShape, hasLabels}, queries, loadMs}
+//               {type: 'results', seq, results: [{id, distance, label, thumb}], ms, thumbShape}
 //               {type: 'error', message, fatal}
-// The data files are fetched here (not by the package) so one progress bar covers all of them, and
-// so the page keeps the gallery thumbnails and labels without asking the WASM heap for each one.
-import { readDatabase, readModelShape } from './dqdb.mjs';
+// Everything that reads files is the package's: download (one progress bar over all the files),
+// loadIndex, readDatabase (the query set). This file only turns its answers into messages.
 
 let index = null;
-let gallery = null; // { thumbnails, thumbShape, labels, positionOf: Map(id -> position) }
+let thumbShape = null; // of the gallery's thumbnails, or null: fixed once the index is loaded
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 
 class LoadError extends Error {}
 
-/// Fetches several URLs in parallel, streaming each body into one preallocated buffer when the
-/// length is known, and reports the summed progress. A missing optional file resolves to null.
-async function fetchAll(files, onProgress) {
-  const responses = await Promise.all(files.map(async (f) => {
-    let res;
-    try {
-      res = await fetch(f.url, { cache: 'no-store' });
-    } catch (e) {
-      throw new LoadError(`Could not download ${f.name} from ${f.url}: ${e.message} (is the server running?)`);
-    }
-    if (!res.ok) {
-      if (f.optional && res.status === 404) return null;
-      throw new LoadError(`Could not download ${f.name}: HTTP ${res.status} ${res.statusText} for ${f.url}` +
-        (res.status === 404 ? ' (check the ?data= directory: it must hold model.dqm and gallery.dqdb)' : ''));
-    }
-    return res;
-  }));
-  const state = files.map((f, i) => {
-    const r = responses[i];
-    const len = r ? Number(r.headers.get('Content-Length')) : 0;
-    // A compressed transfer reports the compressed length; the stream yields more bytes than that.
-    const encoded = r && r.headers.get('Content-Encoding');
-    return { name: f.name, loaded: 0, total: r && len > 0 && !encoded ? len : 0, missing: !r };
-  });
-  const report = (phase) => {
-    const total = state.reduce((a, s) => a + s.total, 0);
-    const loaded = state.reduce((a, s) => a + Math.min(s.loaded, s.total || s.loaded), 0);
-    onProgress({ phase, loaded, total: state.every((s) => s.missing || s.total) ? total : 0, files: state.map((s) => ({ ...s })) });
-  };
-  report('download');
-  let lastReport = 0;
-  const bodies = await Promise.all(responses.map(async (res, i) => {
-    if (!res) return null;
-    const s = state[i];
-    const reader = res.body.getReader();
-    let buf = new Uint8Array(s.total || 1 << 20);
-    let at = 0;
-    for (;;) {
-      let chunk;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        throw new LoadError(`Download of ${files[i].name} failed after ${at} bytes: ${e.message}`);
-      }
-      if (chunk.done) break;
-      const v = chunk.value;
-      if (at + v.length > buf.length) {
-        const bigger = new Uint8Array(Math.max(buf.length * 2, at + v.length));
-        bigger.set(buf.subarray(0, at));
-        buf = bigger;
-      }
-      buf.set(v, at);
-      at += v.length;
-      s.loaded = at;
-      const now = performance.now();
-      if (now - lastReport > 50) {
-        lastReport = now;
-        report('download');
-      }
-    }
-    if (s.total && at !== s.total) {
-      throw new LoadError(`Download of ${files[i].name} was cut short: got ${at} of ${s.total} bytes`);
-    }
-    s.total = at;
-    return buf.length === at ? buf : buf.slice(0, at);
-  }));
-  report('downloaded');
-  return bodies;
+async function importPackage(pkgUrl) {
+  let pkg;
+  try {
+    pkg = await import(pkgUrl);
+  } catch (e) {
+    throw new LoadError(`Could not load the DeepQuan package from ${pkgUrl}: ${e.message}`);
+  }
+  for (const name of ['loadIndex', 'readDatabase', 'download']) {
+    if (typeof pkg[name] !== 'function') throw new LoadError(`${pkgUrl} does not export ${name}()`);
+  }
+  return pkg;
 }
 
-function metaOf(modelBytes) {
+/// The files' bytes, with the page's advice added to the package's message (which names the file).
+async function downloadAll(pkg, files, progress) {
   try {
-    return readModelShape(modelBytes, 'model.dqm');
-  } catch {
-    return null; // the core's loader will name the problem
+    // no-store: a freshly trained model in the same ?data= directory must not come from the cache.
+    return await pkg.download(files, { onProgress: progress, init: { cache: 'no-store' } });
+  } catch (e) {
+    const hint = e.status === 404 ? ' (check the ?data= directory: it must hold model.dqm and gallery.dqdb)'
+      : e.status === 0 ? ' (is the server running?)' : '';
+    throw new LoadError(`Could not download ${e.message}${hint}`);
   }
 }
 
@@ -101,57 +47,38 @@ async function load(msg) {
     throw new LoadError('This browser has no WebAssembly (missing or disabled, e.g. by a lockdown or JIT-less mode), which the search needs. Try a current Chrome, Firefox or Safari with it enabled.');
   }
   const progress = (p) => post({ type: 'progress', ...p });
-  const pkgPromise = import(msg.pkgUrl).catch((e) => {
-    throw new LoadError(`Could not load the DeepQuan package from ${msg.pkgUrl}: ${e.message}`);
-  });
+  const pkg = await importPackage(msg.pkgUrl);
   const files = [
     { name: 'model.dqm', url: msg.modelUrl },
     { name: 'gallery.dqdb', url: msg.databaseUrl },
   ];
   if (msg.queriesUrl) files.push({ name: 'queries.dqdb', url: msg.queriesUrl, optional: true });
-  // Both run at once, but a data problem is reported before a package problem, deterministically.
-  const [dl, pk] = await Promise.allSettled([fetchAll(files, progress), pkgPromise]);
-  if (dl.status === 'rejected') throw dl.reason;
-  if (pk.status === 'rejected') throw pk.reason;
-  const [modelBytes, dbBytes, queryBytes] = dl.value;
-  const pkg = pk.value;
-  if (typeof pkg.loadIndex !== 'function') throw new LoadError(`${msg.pkgUrl} does not export loadIndex()`);
+  const [modelBytes, dbBytes, queryBytes] = await downloadAll(pkg, files, progress);
 
-  const shape = metaOf(modelBytes);
   progress({ phase: 'init', loaded: 1, total: 1 });
   try {
-    // Copies: the package may take ownership of (or detach) what it is given.
+    // The package copies the bytes into its heap and keeps no reference to them.
     index = await pkg.loadIndex({
-      model: modelBytes.slice(),
-      database: dbBytes.slice(),
+      model: modelBytes,
+      database: dbBytes,
       simd: msg.simd,
       onProgress: (p) => progress({ phase: `init:${p.phase ?? ''}`, loaded: p.loaded ?? 0, total: p.total ?? 0 }),
     });
   } catch (e) {
     throw new LoadError(`Could not open the index (model.dqm + gallery.dqdb): ${e && e.message ? e.message : String(e)}`);
   }
-  let g;
-  try {
-    g = readDatabase(dbBytes, 'gallery.dqdb');
-  } catch (e) {
-    throw new LoadError(e.message);
-  }
-  gallery = { thumbnails: g.thumbnails, thumbShape: g.thumbShape, labels: g.labels, positionOf: new Map() };
-  g.ids.forEach((id, pos) => gallery.positionOf.set(id, pos));
-
-  const info = { ...index.info };
-  const inputShape = [info.height ?? shape?.height, info.width ?? shape?.width, info.channels ?? shape?.channels];
-  const inputDim = inputShape[0] * inputShape[1] * inputShape[2];
-  const queries = pickQueries(queryBytes, g, inputShape, inputDim);
+  const info = index.info;
+  thumbShape = info.thumbShape;
+  const inputShape = [info.height, info.width, info.channels];
+  const queries = await pickQueries(pkg, queryBytes, dbBytes, info, msg.simd);
   const transfer = [];
   if (queries.thumbnails) transfer.push(queries.thumbnails.buffer);
   post({
     type: 'ready',
     info,
-    backend: index.backend ?? null,
+    backend: index.backend,
     inputShape,
-    gallery: { n: g.n, thumbShape: g.thumbShape, hasLabels: !!g.labels },
-    model: shape,
+    gallery: { n: info.size, thumbShape: info.thumbShape, hasLabels: info.hasLabels },
     queries,
     loadMs: performance.now() - t0,
   }, transfer);
@@ -160,18 +87,25 @@ async function load(msg) {
 /// The query strip's source: queries.dqdb when the trainer wrote one (held-out images with labels),
 /// else the gallery's own thumbnails (each then finds itself first). Thumbnails can serve as
 /// queries only if their shape is the model's input shape.
-function pickQueries(queryBytes, g, inputShape, inputDim) {
-  const fits = (shape) => shape && shape[0] === inputShape[0] && shape[1] === inputShape[1] && shape[2] === inputShape[2];
+async function pickQueries(pkg, queryBytes, dbBytes, info, simd) {
+  const fits = (shape) => shape && shape[0] === info.height && shape[1] === info.width && shape[2] === info.channels;
+  const input = [info.height, info.width, info.channels].join('×');
   if (queryBytes) {
-    const q = readDatabase(queryBytes, 'queries.dqdb');
-    if (!fits(q.thumbShape)) {
-      return { source: 'queries.dqdb', n: 0, note: `queries.dqdb thumbnails ${q.thumbShape ? q.thumbShape.join('×') : '(none)'} do not match the model input ${inputShape.join('×')}` };
+    let q;
+    try {
+      q = await pkg.readDatabase(queryBytes, { simd });
+    } catch (e) {
+      throw new LoadError(`Could not read queries.dqdb: ${e.message}`);
     }
-    return { source: 'queries.dqdb', n: q.n, shape: q.thumbShape, labels: q.labels, ids: q.ids, thumbnails: q.thumbnails };
+    if (!fits(q.thumbShape)) {
+      return { source: 'queries.dqdb', n: 0, note: `queries.dqdb thumbnails ${q.thumbShape ? q.thumbShape.join('×') : '(none)'} do not match the model input ${input}` };
+    }
+    return { source: 'queries.dqdb', n: q.size, shape: q.thumbShape, labels: q.labels, ids: q.ids, thumbnails: q.thumbnails };
   }
-  if (fits(g.thumbShape)) {
-    // Copy: the gallery keeps its own for the result tiles.
-    return { source: 'gallery', n: g.n, shape: g.thumbShape, labels: g.labels, ids: g.ids, thumbnails: g.thumbnails.slice(0, g.n * inputDim),
+  if (fits(info.thumbShape)) {
+    // The index validated these bytes already; this read only hands the thumbnails out in one piece.
+    const g = await pkg.readDatabase(dbBytes, { simd });
+    return { source: 'gallery', n: g.size, shape: g.thumbShape, labels: g.labels, ids: g.ids, thumbnails: g.thumbnails,
       note: 'no queries.dqdb: queries are drawn from the gallery itself (each finds itself first)' };
   }
   return { source: 'none', n: 0, note: 'no query images: the data has no queries.dqdb and the gallery thumbnails do not match the model input; draw a query instead' };
@@ -180,24 +114,20 @@ function pickQueries(queryBytes, g, inputShape, inputDim) {
 function search(msg) {
   const t0 = performance.now();
   // The package refuses k > size (a small or golden gallery): ask for what there is.
-  const size = index.info.size ?? index.size;
-  const k = Math.max(1, Math.min(msg.k, size ?? msg.k));
+  const k = Math.max(1, Math.min(msg.k, index.size));
   const hits = index.search(msg.pixels, { k, mode: msg.mode });
   const ms = performance.now() - t0;
-  const tb = gallery.thumbShape ? gallery.thumbShape[0] * gallery.thumbShape[1] * gallery.thumbShape[2] : 0;
   const transfer = [];
   const results = hits.map((h) => {
-    const pos = gallery.positionOf.get(h.id);
     let thumb = null;
-    if (tb && pos !== undefined) {
-      thumb = gallery.thumbnails.slice(pos * tb, (pos + 1) * tb);
+    if (thumbShape) {
+      thumb = index.thumbnail({ id: h.id }); // a fresh copy: its buffer can be transferred
       transfer.push(thumb.buffer);
     }
     // The package gives null for an unknown label; the page uses -1 throughout.
-    const label = h.label ?? (gallery.labels && pos !== undefined ? gallery.labels[pos] : -1);
-    return { id: h.id, distance: h.distance, label, thumb };
+    return { id: h.id, distance: h.distance, label: h.label ?? -1, thumb };
   });
-  post({ type: 'results', seq: msg.seq, results, ms, thumbShape: gallery.thumbShape }, transfer);
+  post({ type: 'results', seq: msg.seq, results, ms, thumbShape }, transfer);
 }
 
 self.onmessage = async (e) => {

@@ -51,16 +51,8 @@ export function file(name) {
   return path.join(goldenData().dir, name);
 }
 
-/// Images of an IDX ubyte file: { n, shape, image(i) -> Uint8Array }.
-export function readIdx(p) {
-  const b = fs.readFileSync(p);
-  const ndim = b[3];
-  const dims = [];
-  for (let d = 0; d < ndim; d++) dims.push(b.readUInt32BE(4 + 4 * d));
-  const [n, h, w, c = 1] = dims;
-  const per = h * w * c, off = 4 + 4 * ndim;
-  return { n, shape: [h, w, c], image: (i) => new Uint8Array(b.subarray(off + i * per, off + (i + 1) * per)) };
-}
+/// Images of an IDX file ({ n, shape, image(i) -> Uint8Array copy }): the package's one IDX reader.
+export { readIdxImagesFile } from '../../wasm/js/idx-file.mjs';
 
 /// Golden float (a %.9g string of a float32, or "Infinity") as the float32 value.
 export function f32(v) {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { pkg, goldenData, file, readIdx, f32, tmpDir, DIST } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, f32, tmpDir, DIST } from './_helpers.mjs';
 
 const deepquan = await pkg();
 const { loadIndex } = deepquan;
@@ -16,7 +16,7 @@ const G = goldenData().byName;
 const small = G.small;
 
 const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdx(file(c.queries)).image(q);
+const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
 
 async function rejects(promise, substring) {
   await assert.rejects(promise, (e) => {
@@ -43,6 +43,8 @@ test('package metadata: version from CMake, exports, bin', async () => {
   assert.equal(p.exports['.'].import, './index.mjs');
   assert.equal(p.bin['deepquan-query'], './bin/deepquan-query.mjs');
   for (const f of p.files) assert.ok(fs.existsSync(path.join(DIST, f)), `${f} is in the package`);
+  // And the other way: every module the entry or the bin imports is listed, so `npm pack` ships it.
+  for (const f of fs.readdirSync(DIST).filter((f) => /\.(mjs|wasm|d\.ts)$/.test(f))) assert.ok(p.files.includes(f), `${f} is listed in package.json files`);
   assert.equal(typeof deepquan.default, 'function');
 });
 
@@ -254,6 +256,7 @@ test('info', async () => {
     inputDim: 144, height: 8, width: 6, channels: 3, scale: f32(c.scale), latentDim: 16, M: 2, K: 256, bits: 16,
     layers: [40, 16], size: c.size, weightType: 'int8', hasLabels: true, hasThumbnails: true, thumbShape: [4, 4, 3],
     scanKernel: info.scanKernel, backend: index.backend,
+    meta: { generator: 'dq_golden', seed: 13 }, // dq_golden's int8-rgb entry is made with seed 13
   });
   assert.equal(index.backend, 'wasm-simd128');
   info.layers.push(7);

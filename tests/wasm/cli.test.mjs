@@ -113,7 +113,19 @@ test('usage errors exit 2 with the usage text', () => {
 
 test('errors exit 1 with the message', () => {
   const c = G.small;
+  // Broken IDX files: the one reader (idx.mjs) names the file and the numbers.
+  const dir = tmpDir();
+  const idx = fs.readFileSync(file(c.queries));
+  const cut = path.join(dir, 'cut.idx'), extra = path.join(dir, 'extra.idx'), labels = path.join(dir, 'labels.idx'), badGz = path.join(dir, 'bad.idx.gz');
+  fs.writeFileSync(cut, idx.subarray(0, idx.length - 1));
+  fs.writeFileSync(extra, Buffer.concat([idx, Buffer.alloc(3)]));
+  fs.writeFileSync(labels, Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 4, 7]));
+  fs.writeFileSync(badGz, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
   const cases = [
+    [[...base('small'), '--image', cut], `${cut}: truncated: dimensions 6x28x28 need 4704 data bytes, file has 4703`],
+    [[...base('small'), '--image', extra], `${extra}: 3 bytes after the 6x28x28 elements the header announces`],
+    [[...base('small'), '--image', labels], `${labels}: IDX file has 1 dimensions, expected images [n, h, w] or [n, h, w, c]`],
+    [[...base('small'), '--image', badGz], `${badGz}: corrupt gzip data`],
     [['--model', '/nonexistent.dqm', '--db', file('small.dqdb'), '--image', file(c.queries)], 'model: cannot open /nonexistent.dqm: no such file'],
     [['--model', file('small.dqm'), '--db', file('paper.dqdb'), '--image', file(c.queries)], 'database file: model/database mismatch'],
     [[...base('small'), '--image', file(c.queries), '--k', '501'], 'search: k = 501 is larger than the index (500 items)'],

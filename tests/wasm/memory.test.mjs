@@ -4,7 +4,7 @@
 // would overflow the 1 MiB stack long before that).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pkg, goldenData, file, readIdx } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile } from './_helpers.mjs';
 
 const { loadIndex } = await pkg();
 const G = goldenData().byName;
@@ -12,7 +12,7 @@ const G = goldenData().byName;
 for (const simd of [true, false]) {
   test(`${simd ? 'wasm-simd128' : 'wasm-baseline'}: memory stable over 100,000 searches`, async () => {
     const index = await loadIndex({ model: file('small.dqm'), database: file('small.dqdb'), simd });
-    const idx = readIdx(file(G.small.queries));
+    const idx = readIdxImagesFile(file(G.small.queries));
     const queries = Array.from({ length: idx.n }, (_, i) => idx.image(i));
     const floatQ = Float32Array.from(G.small.floatQuery);
     const round = (i) => {
@@ -54,7 +54,7 @@ test('memory and stack stable over 30,000 failing native calls', async () => {
   fail();
   assert.deepEqual(index.memoryUsage(), before);
   // Deep work still runs fine afterwards.
-  const q = readIdx(file(G['k16-f16'].queries)).image(0);
+  const q = readIdxImagesFile(file(G['k16-f16'].queries)).image(0);
   assert.deepEqual(index.search(q, { k: 3 }).map((h) => h.id), G['k16-f16'].sdc[0].ids.slice(0, 3));
   index.dispose();
 });

@@ -4,7 +4,7 @@
 // 784-500-500-2000-64 shape).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pkg, goldenData, file, readIdx, f32 } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, f32 } from './_helpers.mjs';
 
 const { loadIndex, simdSupported } = await pkg();
 const { configs } = goldenData();
@@ -42,7 +42,7 @@ for (const simd of [true, false]) {
         assert.deepEqual(info.thumbShape, c.thumbShape);
         assert.equal(info.scale, f32(c.scale));
 
-        const idx = readIdx(file(c.queries));
+        const idx = readIdxImagesFile(file(c.queries));
         assert.equal(idx.n, c.nq);
         const inputs = [];
         for (let q = 0; q < c.nq; q++) inputs.push(idx.image(q));

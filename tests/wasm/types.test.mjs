@@ -1,5 +1,5 @@
 // index.d.ts type-checks against a usage sample under `tsc --strict` (skipped, with the reason, when
-// the workspace has no `typescript` package: npm install --no-save typescript).
+// the workspace's devDependency `typescript` is not installed: npm ci; or point DQ_TSC at a tsc).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { ROOT, DIST, tmpDir } from './_helpers.mjs';
 const TSC = process.env.DQ_TSC || path.join(ROOT, 'node_modules/.bin/tsc');
 
 const SAMPLE = `
-import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels } from 'deepquan';
+import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels, readDatabase, DatabaseContents, download, DownloadProgress } from 'deepquan';
 export async function main(): Promise<void> {
   const index: DeepQuanIndex = await loadIndex({ model: 'model.dqm', database: new Uint8Array(4), simd: 'auto',
     onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
@@ -33,7 +33,15 @@ export async function main(): Promise<void> {
   const near: Hit[] = index.searchCode(index.code(0));
   const labels: Int32Array | null = index.labels();
   const ids: Uint32Array = index.ids();
+  const meta: Record<string, unknown> | null = info.meta;
+  const db: DatabaseContents = await readDatabase('queries.dqdb', { simd: false, onProgress: (p) => console.log(p.loaded) });
+  const dbShape: [number, number, number] | null = db.thumbShape;
+  const dbLabels: Int32Array | null = db.labels;
+  const names: string[] | null = db.strings;
+  const files: (Uint8Array | null)[] = await download([{ name: 'model.dqm', url: 'model.dqm' }, { name: 'q', url: new URL('http://x/q'), optional: true }],
+    { onProgress: (p: DownloadProgress) => console.log(p.phase, p.total, p.files[0].missing), init: { cache: 'no-store' } });
   index.dispose();
+  console.log(meta, db.size, dbShape, dbLabels, names, files);
   console.log(label, all, code, z, thumb, shape, backend, used, simd, v, other.size, near, labels, ids, index.positionOf(3));
   // @ts-expect-error mode must be 'sdc' or 'adc'
   index.search(px, { mode: 'l2' });
@@ -41,6 +49,8 @@ export async function main(): Promise<void> {
   await loadIndex({ database: 'x' });
   // @ts-expect-error a number[] is not a pixel input
   index.encode([0, 1]);
+  // @ts-expect-error download takes { name, url } objects, not bare URLs
+  await download(['model.dqm']);
 }
 `;
 

@@ -149,6 +149,20 @@ describe('search page (golden data)', { skip: noBrowser ?? false }, () => {
     await page.screenshot({ path: screenshotPath('corrupt.png') });
     await page.close();
   });
+
+  test('a corrupt query set is named in the message, with the package reader\'s reason', { skip: noPackage ?? false }, async () => {
+    const sub = path.join(data.dir, 'badq');
+    fs.mkdirSync(sub);
+    for (const f of ['model.dqm', 'gallery.dqdb']) fs.copyFileSync(path.join(data.dir, f), path.join(sub, f));
+    const db = fs.readFileSync(path.join(data.dir, 'gallery.dqdb'));
+    fs.writeFileSync(path.join(sub, 'queries.dqdb'), db.subarray(0, db.length - 100));
+    const page = await browser.newPage();
+    await page.goto(`${server.url}?data=/data/badq/`);
+    const s = await waitSettled(page);
+    assert.equal(s.ready, false);
+    assert.deepEqual(s.errors, [`Could not read queries.dqdb: database file: truncated: file is ${db.length - 100} bytes, header says ${db.length}`]);
+    await page.close();
+  });
 });
 
 describe('search page without WebAssembly (V8 --jitless)', { skip: noBrowser ?? false }, () => {

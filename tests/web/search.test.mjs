@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 
-import { readDatabase, readModelShape } from '../../web/dqdb.mjs';
 import {
-  DEMO_EXPORT_FLAGS, ROOT, browserMissing, drawStroke, launchBrowser, packageMissing, screenshotPath, startServer, trainedData, waitIdle,
+  DEMO_EXPORT_FLAGS, PKG_DIR, ROOT, browserMissing, drawStroke, launchBrowser, packageMissing, screenshotPath, startServer, trainedData, waitIdle,
   waitSettled, watch,
 } from './harness.mjs';
 
@@ -38,7 +38,7 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
     await server?.stop();
   });
 
-  test('the demo files stay under 2 MB gzip, made with the flags scripts/demo.sh uses', (t) => {
+  test('the demo files stay under 2 MB gzip, made with the flags scripts/demo.sh uses', async (t) => {
     const files = ['model.dqm', 'gallery.dqdb', 'queries.dqdb'];
     const sizes = files.map((f) => {
       const raw = fs.readFileSync(path.join(trained.dir, f));
@@ -55,12 +55,15 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
     assert.ok(trainLine?.includes(DEMO_EXPORT_FLAGS.join(' ')), `scripts/demo.sh trains with ${DEMO_EXPORT_FLAGS.join(' ')}: ${trainLine}`);
     // And the flags did what they say: int4 weights, 8 gray levels in the gallery, exact queries.
     if (!process.env.DQ_WEB_TRAINED_DIR) {
-      const read = (f) => new Uint8Array(fs.readFileSync(path.join(trained.dir, f)));
-      assert.equal(readModelShape(read('model.dqm')).weightType, 'int4');
+      const { loadIndex, readDatabase } = await import(pathToFileURL(path.join(PKG_DIR, 'index.mjs')).href);
+      const index = await loadIndex({ model: path.join(trained.dir, 'model.dqm') });
+      assert.equal(index.info.weightType, 'int4');
+      index.dispose();
       const levels = Number(DEMO_EXPORT_FLAGS[DEMO_EXPORT_FLAGS.indexOf('--thumbnail-levels') + 1]);
-      const grays = (f) => new Set(readDatabase(read(f), f).thumbnails).size;
-      assert.ok(grays('gallery.dqdb') <= levels, `gallery thumbnails use ${grays('gallery.dqdb')} gray values`);
-      assert.ok(grays('queries.dqdb') > levels, 'query thumbnails keep their exact pixels');
+      const grays = async (f) => new Set((await readDatabase(path.join(trained.dir, f))).thumbnails).size;
+      const gallery = await grays('gallery.dqdb');
+      assert.ok(gallery <= levels, `gallery thumbnails use ${gallery} gray values`);
+      assert.ok(await grays('queries.dqdb') > levels, 'query thumbnails keep their exact pixels');
     }
   });
 

@@ -1,4 +1,5 @@
 // Node-only checks of the page's pure modules and the static server (no browser, no package).
+// (File reading is the package's: its checks are in tests/wasm/database.test.mjs.)
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -8,11 +9,8 @@ import test from 'node:test';
 import zlib from 'node:zlib';
 
 import { centreOfMass, cropAndScale, inkBounds, inkFromRGBA, toModelInput } from '../../web/draw.mjs';
-import { readDatabase, readModelShape } from '../../web/dqdb.mjs';
 import { createServer, resolveRequest } from '../../scripts/serve.mjs';
 import { ROOT } from './harness.mjs';
-
-const golden = (f) => fs.readFileSync(path.join(ROOT, 'tests/data', f));
 
 test('draw: a blank canvas gives no query', () => {
   assert.equal(toModelInput(new Float32Array(100 * 100), 100, 100), null);
@@ -89,37 +87,6 @@ test('draw: RGBA ink is the red channel times alpha; a wrong length is refused',
   const ink = inkFromRGBA(new Uint8ClampedArray([255, 0, 0, 255, 255, 255, 255, 0, 51, 51, 51, 255]), 3, 1);
   assert.deepEqual(Array.from(ink, (v) => +v.toFixed(3)), [1, 0, 0.2]);
   assert.throws(() => inkFromRGBA(new Uint8ClampedArray(8), 3, 1), /expected 12 bytes for 3x1, got 8/);
-});
-
-test('dqdb: reads the golden database (ids, labels, thumbnails) and model shape', () => {
-  const db = readDatabase(golden('golden-v1.0.dqdb'));
-  assert.equal(db.n, 4);
-  assert.equal(db.M, 2);
-  assert.equal(db.K, 16);
-  assert.deepEqual(Array.from(db.ids), [7, 11, 13, 4000000000]);
-  assert.deepEqual(Array.from(db.labels), [0, 1, -1, 2]);
-  assert.deepEqual(db.thumbShape, [2, 2, 1]);
-  assert.equal(db.thumbnails.length, 16);
-  assert.equal(db.thumbnails.constructor, Uint8Array); // a copy, not a Node Buffer view
-  const m = readModelShape(golden('golden-v1.0-int8.dqm'));
-  assert.deepEqual([m.height, m.width, m.channels, m.M, m.K, m.weightType], [4, 4, 1, 2, 16, 'int8']);
-  assert.deepEqual(m.layers, [[16, 8], [8, 4]]);
-});
-
-test('dqdb: truncated, foreign and HTML inputs fail with messages that name the numbers', () => {
-  const db = golden('golden-v1.0.dqdb');
-  assert.throws(() => readDatabase(db.subarray(0, db.length - 100), 'gallery.dqdb'),
-    { message: `gallery.dqdb: truncated: file is ${db.length - 100} bytes, header says ${db.length}` });
-  assert.throws(() => readDatabase(db.subarray(0, 10)), { message: 'database: truncated: file is 10 bytes, the header needs 64' });
-  assert.throws(() => readDatabase(golden('golden-v1.0.dqm')), /bad magic: not a DeepQuan database file \(got 89 44 51 4d/);
-  const html = Buffer.alloc(100, 0x20);
-  html.write('<!doctype html>');
-  assert.throws(() => readDatabase(html), /it looks like an HTML page/);
-  // A section pointing past the end: patch CODE's offset in the table.
-  const bad = Buffer.from(db);
-  const e = 64 + 64 * 1; // second entry
-  bad.writeUInt32LE(bad.length, e + 8);
-  assert.throws(() => readDatabase(bad), /section \w{4}: needs \d+ bytes at offset \d+, file has \d+/);
 });
 
 test('serve: paths map into their mount and never escape it', () => {

@@ -7,8 +7,8 @@
 // code has no float latent vector for ADC).
 // Exit codes: 0 ok, 1 error (message on stderr), 2 usage error (usage on stderr).
 
-import fs from 'node:fs';
-import zlib from 'node:zlib';
+// Relative to the assembled package (wasm/dist): the bin sits in bin/, the modules one level up.
+import { readIdxImagesFile } from '../idx-file.mjs';
 import { loadIndex } from '../index.mjs';
 
 const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.idx[.gz][:INDEX] | --query-index I)
@@ -60,37 +60,6 @@ function nonNegInt(s, flag) {
   return Number(s);
 }
 
-/// Image `index` of an IDX ubyte file ([n, h, w] or [n, h, w, c]) as { pixels, shape }.
-function readIdxImage(file, index) {
-  let buf;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = zlib.gunzipSync(buf);
-    } catch (e) {
-      throw new Error(`${file}: corrupt gzip data (${e.message})`);
-    }
-  }
-  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new Error(`${file}: not an IDX file (bad magic)`);
-  if (buf[2] !== 0x08) throw new Error(`${file}: IDX data type 0x${buf[2].toString(16)} is not unsigned bytes (0x08)`);
-  const ndim = buf[3];
-  if (ndim !== 3 && ndim !== 4) throw new Error(`${file}: IDX file has ${ndim} dimensions, expected images [n, h, w] or [n, h, w, c]`);
-  if (buf.length < 4 + 4 * ndim) throw new Error(`${file}: truncated IDX header`);
-  const dims = [];
-  for (let d = 0; d < ndim; d++) dims.push(buf.readUInt32BE(4 + 4 * d));
-  const [n, h, w, c = 1] = dims;
-  const per = h * w * c;
-  const need = 4 + 4 * ndim + n * per;
-  if (buf.length < need) throw new Error(`${file}: truncated: ${n} images of ${h}x${w}x${c} need ${need} bytes, file has ${buf.length}`);
-  if (index >= n) throw new Error(`${file}: image index ${index} out of range (${n} images)`);
-  const off = 4 + 4 * ndim + index * per;
-  return { pixels: new Uint8Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + per)), shape: [h, w, c] };
-}
-
 async function main(argv) {
   const a = parseArgs(argv);
   if (a.help) {
@@ -119,7 +88,8 @@ async function main(argv) {
     const info = index.info;
     let hits, query;
     if (image) {
-      const { pixels, shape } = readIdxImage(image.file, image.index);
+      const { shape, image: imageAt } = readIdxImagesFile(image.file);
+      const pixels = imageAt(image.index);
       if (shape[0] !== info.height || shape[1] !== info.width || shape[2] !== info.channels) {
         throw new Error(`${image.file}: images are ${shape.join('x')}, the model expects ${info.height}x${info.width}x${info.channels}`);
       }

@@ -4,96 +4,23 @@
 //   const index = await loadIndex({ model: 'model.dqm', database: 'gallery.dqdb', onProgress });
 //   const hits = index.search(pixels, { k: 10, mode: 'sdc' });   // [{ id, distance, label }]
 //
-// Two builds of the same C++ core ship side by side: deepquan-simd.wasm (SIMD128) and deepquan.wasm
-// (baseline). loadIndex validates a tiny SIMD module and loads the best one (index.backend says
-// which); both return bit-identical codes and distances. The native layer returns errors as Error
-// objects (see bindings.cpp for why it does not throw them); `call` below throws them.
+// Two builds of the same C++ core ship side by side (module.mjs): SIMD128 and baseline; loadIndex
+// loads the best one (index.backend says which), both return bit-identical codes and distances.
+// Without a model: readDatabase (database.mjs) reads a .dqdb's labels, thumbnails and strings, and
+// download (download.mjs) fetches files with one summed progress, as the search page needs.
 
 import { describe, toInput, checkFloats, bytesToFloats, isImageDataLike } from './pixels.mjs';
-import { isNode, openSource } from './sources.mjs';
+import { openSource } from './sources.mjs';
+import { call, pickModule, simdSupported } from './module.mjs';
+import { checkOptions } from './options.mjs';
 
 export const version = '@PROJECT_VERSION@';
 
-// The wasm-feature-detect SIMD probe: (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt).
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
-
-/// Whether this engine runs WebAssembly SIMD128.
-export function simdSupported() {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
-  } catch {
-    return false;
-  }
-}
-
-const modules = new Map(); // backend -> Promise<Module>, one instance shared by all indexes
-
-function loadModule(simd) {
-  const backend = simd ? 'wasm-simd128' : 'wasm-baseline';
-  let p = modules.get(backend);
-  if (!p) {
-    p = (async () => {
-      // Two literal imports (not a template string) so bundlers see both files.
-      const mod = simd ? await import('./deepquan-simd.mjs') : await import('./deepquan.mjs');
-      const wasmUrl = simd ? new URL('./deepquan-simd.wasm', import.meta.url) : new URL('./deepquan.wasm', import.meta.url);
-      const opts = { print: () => {}, printErr: (s) => console.warn(`deepquan: ${s}`) };
-      if (isNode) {
-        // Emscripten 3.1.6's web loader would fetch() a file path under Node: hand it the bytes.
-        const fs = await import('node:fs/promises');
-        opts.wasmBinary = await fs.readFile(wasmUrl);
-      } else {
-        opts.locateFile = (file) => new URL(file, import.meta.url).href;
-      }
-      const Module = await mod.default(opts);
-      return { Module, backend };
-    })();
-    p.catch(() => modules.delete(backend));
-    modules.set(backend, p);
-  }
-  return p;
-}
-
-async function pickModule(simd) {
-  if (simd === true) {
-    if (!simdSupported()) throw new Error("loadIndex: simd: true was requested but this engine does not support WebAssembly SIMD128 (use simd: 'auto')");
-    return loadModule(true);
-  }
-  if (simd === false || !simdSupported()) return loadModule(false);
-  try {
-    return await loadModule(true);
-  } catch (e) {
-    console.warn(`deepquan: the SIMD128 module failed to load (${e && e.message}); using the baseline module`);
-    return loadModule(false);
-  }
-}
-
-function call(native, method, ...args) {
-  const r = native[method](...args);
-  if (r instanceof Error) throw new Error(r.message);
-  return r;
-}
-
-const LOAD_OPTIONS = new Set(['model', 'database', 'onProgress', 'simd']);
-
 /// Opens a model (and optionally a database of codes) and returns a DeepQuanIndex.
 export async function loadIndex(options) {
-  if (options === null || typeof options !== 'object') {
-    throw new Error(`loadIndex: expected an options object { model, database?, onProgress?, simd? }, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!LOAD_OPTIONS.has(key)) throw new Error(`loadIndex: unknown option '${key}' (expected model, database, onProgress, simd)`);
-  }
-  const { model, database, onProgress, simd = 'auto' } = options;
+  const { model, database, onProgress, simd } = checkOptions('loadIndex', options, 'model, database?, onProgress?, simd?');
   if (model === undefined || model === null) {
     throw new Error('loadIndex: options.model is required (a URL, a file path, an ArrayBuffer or a Uint8Array of a .dqm file)');
-  }
-  if (simd !== 'auto' && simd !== true && simd !== false) {
-    throw new Error(`loadIndex: simd must be 'auto', true or false, got ${describe(simd)}`);
-  }
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new Error(`loadIndex: onProgress must be a function, got ${describe(onProgress)}`);
   }
   const progress = (phase, loaded, total) => {
     if (onProgress) onProgress({ phase, loaded, total });
@@ -101,7 +28,7 @@ export async function loadIndex(options) {
   const hasDb = database !== undefined && database !== null;
   // Requests go out together with the module download; bodies are read into the heap afterwards.
   const settled = await Promise.allSettled([
-    pickModule(simd),
+    pickModule(simd, 'loadIndex'),
     openSource(model, 'model'),
     hasDb ? openSource(database, 'database') : null,
   ]);
@@ -146,6 +73,18 @@ const finalizer = typeof FinalizationRegistry === 'function'
   })
   : null;
 
+/// The model's META provenance (the trainer's JSON: dataset, hyper-parameters, seed, ...), or null
+/// when it is not a JSON object. The core stores it verbatim and never parses it; a model stays
+/// usable with broken provenance, so a parse failure is not an error here either.
+function parseMeta(json) {
+  try {
+    const m = JSON.parse(json);
+    return m !== null && typeof m === 'object' && !Array.isArray(m) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
 const SEARCH_OPTIONS = new Set(['k', 'mode']);
 
 export class DeepQuanIndex {
@@ -153,6 +92,7 @@ export class DeepQuanIndex {
   #native;
   #backend;
   #info;
+  #meta;
   #spec;
 
   /** @internal use loadIndex() */
@@ -161,6 +101,7 @@ export class DeepQuanIndex {
     this.#native = native;
     this.#backend = backend;
     this.#info = call(native, 'info');
+    this.#meta = parseMeta(this.#info.meta);
     this.#spec = { inputDim: this.#info.inputDim, height: this.#info.height, width: this.#info.width, channels: this.#info.channels, scale: this.#info.scale };
     if (finalizer) finalizer.register(this, native, this);
   }
@@ -179,6 +120,7 @@ export class DeepQuanIndex {
       latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
       weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
       thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, backend: this.#backend,
+      meta: this.#meta === null ? null : structuredClone(this.#meta),
     };
   }
 
@@ -367,4 +309,6 @@ export class DeepQuanIndex {
 }
 
 export default loadIndex;
-export { isImageDataLike };
+export { isImageDataLike, simdSupported };
+export { readDatabase } from './database.mjs';
+export { download } from './download.mjs';

@@ -3,7 +3,8 @@
 // A source is a URL string or URL (fetched, streamed), a file path or file: URL (Node: read from
 // disk), an ArrayBuffer or any ArrayBuffer view. Downloads go straight into one heap block (sized
 // from Content-Length when it is the decoded size, grown by doubling otherwise), so a file is held
-// once in JS-visible memory only while its chunk is in flight.
+// once in JS-visible memory only while its chunk is in flight. A URL can also be read into a JS
+// buffer instead (readBytes: download.mjs, for callers that keep the bytes), through the same loop.
 
 import { describe } from './pixels.mjs';
 
@@ -48,6 +49,33 @@ export class HeapBlock {
   free() {
     if (this.ptr) this.module.freeBuffer(this.ptr);
     this.ptr = 0;
+  }
+}
+
+/// HeapBlock's counterpart in JS memory (same append / length / free), for readBytes.
+class ByteBlock {
+  constructor(capacity) {
+    this.buf = new Uint8Array(Math.max(64, capacity));
+    this.length = 0;
+  }
+
+  append(bytes) {
+    if (this.length + bytes.length > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes.length));
+      bigger.set(this.buf.subarray(0, this.length));
+      this.buf = bigger;
+    }
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /// The bytes read: the buffer itself when it is exactly full, else a trimmed copy.
+  bytes() {
+    return this.buf.length === this.length ? this.buf : this.buf.slice(0, this.length);
+  }
+
+  free() {
+    this.buf = null;
   }
 }
 
@@ -139,45 +167,59 @@ async function openFile(pathOrUrl, what) {
   };
 }
 
-async function openUrl(url, what) {
+/// Opens a URL: the request goes out now; `init` is passed to fetch (e.g. { cache: 'no-store' }).
+/// An HTTP error status throws an Error whose `status` property holds it, 0 when there was no answer
+/// (so a caller can treat a 404 of an optional file as absent, or tell a dead server from a bad URL).
+export async function openUrl(url, what, init = undefined) {
   let res;
   try {
-    res = await fetch(url);
+    res = await fetch(url, init);
   } catch (e) {
-    throw new Error(`${what}: cannot fetch ${url.href}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`);
+    // status 0, as fetch's own Response.error(): no answer at all (server down, blocked, offline).
+    throw Object.assign(new Error(`${what}: cannot fetch ${url.href}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`), { status: 0 });
   }
-  if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${res.statusText} for ${url.href}`);
+  if (!res.ok) {
+    throw Object.assign(new Error(`${what}: HTTP ${res.status} ${res.statusText} for ${url.href}`), { status: res.status });
+  }
   // Content-Length is the encoded size when the server compressed the body: only a hint then.
   const len = Number(res.headers.get('content-length'));
   const encoded = !!res.headers.get('content-encoding');
   const total = Number.isFinite(len) && len > 0 && !encoded ? len : undefined;
+  const capacity = total ?? (Number.isFinite(len) && len > 0 ? len : CHUNK);
+  // Streams the body into `block` (a HeapBlock or a ByteBlock), freeing it on failure.
+  const stream = async (block, report) => {
+    try {
+      if (!res.body || !res.body.getReader) {
+        block.append(new Uint8Array(await res.arrayBuffer()));
+        report(block.length, block.length);
+        return block;
+      }
+      const reader = res.body.getReader();
+      for (;;) {
+        let chunk;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          throw new Error(`${what}: ${url.href} failed after ${block.length} bytes: ${e.message}`);
+        }
+        if (chunk.done) break;
+        block.append(chunk.value);
+        report(block.length, total !== undefined && block.length <= total ? total : undefined);
+      }
+      if (total !== undefined && block.length !== total) {
+        throw new Error(`${what}: ${url.href} ended after ${block.length} of ${total} bytes (connection cut?)`);
+      }
+      return block;
+    } catch (e) {
+      block.free();
+      throw e;
+    }
+  };
   return {
     name: url.href,
     total,
-    async readInto(module, report) {
-      const block = new HeapBlock(module, total ?? (Number.isFinite(len) && len > 0 ? len : CHUNK), what);
-      try {
-        if (!res.body || !res.body.getReader) {
-          block.append(new Uint8Array(await res.arrayBuffer()));
-          report(block.length, block.length);
-          return block;
-        }
-        const reader = res.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          block.append(value);
-          report(block.length, total !== undefined && block.length <= total ? total : undefined);
-        }
-        if (total !== undefined && block.length !== total) {
-          throw new Error(`${what}: ${url.href} ended after ${block.length} of ${total} bytes (connection cut?)`);
-        }
-        return block;
-      } catch (e) {
-        block.free();
-        throw e;
-      }
-    },
+    readInto: (module, report) => stream(new HeapBlock(module, capacity, what), report),
+    readBytes: async (report) => (await stream(new ByteBlock(capacity), report)).bytes(),
     async discard() {
       if (res.body && !res.bodyUsed) await res.body.cancel().catch(() => {});
     },
