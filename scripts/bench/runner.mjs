@@ -101,8 +101,6 @@ export class Runner {
   constructor({ raw, runsDir, bin, sources, kept = [], timeoutSeconds = 0, pretrainedDir = null, progress = () => {} }) {
     Object.assign(this, { raw, runsDir, bin, sources, kept, timeoutSeconds, pretrainedDir, progress });
     this.failed = 0;
-    fs.mkdirSync(path.join(raw, 'runs'), { recursive: true });
-    fs.mkdirSync(path.join(raw, 'logs'), { recursive: true });
   }
 
   /// The run finished ok with the same command, from the current or a kept source hash, and left its report.
@@ -120,6 +118,7 @@ export class Runner {
       return 'done';
     }
     const { id } = run;
+    for (const d of ['runs', 'logs']) fs.mkdirSync(path.join(this.raw, d), { recursive: true });
     const outdir = path.join(this.runsDir, id), logPath = path.join(this.raw, 'logs', `${id}.log`);
     fs.rmSync(outdir, { recursive: true, force: true });
     const cache = run.cache && this.pretrainedDir ? ['--pretrained', path.join(this.pretrainedDir, `${run.cache}.dqae`)] : [];
@@ -207,6 +206,7 @@ export function keepCheck(runner, h) {
     progress(`== --keep-sources ${h}: ${id} again with the current build (${sources})`);
     const out = path.join(runsDir, `keep-check-${h}-${d}`);
     fs.rmSync(out, { recursive: true, force: true });
+    fs.mkdirSync(path.join(raw, 'logs'), { recursive: true });
     const fd = fs.openSync(path.join(raw, 'logs', `keep-check-${h}-${d}.log`), 'w');
     spawnSync(bin, [...argv, '--out', out], { stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
