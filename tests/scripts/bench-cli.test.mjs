@@ -73,3 +73,71 @@ test('--dry-run prints the matrix; with --resume it tells the runs of the last b
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A whole quick benchmark in seconds: `cmake` on PATH is a stub whose build puts the fake trainer where the
+// trainer would be; the scan and package scripts then fail for want of their binaries, which the bench records
+// and goes on. What it checks: every run of the matrix recorded once, the cache flag only where the matrix says,
+// the raw files the report reads, the report itself, and a --resume that reruns nothing.
+test('a quick run end to end with a stub cmake and the fake trainer, then --resume, then --rerun', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-run-'));
+  try {
+    const bin = path.join(dir, 'bin'), build = path.join(dir, 'build'), calls = path.join(dir, 'calls.txt');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'cmake'), `#!/bin/sh
+if [ "$1" = "--build" ]; then mkdir -p "$2/trainer" && ln -sf ${path.join(root, 'tests/scripts/fixtures/fake-trainer.mjs')} "$2/trainer/deepquan"; exit 0; fi
+case " $* " in *" -B ${build} "*) printf 'DQ_TRAINER_MARCH:STRING=x86-64-v3\\n' > "${build}/CMakeCache.txt" ;; esac
+exit 0
+`, { mode: 0o755 });
+    fs.mkdirSync(build);
+    const env = { PATH: `${bin}:${process.env.PATH}`, BUILD_DIR: build, FAKE_TRAINER_CALLS: calls, DQ_PKG_DIR: path.join(dir, 'no-pkg') };
+    const out = path.join(dir, 'res', 'B.md'), raw = path.join(dir, 'res', 'bench');
+    const r = bench(['--quick', '--out', out], env);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const lines = fs.readFileSync(calls, 'utf8').trim().split('\n');
+    const trainings = lines.filter((l) => /^(train|baseline) /.test(l));
+    assert.equal(trainings.length, 43, 'each of the 43 runs once: the repeated 32-bit model is found done');
+    assert.equal(lines.filter((l) => l.startsWith('encode ')).length, 3, 'two 10,000-image databases and the 1,000-query one');
+    const withCache = trainings.filter((l) => l.includes('--pretrained'));
+    assert.ok(withCache.every((l) => new RegExp(`--pretrained ${build}/runs/pretrained/${sourceHash(root, 'x86-64-v3')}/quick-mnist10k-b\\d+-s0\\.dqae`).test(l)));
+    assert.ok(!trainings.some((l) => /--weights f16/.test(l) && /--pretrained/.test(l)), 'size-only runs pretrain themselves');
+    const speed = trainings.filter((l) => /--out \S+\/mnist10k-speed-t[12]-b32-s[012]$/.test(l));
+    assert.equal(speed.length, 6);
+    assert.ok(speed.every((l) => !l.includes('--pretrained')), 'speed runs never share a pretraining');
+    const recs = fs.readdirSync(path.join(raw, 'runs')).filter((f) => f.endsWith('.json') && !f.endsWith('.report.json'));
+    assert.equal(recs.length, 43);
+    const machine = JSON.parse(fs.readFileSync(path.join(raw, 'machine.json'), 'utf8'));
+    assert.equal(machine.mode, 'quick');
+    assert.equal(machine.sources, sourceHash(root, 'x86-64-v3'));
+    assert.equal(machine.trainer_march, 'x86-64-v3');
+    assert.equal(machine.train_flags, '--pretrain-iterations 300 --iterations 150');
+    const db = JSON.parse(fs.readFileSync(path.join(raw, 'db10k-thumbs.json'), 'utf8'));
+    assert.equal(db.raw, 1000);
+    assert.ok(db.gzip > 0 && db.gzip < 1000);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(raw, 'timing.json'), 'utf8')).started_unix, machine.started_unix);
+    assert.match(r.stderr, /bench-scan\.sh failed/, 'a failing step is reported, not fatal');
+    const md = fs.readFileSync(out, 'utf8');
+    assert.match(md, /\*\*QUICK mode\*\*/);
+    assert.match(md, /\| `mnist10k-deepquan-b16-s0` \| sdc \| 51\.60 \| 61\.60 \| 71\.60 \|/);
+    assert.ok(fs.existsSync(path.join(raw, 'fig4-lambda.svg')), 'the figures beside the raw files');
+
+    // --resume: nothing runs again; --rerun drops its matches, which run again.
+    const n = lines.length;
+    const again = bench(['--quick', '--resume', '--out', out], env);
+    assert.equal(again.status, 0, again.stderr.slice(-2000));
+    const after = fs.readFileSync(calls, 'utf8').trim().split('\n');
+    assert.equal(after.slice(n).filter((l) => /^(train|baseline) /.test(l)).length, 0, 'all 43 kept');
+    assert.match(again.stderr, /already done/);
+    const re = bench(['--quick', '--resume', '--rerun', 'mnist10k-grid-*', '--out', out], env);
+    assert.equal(re.status, 0);
+    assert.match(re.stderr, /--rerun mnist10k-grid-\*: 4 finished run\(s\) dropped/);
+    const last = fs.readFileSync(calls, 'utf8').trim().split('\n').slice(after.length).filter((l) => /^(train|baseline) /.test(l));
+    assert.equal(last.length, 4);
+    assert.ok(last.every((l) => l.includes('--lambda')));
+    // Another mode cannot resume this one.
+    const other = bench(['--resume', '--out', out], env);
+    assert.equal(other.status, 2);
+    assert.match(other.stderr, /holds a run of another mode/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
