@@ -6,7 +6,8 @@
 #   scripts/bench-scan.sh [N]          (default N = 1000000)
 # REPEAT=r runs every benchmark r times and the summary keeps each figure's best run: the machine is
 # shared, and contention only ever lowers a figure.
-# Environment: BUILD_DIR (native build, default build/bench-scan), OUT_DIR (default $BUILD_DIR/bench-scan),
+# Environment: BUILD_DIR (native build, default build/bench-scan), WASM_BUILD_DIR (the wasm builds, CMake preset
+#              wasm-bench-scan, default $BUILD_DIR-wasm), OUT_DIR (default $BUILD_DIR/bench-scan),
 #              SKIP_WASM=1, SKIP_FAISS=1, SKIP_VERIFY=1 (skip the Catch2 run of the kernels in both
 #              wasm builds that precedes the wasm benchmark).
 set -euo pipefail
@@ -28,29 +29,23 @@ for _ in $(seq "$REPEAT"); do
 done
 
 if [ "${SKIP_WASM:-0}" != 1 ]; then
-  # The core sources the scan needs, compiled as in the wasm builds: -O3, no FMA contraction; the
-  # SIMD build adds -msimd128 and the *-wasmsimd.cpp kernels (DQ_KERNELS_WASMSIMD), the scalar build
-  # has neither. SINGLE_FILE so that plain `node bench.js` works on Node 20 (no fetch of a .wasm).
-  CORE_SRCS="core/src/error.cpp core/src/pq.cpp core/src/scan.cpp core/src/topk.cpp core/src/fastscan.cpp"
-  EMFLAGS="-std=c++17 -O3 -ffp-contract=off -fno-fast-math -Wall -Wextra -Icore/include -Icore/src
-           -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=1GB -sSINGLE_FILE=1 -sENVIRONMENT=node"
-  # Emscripten 3.1.6 emits CommonJS; the repository's package.json says "type": "module".
-  echo '{"type": "commonjs"}' > "$OUT/package.json"
+  # The two wasm builds (SIMD128 and scalar) of the scan benchmark and of its kernels' Catch2 tests come from the
+  # CMake preset wasm-bench-scan (scripts/bench/wasm-scan.cmake: the core sources the scan needs, -O3, no FMA
+  # contraction, SINGLE_FILE Node programs); WASM_BUILD_DIR is its build tree.
+  WASM_BUILD=${WASM_BUILD_DIR:-$BUILD_DIR-wasm}
+  WASM_OUT="$WASM_BUILD/bench-scan"
+  echo; echo "=== wasm builds (cmake --preset wasm-bench-scan, $WASM_BUILD) ==="
+  cmake --preset wasm-bench-scan -B "$WASM_BUILD" >/dev/null
+  targets="dq_bench_scan_simd dq_bench_scan_scalar"
+  [ "${SKIP_VERIFY:-0}" != 1 ] && targets="$targets dq_scan_tests_simd dq_scan_tests_scalar"
+  # shellcheck disable=SC2086
+  cmake --build "$WASM_BUILD" -j2 --target $targets >/dev/null
   if [ "${SKIP_VERIFY:-0}" != 1 ]; then
-    # First the kernels' own Catch2 tests in both wasm builds: the wasm SIMD128 kernels must be
-    # bit-identical to the scalar reference there too (the native ctest run cannot see them).
-    mkdir -p "$OUT/inc/catch2"
-    ln -sf /usr/include/catch2/catch.hpp "$OUT/inc/catch2/catch.hpp"
-    TEST_SRCS="core/src/metrics.cpp tests/catch_main.cpp tests/core/test_scan.cpp tests/core/test_fastscan.cpp
-               tests/core/test_topk.cpp tests/core/test_pq.cpp tests/core/test_metrics.cpp"
+    # First the kernels' own Catch2 tests in both wasm builds: the wasm SIMD128 kernels must be bit-identical to
+    # the scalar reference there too (the native ctest run cannot see them).
     for build in simd scalar; do
-      extra=""
-      [ $build = simd ] && extra="-msimd128 -DDQ_KERNELS_WASMSIMD=1 core/src/kernels/scan-lut8-wasmsimd.cpp core/src/kernels/fastscan-lut4-wasmsimd.cpp"
       echo; echo "=== wasm $build: Catch2 [pq][scan][fastscan][topk][metrics] under node ==="
-      # shellcheck disable=SC2086
-      em++ $EMFLAGS -O2 -fexceptions -I"$OUT/inc" -Itests -DCATCH_CONFIG_NO_POSIX_SIGNALS $extra $CORE_SRCS $TEST_SRCS \
-           -o "$OUT/tests-$build.js"
-      node "$OUT/tests-$build.js" > "$OUT/tests-$build.log" 2>&1 || { cat "$OUT/tests-$build.log"; exit 1; }
+      node "$WASM_OUT/tests-$build.js" > "$OUT/tests-$build.log" 2>&1 || { cat "$OUT/tests-$build.log"; exit 1; }
       tail -2 "$OUT/tests-$build.log"
     done
   fi
@@ -58,14 +53,9 @@ if [ "${SKIP_WASM:-0}" != 1 ]; then
   # in its baseline tier, and on this 2-core machine the background tier-up sometimes lands after
   # the timed runs, halving figures at random.
   echo; echo "=== wasm SIMD128 (em++ -msimd128, node --no-liftoff) ==="
-  # shellcheck disable=SC2086
-  em++ $EMFLAGS -msimd128 -DDQ_KERNELS_WASMSIMD=1 $CORE_SRCS core/src/kernels/*-wasmsimd.cpp \
-       tests/bench/bench_scan.cpp -o "$OUT/bench-simd.js"
-  for _ in $(seq "$REPEAT"); do node --no-liftoff "$OUT/bench-simd.js" --n "$N" | tee -a "$OUT/wasm-simd.txt"; done
+  for _ in $(seq "$REPEAT"); do node --no-liftoff "$WASM_OUT/bench-simd.js" --n "$N" | tee -a "$OUT/wasm-simd.txt"; done
   echo; echo "=== wasm scalar (em++ without -msimd128, node --no-liftoff) ==="
-  # shellcheck disable=SC2086
-  em++ $EMFLAGS $CORE_SRCS tests/bench/bench_scan.cpp -o "$OUT/bench-scalar.js"
-  for _ in $(seq "$REPEAT"); do node --no-liftoff "$OUT/bench-scalar.js" --n "$N" | tee -a "$OUT/wasm-scalar.txt"; done
+  for _ in $(seq "$REPEAT"); do node --no-liftoff "$WASM_OUT/bench-scalar.js" --n "$N" | tee -a "$OUT/wasm-scalar.txt"; done
 fi
 
 if [ "${SKIP_FAISS:-0}" != 1 ]; then
