@@ -71,9 +71,13 @@ const progress = (s) => {
   console.error(`[bench ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} +${Math.floor(el / 60)}m${p2(el % 60)}s] ${s}`);
 };
 
-const prev = opts.resume ? (() => { try { return JSON.parse(fs.readFileSync(path.join(RAW, 'machine.json'), 'utf8')); } catch { return null; } })() : null;
-if (prev) {
-  if (prev.mode !== settings.mode) die(`--resume: ${RAW} holds a run of another mode; run without --resume`, 2);
+if (opts.resume && fs.existsSync(path.join(RAW, 'machine.json'))) {
+  // An unreadable machine.json is no proof of the same mode either: nothing is deleted then.
+  let prev = null;
+  try {
+    prev = JSON.parse(fs.readFileSync(path.join(RAW, 'machine.json'), 'utf8'));
+  } catch {}
+  if (prev?.mode !== settings.mode) die(`--resume: ${RAW} holds a run of another mode; run without --resume`, 2);
 } else {
   fs.rmSync(RAW, { recursive: true, force: true });
   fs.rmSync(path.join(RUNS, 'pretrained'), { recursive: true, force: true });
