@@ -60,104 +60,10 @@ fi
 
 if [ "${SKIP_FAISS:-0}" != 1 ]; then
   echo; echo "=== Faiss (/usr/bin/python3, omp_set_num_threads(1)) ==="
-  /usr/bin/python3 - "$OUT/dump" "$N" "$REPEAT" <<'PY' | tee "$OUT/faiss.txt"
-import sys, time
-import numpy as np
-import faiss
-
-faiss.omp_set_num_threads(1)
-dump, N, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-dsub, k, reps = 4, 10, 7 * repeat
-# Debian's python3-faiss 1.7.3 reports "OPTIMIZE GENERIC": no AVX2 build, so its fast-scan runs the
-# portable fallback of its SIMD kernels; printed so the table is read with that in mind.
-print(f"faiss {faiss.__version__}, compile options: {faiss.get_compile_options()}")
-
-def timing(f):
-    """Best, median and slowest of reps searches, as bench_scan reports its own."""
-    t = []
-    for _ in range(reps):
-        t0 = time.perf_counter(); f(); t.append(time.perf_counter() - t0)
-    t.sort()
-    return t[0], t[len(t) // 2], t[-1]
-
-def spread(t):
-    return f"scan_top10={N / t[0] / 1e6:.1f} scan_top10_median={N / t[1] / 1e6:.1f} scan_top10_slowest={N / t[2] / 1e6:.1f}"
-
-for M in (2, 4, 8):
-    d = M * dsub
-    cent = np.fromfile(f"{dump}/pq8_M{M}_centroids.f32", dtype=np.float32)
-    codes = np.fromfile(f"{dump}/pq8_M{M}_codes.u8", dtype=np.uint8)
-    q = np.fromfile(f"{dump}/pq8_M{M}_query.f32", dtype=np.float32).reshape(1, d)
-    assert codes.size == N * M, "dump does not match N"
-    index = faiss.IndexPQ(d, M, 8)
-    faiss.copy_array_to_vector(cent, index.pq.centroids)
-    index.is_trained = True
-    faiss.copy_array_to_vector(codes, index.codes)
-    index.ntotal = N
-    for mode, st in (("adc", faiss.IndexPQ.ST_PQ), ("sdc", faiss.IndexPQ.ST_SDC)):
-        index.search_type = st
-        if st == faiss.IndexPQ.ST_SDC:
-            index.pq.compute_sdc_table()
-        t = timing(lambda: index.search(q, k))
-        print(f"IndexPQ {mode} M={M}: {N / t[0] / 1e6:.1f} M codes/s (search, k={k})")
-        print(f"RESULT backend=faiss what=scan8 mode={mode} M={M} kernel=IndexPQ {spread(t)}")
-
-for M in (8, 16):
-    d = M * dsub
-    cent = np.fromfile(f"{dump}/pq4_M{M}_centroids.f32", dtype=np.float32)
-    codes = np.fromfile(f"{dump}/pq4_M{M}_codes.u8", dtype=np.uint8).reshape(N, M)
-    q = np.fromfile(f"{dump}/pq4_M{M}_query.f32", dtype=np.float32).reshape(1, d)
-    c3 = cent.reshape(M, 16, dsub)
-    # Decoded vectors re-encode to the same codes (distinct codewords), so Faiss holds our codes.
-    x = c3[np.arange(M)[None, :], codes.astype(np.int64)].reshape(N, d)
-    index = faiss.IndexPQFastScan(d, M, 4)
-    faiss.copy_array_to_vector(cent, index.pq.centroids)
-    index.is_trained = True
-    index.add(x)
-    t = timing(lambda: index.search(q, k))
-    print(f"IndexPQFastScan M={M} ({M * 4}-bit codes): {N / t[0] / 1e6:.1f} M codes/s (search, k={k}, no re-rank)")
-    print(f"RESULT backend=faiss what=fastscan mode=adc M={M} kernel=IndexPQFastScan {spread(t)}")
-PY
+  /usr/bin/python3 scripts/bench/faiss_scan.py "$OUT/dump" "$N" "$REPEAT" | tee "$OUT/faiss.txt"
 fi
 
 echo; echo "=== summary: M codes/s, best kernel of each backend (scan alone / scan + top-10) ==="
 results=()
 for f in native wasm-simd wasm-scalar faiss; do [ -f "$OUT/$f.txt" ] && results+=("$OUT/$f.txt"); done
-/usr/bin/python3 - "${results[@]}" <<'PY'
-import sys
-rows, order = {}, []
-for path in sys.argv[1:]:
-    for line in open(path):
-        if not line.startswith("RESULT "):
-            continue
-        kv = dict(p.split("=", 1) for p in line.split()[1:])
-        key = (kv["what"], kv["mode"], int(kv["M"]))
-        if key not in rows:
-            rows[key] = {}
-            order.append(key)
-        scan = float(kv.get("scan", "nan"))
-        top = float(kv.get("scan_top10", "nan"))
-        rank = top if top == top else scan
-        cur = rows[key].get(kv["backend"])
-        if cur is None or rank > cur[2]:
-            rows[key][kv["backend"]] = (scan, top, rank, kv["kernel"])
-
-def fmt(x):
-    return f"{x:.0f}" if x == x else "-"
-
-backs = ["native", "wasm-simd", "wasm-scalar", "faiss"]
-print(f"{'case':<22}" + "".join(f"{b:>16}" for b in backs) + f"{'simd/faiss':>12}{'native/faiss':>14}")
-for key in order:
-    r = rows[key]
-    line = f"{key[0] + ' ' + key[1] + ' M=' + str(key[2]):<22}"
-    for b in backs:
-        line += f"{(fmt(r[b][0]) + '/' + fmt(r[b][1])) if b in r else '-':>16}"
-    f = r.get("faiss")
-    for b, w in (("wasm-simd", 12), ("native", 14)):
-        ok = f is not None and b in r and r[b][1] == r[b][1]
-        line += f"{(r[b][1] / f[1]) if ok else float('nan'):>{w}.2f}"
-    print(line)
-print("cells: scan alone / scan + top-10 (fast-scan: u16 kernel alone / full search with exact re-rank).")
-print("ratios: our scan + top-10 over Faiss search with k = 10, one thread. Faiss fast-scan returns")
-print("approximate distances; ours re-ranks a candidate pool exactly.")
-PY
+/usr/bin/python3 scripts/bench/scan_summary.py "${results[@]}"

@@ -152,7 +152,7 @@ test('bench-report refuses an unknown flag and a directory without machine.json'
 
 test('the report modules: buildReport returns the markdown and its figures without touching the disk', async () => {
   const { loadReportData, buildReport } = await import('../../scripts/bench/report/index.mjs');
-  const { svgPlot } = await import('../../scripts/bench/report/svg.mjs');
+  const { svgPlot } = await import('../../scripts/bench/report/svg-plot.mjs');
   const { dir, raw, out } = makeRaw();
   try {
     const before = fs.readdirSync(raw).sort();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadReportData } from './data.mjs';
 import { markdownDoc } from './markdown.mjs';
-import { svgPlot } from './svg.mjs';
+import { svgPlot } from './svg-plot.mjs';
 import { writeHeader, writeMachine } from './header.mjs';
 import { writeQuality } from './quality.mjs';
 import { writeFig2, writeFig4 } from './figures.mjs';
