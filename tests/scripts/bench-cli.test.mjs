@@ -133,6 +133,28 @@ exit 0
     const last = fs.readFileSync(calls, 'utf8').trim().split('\n').slice(after.length).filter((l) => /^(train|baseline) /.test(l));
     assert.equal(last.length, 4);
     assert.ok(last.every((l) => l.includes('--lambda')));
+    // --keep-sources: pretend every run came from older sources; their mnist10k reference reruns and reproduces,
+    // so nothing else runs; a build whose figures moved stops the bench with exit status 1.
+    const old = 'bbbbbbbbbbbb';
+    for (const f of fs.readdirSync(path.join(raw, 'runs')).filter((f) => f.endsWith('.json') && !f.endsWith('.report.json'))) {
+      const p = path.join(raw, 'runs', f);
+      fs.writeFileSync(p, JSON.stringify({ ...JSON.parse(fs.readFileSync(p, 'utf8')), sources: old }));
+    }
+    const before = fs.readFileSync(calls, 'utf8').trim().split('\n').length;
+    const keep = bench(['--quick', '--resume', '--keep-sources', old, '--out', out], env);
+    assert.equal(keep.status, 0, keep.stderr.slice(-2000));
+    const kc = fs.readFileSync(calls, 'utf8').trim().split('\n').slice(before).filter((l) => /^(train|baseline) /.test(l));
+    assert.equal(kc.length, 1, 'only the check');
+    assert.match(kc[0], /keep-check-bbbbbbbbbbbb-mnist10k$/);
+    assert.match(fs.readFileSync(out, 'utf8'), /Runs of sources `bbbbbbbbbbbb` were kept \(`--keep-sources`\) because `mnist10k-deepquan-b32-s0`/);
+    const moved = bench(['--quick', '--resume', '--keep-sources', old, '--out', out], { ...env, FAKE_TRAINER_SHIFT: '0.01' });
+    assert.match(moved.stderr, /already reproduced with this build/, 'the same build\'s check is not repeated');
+    fs.writeFileSync(path.join(build, 'CMakeCache.txt'), 'placeholder');  // another -march: another build
+    fs.writeFileSync(path.join(bin, 'cmake'), fs.readFileSync(path.join(bin, 'cmake'), 'utf8').replace('x86-64-v3', 'x86-64-v4'));
+    const moved2 = bench(['--quick', '--resume', '--keep-sources', old, '--out', out], { ...env, FAKE_TRAINER_SHIFT: '0.01' });
+    assert.equal(moved2.status, 1);
+    assert.match(moved2.stderr, /--keep-sources bbbbbbbbbbbb: mnist10k-deepquan-b32-s0 did not reproduce with the current build/);
+
     // Another mode cannot resume this one.
     const other = bench(['--resume', '--out', out], env);
     assert.equal(other.status, 2);
