@@ -1,5 +1,5 @@
 // Paper reproduction: Tables 1, 3, 4 analogues and MAP@1000 / P@100 per dataset.
-import { pct, fmtPaper } from './markdown.mjs';
+import { fmtPaper } from './markdown.mjs';
 
 // The paper's figures (MNIST, 69,000-image gallery) set beside ours: Table 1 at 16 / 32 / 64 bits, Tables 3 and 4
 // at their two code lengths.
