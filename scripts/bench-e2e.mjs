@@ -10,8 +10,9 @@
 // DIR is a `deepquan train --out DIR` directory (model.dqm, gallery.dqdb, queries-idx3/idx1-ubyte.gz).
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { readIdxFile, readIdxImagesFile } from '../wasm/js/idx-file.mjs';
+import { latencyStats as stats } from './bench/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -33,19 +34,6 @@ if (!opt.run) {
 }
 const log = (s) => console.error(`[bench-e2e] ${s}`);
 
-function readIdx(file) {
-  let b = fs.readFileSync(file);
-  if (b[0] === 0x1f && b[1] === 0x8b) b = zlib.gunzipSync(b);
-  const magic = b.readUInt32BE(0);
-  const dims = magic & 0xff;
-  const shape = Array.from({ length: dims }, (_, i) => b.readUInt32BE(4 + 4 * i));
-  return { shape, data: new Uint8Array(b.buffer, b.byteOffset + 4 + 4 * dims, b.length - 4 - 4 * dims) };
-}
-function stats(t) {
-  const s = [...t].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { runs: s.length, median_ms: q(0.5), p10_ms: q(0.1), p90_ms: q(0.9), min_ms: s[0], max_ms: s[s.length - 1] };
-}
 // P@10 and AP@10 (precision summed at each relevant rank / relevant retrieved, the MAP@k convention
 // of the hashing papers), by label.
 function quality(resultLabels, queryLabels) {
@@ -63,10 +51,10 @@ function quality(resultLabels, queryLabels) {
 
 const { loadIndex } = await import(path.join(path.resolve(opt.pkg), 'index.mjs'));
 const dir = path.resolve(opt.run);
-const qi = readIdx(path.join(dir, 'queries-idx3-ubyte.gz'));
-const ql = readIdx(path.join(dir, 'queries-idx1-ubyte.gz')).data;
-const D = qi.shape[1] * qi.shape[2];
-const nq = Math.min(qi.shape[0], opt.queries);
+const qi = readIdxImagesFile(path.join(dir, 'queries-idx3-ubyte.gz'));
+const ql = readIdxFile(path.join(dir, 'queries-idx1-ubyte.gz')).data;
+const D = qi.shape[0] * qi.shape[1] * qi.shape[2];
+const nq = Math.min(qi.n, opt.queries);
 const queries = Array.from({ length: nq }, (_, i) => qi.data.subarray(i * D, (i + 1) * D));
 const queryLabels = Array.from(ql.subarray(0, nq));
 

@@ -149,3 +149,30 @@ test('bench-report refuses an unknown flag and a directory without machine.json'
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the report modules: buildReport returns the markdown and its figures without touching the disk', async () => {
+  const { loadReportData, buildReport } = await import('../../scripts/bench/report/index.mjs');
+  const { svgPlot } = await import('../../scripts/bench/report/svg-plot.mjs');
+  const { dir, raw, out } = makeRaw();
+  try {
+    const before = fs.readdirSync(raw).sort();
+    const rep = buildReport(loadReportData({ raw, out, pkg: path.join(dir, 'no-pkg') }));
+    assert.deepEqual(fs.readdirSync(raw).sort(), before, 'nothing written');
+    assert.ok(!fs.existsSync(out));
+    assert.equal(rep.runs, 9);
+    assert.equal(rep.failed, 1);
+    assert.match(rep.markdown, /^# DeepQuan benchmarks\n/);
+    // Fig. 2 from the Quad and DeepQuan training logs (16 bits, seed 0): both curves, linked relative to the report.
+    assert.deepEqual([...rep.figures.keys()].sort(), ['fig2-codeword-distance-relative.svg', 'fig2-codeword-distance.svg']);
+    assert.match(rep.markdown, /!\[mean codeword distance per epoch\]\(raw\/fig2-codeword-distance\.svg\)/);
+    const svg = rep.figures.get('fig2-codeword-distance.svg');
+    assert.equal((svg.match(/<polyline /g) || []).length, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(svgPlot({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', x: [1], y: [NaN] }] }), null, 'no finite point: no figure');
+  const s = svgPlot({ title: 'a < b', xLabel: 'x', yLabel: 'y', logX: true, series: [{ name: 's', x: [0.01, 0.1, 1], y: [1, 2, 3] }] });
+  assert.match(s, /a &lt; b/);
+  assert.equal((s.match(/<circle /g) || []).length, 3);
+  for (const label of ['0.01', '0.1', '1']) assert.match(s, new RegExp(`text-anchor="middle">${label.replace('.', '\\.')}</text>`), `log tick ${label}`);
+});

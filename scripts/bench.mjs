@@ -1,0 +1,194 @@
+// The benchmark (scripts/bench.sh execs this): machine, build, speed and sizes, then the quality runs, then the
+// report. The run list is scripts/bench/matrix.mjs, its execution scripts/bench/runner.mjs, the report
+// scripts/bench/report/. `node scripts/bench.mjs --help` (or bench.sh --help) describes the options.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HELP, UsageError, parseOptions } from './bench/options.mjs';
+import { benchSettings, buildMatrix, commandOf } from './bench/matrix.mjs';
+import { Runner, sourceHash, trainerMarch, dropRuns, dropStaleChecks, keepCheck } from './bench/runner.mjs';
+import { describeMachine } from './bench/machine.mjs';
+import { logged, tail, encodeSizes } from './bench/steps.mjs';
+import { writeReport } from './bench/report/index.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(ROOT);
+const die = (msg, code = 1) => {
+  console.error(`bench.sh: ${msg}`);
+  process.exit(code);
+};
+
+let opts, settings;
+try {
+  opts = parseOptions(process.argv.slice(2));
+  if (opts.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  settings = benchSettings({ quick: opts.quick, seeds: opts.seeds, datasets: opts.datasets });
+} catch (e) {
+  if (e instanceof UsageError || /^--datasets/.test(e.message)) die(e.message, 2);
+  throw e;
+}
+
+const BUILD_DIR = path.resolve(process.env.BUILD_DIR || path.join(ROOT, 'build/bench'));
+const PKG = path.resolve(process.env.DQ_PKG_DIR || path.join(ROOT, 'wasm/dist'));
+const THREADS = process.env.THREADS || '2';
+const RAW = path.join(path.dirname(path.resolve(opts.out)), 'bench');
+const RUNS = path.join(BUILD_DIR, 'runs');
+const BIN = path.join(BUILD_DIR, 'trainer/deepquan');
+const matrix = buildMatrix(settings, { threads: THREADS });
+process.env.NODE_PATH = '/usr/share/nodejs';
+
+if (opts.dryRun) {
+  // The sources of the last build (its -march as configured), so that --resume can say what it would keep.
+  const sources = fs.existsSync(path.join(BUILD_DIR, 'CMakeCache.txt')) ? sourceHash(ROOT, trainerMarch(BUILD_DIR)) : null;
+  const kept = opts.keepSources;
+  const known = opts.resume && sources && fs.existsSync(path.join(RAW, 'machine.json'));
+  const probe = known ? new Runner({ raw: RAW, runsDir: RUNS, bin: BIN, sources, kept }) : null;
+  console.log(`${settings.mode} mode: datasets ${settings.datasets.join(' ')}, ${settings.seeds} seed(s), scans over N = ${settings.scanN.toLocaleString('en')},` +
+    ` training flags '${settings.trainFlags.join(' ')}', per-run timeout ${settings.runTimeout ? `${settings.runTimeout}s` : 'none'}, ${THREADS} trainer threads`);
+  console.log(`raw outputs ${RAW}, training directories ${RUNS}, trainer ${BIN}`);
+  console.log(`sources of the last build: ${sources ?? 'no build yet'}${kept.length ? `; --keep-sources ${kept.join(' ')} (kept after their checks)` : ''}` +
+    `${opts.rerun.length ? `; --rerun ${opts.rerun.join(' ')} drops its matches first` : ''}`);
+  console.log('steps: machine, build, data, keep checks, scan (bench-scan.sh), package (bench-wasm.sh), the speed, models and sizes runs,' +
+    ' database sizes, end to end (bench-e2e.mjs), the quality and grid runs, report');
+  const ids = new Set();
+  matrix.forEach((r, i) => {
+    const state = ids.has(r.id) ? 'again' : probe ? (probe.isDone(r) ? 'done' : 'to run') : '';
+    ids.add(r.id);
+    console.log(`${String(i + 1).padStart(4)} ${r.phase.padEnd(7)} ${r.id.padEnd(38)} ${state.padEnd(6)} ${commandOf(BIN, r).replace(BIN, 'deepquan')}` +
+      `${r.cache ? ` [--pretrained ${r.cache}.dqae]` : ''}`);
+  });
+  console.log(`${matrix.length} entries, ${ids.size} runs`);
+  process.exit(0);
+}
+
+const T0 = Math.floor(Date.now() / 1000);
+const progress = (s) => {
+  const d = new Date(), el = Math.floor(Date.now() / 1000) - T0, p2 = (n) => String(n).padStart(2, '0');
+  console.error(`[bench ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} +${Math.floor(el / 60)}m${p2(el % 60)}s] ${s}`);
+};
+
+if (opts.resume && fs.existsSync(path.join(RAW, 'machine.json'))) {
+  // An unreadable machine.json is no proof of the same mode either: nothing is deleted then.
+  let prev = null;
+  try {
+    prev = JSON.parse(fs.readFileSync(path.join(RAW, 'machine.json'), 'utf8'));
+  } catch {}
+  if (prev?.mode !== settings.mode) die(`--resume: ${RAW} holds a run of another mode; run without --resume`, 2);
+} else {
+  fs.rmSync(RAW, { recursive: true, force: true });
+  fs.rmSync(path.join(RUNS, 'pretrained'), { recursive: true, force: true });
+}
+// The sources as they are on disk (committed or not): what the build below compiles, and the instruction-set
+// level the trainer is compiled for on this CPU (trainer/CMakeLists.txt), on which a run's bits depend too.
+fs.mkdirSync(path.join(RAW, 'logs'), { recursive: true });
+const buildLog = path.join(RAW, 'logs/build.log');
+if (logged(['cmake', '-S', ROOT, '-B', BUILD_DIR, '-DCMAKE_BUILD_TYPE=Release', '-DDQ_BUILD_TESTS=ON', '-DDQ_BUILD_TRAINER=ON'], buildLog) !== 0) {
+  console.error(tail(buildLog, 20));
+  die(`cmake failed, see ${buildLog}`);
+}
+const march = trainerMarch(BUILD_DIR);
+const SOURCES = sourceHash(ROOT, march);
+const PRE = path.join(RUNS, 'pretrained', SOURCES);
+if (fs.existsSync(path.join(RUNS, 'pretrained'))) {
+  for (const f of fs.readdirSync(path.join(RUNS, 'pretrained'))) if (f !== SOURCES) fs.rmSync(path.join(RUNS, 'pretrained', f), { recursive: true, force: true });
+}
+for (const d of [path.join(RAW, 'runs'), PRE]) fs.mkdirSync(d, { recursive: true });
+for (const { pattern, dropped } of dropRuns({ raw: RAW, runsDir: RUNS }, opts.rerun)) progress(`--rerun ${pattern}: ${dropped} finished run(s) dropped, to run again`);
+
+progress('machine description');
+fs.writeFileSync(path.join(RAW, 'machine.json'), JSON.stringify(describeMachine({ root: ROOT, settings, opts, sources: SOURCES, march, t0: T0 }), null, 1) + '\n');
+
+progress(`build: deepquan, dq_golden in ${BUILD_DIR}`);
+if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', 'deepquan', 'dq_golden'], buildLog, { append: true }) !== 0) {
+  console.error(tail(buildLog, 20));
+  die(`build failed, see ${buildLog}`);
+}
+for (const d of settings.datasets) {
+  if (fs.existsSync(`data/${d}/images-idx3-ubyte.gz`)) continue;
+  progress(`data: preparing ${d}`);
+  if (logged(['node', 'scripts/prepare-data.mjs', d], path.join(RAW, 'logs', `prepare-${d}.log`)) !== 0) die(`could not prepare ${d}, see ${RAW}/logs/prepare-${d}.log`);
+}
+
+const runner = new Runner({ raw: RAW, runsDir: RUNS, bin: BIN, sources: SOURCES, timeoutSeconds: settings.runTimeout, pretrainedDir: PRE, progress });
+// ---------------------------------------------------------------- kept sources: the proof
+dropStaleChecks(RAW, SOURCES);
+for (const h of opts.keepSources) {
+  if (h === SOURCES) continue;
+  const res = keepCheck(runner, h);
+  if (res.reason === 'none') {
+    progress(`--keep-sources ${h}: no finished training of those sources, so none of its runs can be checked; nothing of it is kept`);
+    continue;
+  }
+  if (!res.kept) {
+    const { dataset: d, id, file } = res.failed;
+    die(`--keep-sources ${h}: ${id} did not reproduce with the current build (see ${file}, ${RAW}/logs/keep-check-${h}-${d}.log); run without it, or drop the runs it moves with --rerun`);
+  }
+  runner.kept.push(h);
+}
+
+let step = 0;
+const runPhase = (phase) => {
+  for (const r of matrix.filter((x) => x.phase === phase)) {
+    if (r.header) progress(r.header);
+    step++;
+    progress(`(${step}) ${r.kind} ${r.id}${r.note ? ` ${r.note}` : ''}`);
+    runner.run(r);
+  }
+};
+
+// ---------------------------------------------------------------- speed
+progress(`== speed: scan over N = ${settings.scanN} (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss)`);
+const scanLog = path.join(RAW, 'logs/bench-scan.log');
+const scanRc = logged(['scripts/bench-scan.sh', String(settings.scanN)], scanLog,
+  { env: { BUILD_DIR: path.join(BUILD_DIR, 'scan'), OUT_DIR: path.join(RAW, 'scan'), ...(settings.mode === 'quick' ? { SKIP_VERIFY: '1' } : {}) } });
+if (scanRc !== 0) progress(`   bench-scan.sh failed (exit ${scanRc}), see ${scanLog}`);
+if (fs.existsSync(path.join(RAW, 'scan'))) {
+  for (const f of fs.readdirSync(path.join(RAW, 'scan'))) {
+    if (f === 'dump' || f === 'inc' || f.endsWith('.js')) fs.rmSync(path.join(RAW, 'scan', f), { recursive: true, force: true });
+  }
+}
+console.error(tail(scanLog, 14).replace(/\n$/, ''));
+
+progress('== speed: wasm package encode / search latency, module sizes (bench-wasm.sh)');
+const wasmRc = logged(['scripts/bench-wasm.sh'], path.join(RAW, 'logs/bench-wasm.log'),
+  { env: { DQ_GOLDEN_BIN: path.join(BUILD_DIR, 'tests/tools/dq_golden'), DQ_PKG_DIR: PKG } });
+if (wasmRc !== 0) progress(`   bench-wasm.sh failed (exit ${wasmRc}), see ${RAW}/logs/bench-wasm.log`);
+
+runPhase('speed');
+runPhase('models');
+runPhase('sizes');
+const d0 = settings.datasets[0], dl = settings.datasets[settings.datasets.length - 1];
+const model32 = path.join(RUNS, `${d0}-deepquan-b32-s0`, 'model.dqm');
+if (fs.existsSync(model32)) encodeSizes({ bin: BIN, model: model32, raw: RAW, runsDir: RUNS, root: ROOT });
+else progress(`   no 32-bit model from ${d0}-deepquan-b32-s0: database sizes skipped`);
+
+// End to end on the 32-bit model of the last dataset (fashion70k in full mode): encode + top-10 in Node against
+// brute-force float L2 and hnswlib-wasm over the same gallery and queries.
+const e2eDir = path.join(RUNS, `${dl}-deepquan-b32-s0`);
+if (fs.existsSync(path.join(e2eDir, 'model.dqm'))) {
+  progress(`== speed: end-to-end query latency in Node on ${dl} (bench-e2e.mjs)`);
+  if (logged(['node', 'scripts/bench-e2e.mjs', '--run', e2eDir, '--pkg', PKG, '--out', path.join(RAW, 'e2e.json')], path.join(RAW, 'logs/bench-e2e.log')) !== 0)
+    progress(`   bench-e2e.mjs failed, see ${RAW}/logs/bench-e2e.log`);
+} else progress(`   no 32-bit model from ${dl}-deepquan-b32-s0: end-to-end latency skipped`);
+
+// ---------------------------------------------------------------- quality
+runPhase('quality');
+runPhase('grid');
+
+// ---------------------------------------------------------------- report
+progress(`== report: ${opts.out}`);
+// started_unix ties this file to the machine.json of the same invocation (the report ignores a stale one).
+fs.writeFileSync(path.join(RAW, 'timing.json'), JSON.stringify({ elapsed_seconds: Math.floor(Date.now() / 1000) - T0, resumed: opts.resume,
+  load_at_end: os.loadavg(), started_unix: T0 }) + '\n');
+try {
+  const r = writeReport({ raw: RAW, pkg: PKG, out: opts.out });
+  console.error(`bench-report: wrote ${r.out} (${r.runs} runs, ${r.failed} failed)`);
+} catch (e) {
+  console.error(e.stack || String(e));
+  die('bench-report.mjs failed');
+}
+progress(`done: ${opts.out} (${runner.failed} failed runs recorded as failed)`);

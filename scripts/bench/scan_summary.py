@@ -1,0 +1,41 @@
+"""The summary table of scripts/bench-scan.sh: M codes/s, the best kernel of each backend (scan alone / scan + top-10),
+from the RESULT lines of the native, wasm and Faiss runs, with the ratios to Faiss.
+
+    /usr/bin/python3 scripts/bench/scan_summary.py native.txt [wasm-simd.txt wasm-scalar.txt faiss.txt]
+"""
+import sys
+rows, order = {}, []
+for path in sys.argv[1:]:
+    for line in open(path):
+        if not line.startswith("RESULT "):
+            continue
+        kv = dict(p.split("=", 1) for p in line.split()[1:])
+        key = (kv["what"], kv["mode"], int(kv["M"]))
+        if key not in rows:
+            rows[key] = {}
+            order.append(key)
+        scan = float(kv.get("scan", "nan"))
+        top = float(kv.get("scan_top10", "nan"))
+        rank = top if top == top else scan
+        cur = rows[key].get(kv["backend"])
+        if cur is None or rank > cur[2]:
+            rows[key][kv["backend"]] = (scan, top, rank, kv["kernel"])
+
+def fmt(x):
+    return f"{x:.0f}" if x == x else "-"
+
+backs = ["native", "wasm-simd", "wasm-scalar", "faiss"]
+print(f"{'case':<22}" + "".join(f"{b:>16}" for b in backs) + f"{'simd/faiss':>12}{'native/faiss':>14}")
+for key in order:
+    r = rows[key]
+    line = f"{key[0] + ' ' + key[1] + ' M=' + str(key[2]):<22}"
+    for b in backs:
+        line += f"{(fmt(r[b][0]) + '/' + fmt(r[b][1])) if b in r else '-':>16}"
+    f = r.get("faiss")
+    for b, w in (("wasm-simd", 12), ("native", 14)):
+        ok = f is not None and b in r and r[b][1] == r[b][1]
+        line += f"{(r[b][1] / f[1]) if ok else float('nan'):>{w}.2f}"
+    print(line)
+print("cells: scan alone / scan + top-10 (fast-scan: u16 kernel alone / full search with exact re-rank).")
+print("ratios: our scan + top-10 over Faiss search with k = 10, one thread. Faiss fast-scan returns")
+print("approximate distances; ours re-ranks a candidate pool exactly.")

@@ -1,0 +1,27 @@
+// Summary statistics the benchmark prints, in one place: the report's mean ± sample std and median, and the
+// latency quantiles of the timing scripts (bench-e2e.mjs, bench/wasm-latency.mjs).
+
+export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/// Mean, sample standard deviation (n − 1; 0 for a single value) and count.
+export function meanStd(xs) {
+  const m = mean(xs);
+  const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) : 0;
+  return { mean: m, std: Math.sqrt(v), n: xs.length };
+}
+
+/// The middle value, or the mean of the two middle ones: with two runs neither run alone is the median.
+export function median(xs) {
+  const v = [...xs].sort((a, b) => a - b), h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+/// The element at floor(p · n) of the ascending `sorted` (clamped to the last): the timing scripts' quantile,
+/// so their "median" of an even count is the upper middle value, as they have always printed it.
+export const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/// Latency summary of a list of milliseconds (bench-e2e.mjs's e2e.json fields).
+export function latencyStats(times) {
+  const s = [...times].sort((a, b) => a - b);
+  return { runs: s.length, median_ms: quantile(s, 0.5), p10_ms: quantile(s, 0.1), p90_ms: quantile(s, 0.9), min_ms: s[0], max_ms: s[s.length - 1] };
+}
