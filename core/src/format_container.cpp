@@ -10,12 +10,28 @@ namespace fmt {
 
 namespace {
 
-const uint8_t kModelMagic[8] = {0x89, 'D', 'Q', 'M', '\r', '\n', 0x1a, '\n'};
-const uint8_t kDatabaseMagic[8] = {0x89, 'D', 'Q', 'B', '\r', '\n', 0x1a, '\n'};
-
-const uint8_t* magic_of(FileKind k) { return k == FileKind::model ? kModelMagic : kDatabaseMagic; }
-const char* noun(FileKind k) { return k == FileKind::model ? "model" : "database"; }
-const char* ext(FileKind k) { return k == FileKind::model ? ".dqm" : ".dqdb"; }
+// One row per file kind: its magic (PNG-style: the letter tells the kinds apart), the noun and the
+// file-name ending its messages use.
+struct KindInfo {
+    FileKind kind;
+    uint8_t magic[8];
+    const char* noun;
+    const char* ext;
+};
+const KindInfo kKinds[] = {
+    {FileKind::model, {0x89, 'D', 'Q', 'M', '\r', '\n', 0x1a, '\n'}, "model", ".dqm"},
+    {FileKind::database, {0x89, 'D', 'Q', 'B', '\r', '\n', 0x1a, '\n'}, "database", ".dqdb"},
+    {FileKind::checkpoint, {0x89, 'D', 'Q', 'C', '\r', '\n', 0x1a, '\n'}, "training checkpoint", ".ckpt"},
+    {FileKind::autoencoder, {0x89, 'D', 'Q', 'A', '\r', '\n', 0x1a, '\n'}, "pretrained autoencoder", ".ae"},
+};
+const KindInfo& info(FileKind k) {
+    for (const KindInfo& i : kKinds)
+        if (i.kind == k) return i;
+    return kKinds[0];
+}
+const uint8_t* magic_of(FileKind k) { return info(k).magic; }
+const char* noun(FileKind k) { return info(k).noun; }
+const char* ext(FileKind k) { return info(k).ext; }
 
 uint64_t align_up(uint64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
 
@@ -33,11 +49,10 @@ std::string dims_str(uint32_t ndim, const uint64_t* dims) {
 
 // Everything a wrong-magic message can say about what the bytes are instead.
 [[noreturn]] void bad_magic(FileKind kind, const uint8_t* data, size_t size) {
-    const uint8_t* other = magic_of(kind == FileKind::model ? FileKind::database : FileKind::model);
-    FileKind other_kind = kind == FileKind::model ? FileKind::database : FileKind::model;
-    if (size >= 8 && std::memcmp(data, other, 8) == 0)
-        throw FormatError(strformat("bad magic: this is a DeepQuan %s file (%s), not a %s file (%s)",
-                                    noun(other_kind), ext(other_kind), noun(kind), ext(kind)));
+    for (const KindInfo& other : kKinds)
+        if (other.kind != kind && size >= 8 && std::memcmp(data, other.magic, 8) == 0)
+            throw FormatError(strformat("bad magic: this is a DeepQuan %s file (%s), not a %s file (%s)",
+                                        other.noun, other.ext, noun(kind), ext(kind)));
     const uint8_t* mine = magic_of(kind);
     // PNG's trick: a "\r\n" -> "\n" conversion shortens the magic in a recognizable way.
     if (size >= 7 && std::memcmp(data, mine, 4) == 0 && data[4] == '\n' && data[5] == 0x1a)

@@ -37,7 +37,8 @@ enum class DType : uint16_t { f32 = 1, f16 = 2, i8 = 3, u8 = 4, u32 = 5, i32 = 6
 size_t dtype_size(uint16_t dtype);        ///< 0 for an unknown dtype
 std::string dtype_name(uint16_t dtype);   ///< "f32", ..., or "dtype 9"
 
-enum class FileKind { model, database };
+/// model.dqm, gallery.dqdb, and the trainer's own files in the same container (dq/container.h).
+enum class FileKind { model, database, checkpoint, autoencoder };
 
 /// Fourcc as stored: the first character is the lowest byte, so the file shows the ASCII text.
 constexpr uint32_t fourcc(const char (&s)[5]) {

@@ -197,9 +197,11 @@ def pretrained(a, env, tmp):
             "pretrained with other settings")
     flipped = bytearray(good)
     flipped[len(good) // 2] ^= 0x10
-    for what, bad, expect in (("a flipped byte", bytes(flipped), "checksum mismatch"),
-                              ("a truncated file", good[:-1], "checksum mismatch"),
-                              ("a 10-byte file", good[:10], "is not a pretrained DeepQuan autoencoder")):
+    for what, bad, expect in (("a flipped byte", bytes(flipped), "is corrupt ("),
+                              ("a truncated file", good[:-1], "is corrupt (truncated"),
+                              ("a 10-byte file", good[:10], "is corrupt (truncated"),
+                              ("a cache of the format before the container", b"DQTAENC2" + good[8:],
+                               "written by an older version of deepquan")):
         with open(cache, "wb") as f:
             f.write(bad)
         bad_bytes = bad

@@ -12,6 +12,7 @@
 #include "train/quant_loss.h"
 #include "train/trainer.h"
 #include "dq/encoder.h"
+#include "dq/format.h"
 #include "dq/pq.h"
 #include "test_support.h"
 
@@ -387,13 +388,26 @@ TEST_CASE("resume after an interruption ends identical to an uninterrupted run",
         // A checkpoint from another configuration is refused rather than silently mixed in.
         k.seed = 99;
         CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("belongs to another configuration"));
-        // So is one with a flipped bit anywhere (a weight, the random state): the CRC seal catches it.
+        // So is one with a flipped bit anywhere (a weight, the random state): the container's CRCs catch it.
         k.seed = tiny_config().seed;
-        std::vector<uint8_t> bytes = dqtest::read_file(ckpt.path);
-        REQUIRE(bytes.size() > 100);
+        const std::vector<uint8_t> good = dqtest::read_file(ckpt.path);
+        REQUIRE(good.size() > 100);
+        auto write = [&](const std::vector<uint8_t>& b) {
+            std::ofstream(ckpt.path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
+        };
+        std::vector<uint8_t> bytes = good;
         bytes[bytes.size() / 2] ^= 0x04;
-        std::ofstream(ckpt.path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("is corrupt (checksum mismatch)"));
+        write(bytes);
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("is corrupt (") && Contains("delete it and run again"));
+        write(std::vector<uint8_t>(good.begin(), good.end() - 1));
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("is corrupt (truncated"));
+        // A checkpoint of the format before the section container says so, instead of "bad magic".
+        write(std::vector<uint8_t>{'D', 'Q', 'T', 'S', 'T', 'A', 'T', '5', 0, 0, 0, 0});
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds), Contains("written by an older version of deepquan"));
+        // Another DeepQuan file in its place is named as what it is.
+        write(dq::write_model(whole.model));
+        CHECK_THROWS_WITH(dqt::train_deepquan(k, ds),
+                          Contains("this is a DeepQuan model file (.dqm), not a training checkpoint file (.ckpt)"));
     }
 }
 
