@@ -40,8 +40,9 @@
 
 namespace {
 
+using idx_t = faiss::Index::idx_t;  // Faiss 1.7.3 has it inside Index
 constexpr int kDsub = 4;
-constexpr faiss::idx_t kK = 10;
+constexpr idx_t kK = 10;
 
 template <class T>
 std::vector<T> load(const std::string& path, size_t count) {
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
                 omp_get_max_threads(), N, reps);
 
     std::vector<float> dist(kK);
-    std::vector<faiss::idx_t> lab(kK);
+    std::vector<idx_t> lab(kK);
 
     for (int M : {2, 4, 8}) {
         const int d = M * kDsub, K = 256;
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
             const Timing t = timing(reps, [&] { index.search(1, q.data(), kK, dist.data(), lab.data()); });
             if (st == faiss::IndexPQ::ST_PQ) {
                 // The returned distances are the ADC sums over our codes.
-                for (faiss::idx_t j = 0; j < kK; ++j) {
+                for (idx_t j = 0; j < kK; ++j) {
                     double s = 0;
                     for (int m = 0; m < M; ++m) {
                         const float* c = cent.data() + (size_t(m) * K + codes[size_t(lab[j]) * M + m]) * kDsub;
