@@ -73,9 +73,10 @@ fi
 # 2. Debian's source package, through a private deb-src list and private list state.
 if [ ! -f "$SRC/CMakeLists.txt" ]; then
   if [ -z "${DEB_SRC_URI:-}" ]; then
-    # The URI of the system's binary entry for bookworm main, one-line (sources.list) or deb822 (*.sources).
+    # The URI of the system's binary entry for bookworm main, one-line (sources.list) or deb822 (*.sources);
+    # either file set may be absent (|| true: pipefail would end the script here without a word).
     DEB_SRC_URI=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($(i+1) == "bookworm") { print $i; exit } break } }')
+      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($(i+1) == "bookworm") { print $i; exit } break } }' || true)
   fi
   if [ -z "${DEB_SRC_URI:-}" ]; then
     DEB_SRC_URI=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
@@ -85,7 +86,7 @@ if [ ! -f "$SRC/CMakeLists.txt" ]; then
       /^URIs:/ { sub(/^URIs:[ \t]*/, ""); uris = $0 }
       /^Suites:/ { sub(/^Suites:[ \t]*/, ""); suites = $0 }
       /^Components:/ { sub(/^Components:[ \t]*/, ""); comps = $0 }
-      END { flush() }')
+      END { flush() }' || true)
   fi
   [ -n "${DEB_SRC_URI:-}" ] || { echo "bench-faiss-avx2: no bookworm main entry in /etc/apt; set DEB_SRC_URI" >&2; exit 1; }
   mkdir -p "$FAISS_DIR/apt/lists/partial" "$FAISS_DIR/src"
