@@ -9,7 +9,9 @@
 # Environment: BUILD_DIR (native build, default build/bench-scan), WASM_BUILD_DIR (the wasm builds, CMake preset
 #              wasm-bench-scan, default $BUILD_DIR-wasm), OUT_DIR (default $BUILD_DIR/bench-scan),
 #              SKIP_WASM=1, SKIP_FAISS=1, SKIP_VERIFY=1 (skip the Catch2 run of the core in both
-#              wasm builds that precedes the wasm benchmark).
+#              wasm builds that precedes the wasm benchmark), FAISS_AVX2=1 (also run the native Faiss anchor:
+#              Faiss 1.7.3 built with AVX2 from Debian's source, scripts/bench-faiss-avx2.sh, on the same dump;
+#              its first run fetches and builds Faiss, which takes a long while).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -18,7 +20,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench-scan}
 OUT=${OUT_DIR:-$BUILD_DIR/bench-scan}
 REPEAT=${REPEAT:-1}
 mkdir -p "$OUT/dump"
-rm -f "$OUT"/native.txt "$OUT"/wasm-simd.txt "$OUT"/wasm-scalar.txt "$OUT"/faiss.txt
+rm -f "$OUT"/native.txt "$OUT"/wasm-simd.txt "$OUT"/wasm-scalar.txt "$OUT"/faiss.txt "$OUT"/faiss-avx2.txt
 export NODE_PATH=/usr/share/nodejs
 
 echo "=== native (cmake target bench_scan, $BUILD_DIR) ==="
@@ -59,7 +61,13 @@ if [ "${SKIP_FAISS:-0}" != 1 ]; then
   /usr/bin/python3 scripts/bench/faiss_scan.py "$OUT/dump" "$N" "$REPEAT" | tee "$OUT/faiss.txt"
 fi
 
+if [ "${FAISS_AVX2:-0}" = 1 ]; then
+  # The same dump, so the anchor does not make its own; its REPS timed searches match faiss_scan.py's count.
+  echo
+  OUT_DIR="$OUT" BUILD_DIR="$BUILD_DIR" REPS=$((7 * REPEAT)) NO_SUMMARY=1 scripts/bench-faiss-avx2.sh "$N"
+fi
+
 echo; echo "=== summary: M codes/s, best kernel of each backend (scan alone / scan + top-10) ==="
 results=()
-for f in native wasm-simd wasm-scalar faiss; do [ -f "$OUT/$f.txt" ] && results+=("$OUT/$f.txt"); done
+for f in native wasm-simd wasm-scalar faiss faiss-avx2; do [ -f "$OUT/$f.txt" ] && results+=("$OUT/$f.txt"); done
 /usr/bin/python3 scripts/bench/scan_summary.py "${results[@]}"

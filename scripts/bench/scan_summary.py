@@ -25,17 +25,24 @@ def fmt(x):
     return f"{x:.0f}" if x == x else "-"
 
 backs = ["native", "wasm-simd", "wasm-scalar", "faiss"]
-print(f"{'case':<22}" + "".join(f"{b:>16}" for b in backs) + f"{'simd/faiss':>12}{'native/faiss':>14}")
+# The native AVX2 Faiss anchor (scripts/bench-faiss-avx2.sh), when its results were given: a column of
+# its own and the ratios against it, beside the generic python3-faiss ones.
+anchors = ["faiss"] + (["faiss-avx2"] if any("faiss-avx2" in r for r in rows.values()) else [])
+backs += anchors[1:]
+ratios = [(b, a, f"{b.replace('wasm-', '')}/{a.replace('faiss-', '')}", w)
+          for a in anchors for b, w in (("wasm-simd", 12), ("native", 14))]
+print(f"{'case':<22}" + "".join(f"{b:>16}" for b in backs) + "".join(f"{name:>{w}}" for _, _, name, w in ratios))
 for key in order:
     r = rows[key]
     line = f"{key[0] + ' ' + key[1] + ' M=' + str(key[2]):<22}"
     for b in backs:
         line += f"{(fmt(r[b][0]) + '/' + fmt(r[b][1])) if b in r else '-':>16}"
-    f = r.get("faiss")
-    for b, w in (("wasm-simd", 12), ("native", 14)):
+    for b, a, _, w in ratios:
+        f = r.get(a)
         ok = f is not None and b in r and r[b][1] == r[b][1]
         line += f"{(r[b][1] / f[1]) if ok else float('nan'):>{w}.2f}"
     print(line)
 print("cells: scan alone / scan + top-10 (fast-scan: u16 kernel alone / full search with exact re-rank).")
-print("ratios: our scan + top-10 over Faiss search with k = 10, one thread. Faiss fast-scan returns")
+print("ratios: our scan + top-10 over Faiss search with k = 10, one thread (/faiss: Debian's generic python3-faiss;")
+print("/avx2: Faiss 1.7.3 built with AVX2 from Debian's source, scripts/bench-faiss-avx2.sh). Faiss fast-scan returns")
 print("approximate distances; ours re-ranks a candidate pool exactly.")
