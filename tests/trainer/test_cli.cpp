@@ -297,3 +297,26 @@ TEST_CASE("train: per-dataset defaults of λ, length and denoising, overridden b
     CHECK(recipe({"--dataset", "fashion70k", "--lambda=0.1"}).lambda == 0.1f);
     CHECK_THROWS_AS(config({"--dataset", "fashion70k", "--variant", "fancy"}), dqt::UsageError);
 }
+
+// Each command's help is made from the table its parser uses, so the two cannot drift (baseline once
+// accepted --iterations, which did nothing, and --pretrain-noise without listing them).
+TEST_CASE("every command's --help lists exactly the flags it accepts", "[cli]") {
+    for (const dqt::Command* c : {&dqt::train_command(), &dqt::baseline_command(), &dqt::eval_command(),
+                                  &dqt::encode_command(), &dqt::search_command(), &dqt::export_faiss_command()}) {
+        INFO(c->name);
+        const std::string help = dqt::help_text(*c);
+        CHECK(help.rfind(std::string("usage: deepquan ") + c->name, 0) == 0);
+        for (const dqt::FlagSpec& f : c->flags) {
+            CHECK_THAT(help, Contains(std::string("--") + f.name + (f.value ? std::string(" ") + f.value : "")));
+            // ... and the parser takes it.
+            std::vector<std::string> argv = {std::string("--") + f.name};
+            if (f.value) argv.push_back("1");
+            CHECK_NOTHROW(dqt::Args(c->name, argv, 0, c->flags));
+        }
+        CHECK_THROWS_AS(dqt::Args(c->name, {"--not-a-flag"}, 0, c->flags), dqt::UsageError);
+    }
+    const std::string baseline = dqt::help_text(dqt::baseline_command());
+    CHECK_THAT(baseline, Contains("--pretrain-noise P") && Contains("--pretrain-iterations N"));
+    CHECK_THAT(baseline, !Contains("--iterations N"));
+    CHECK_THAT(dqt::help_text(dqt::train_command()), Contains(dqt::variant_list()));
+}

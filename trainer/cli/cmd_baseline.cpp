@@ -119,7 +119,6 @@ const Command& baseline_command() {
          {"queries-per-class", "N", "test queries drawn per label (100)"},
          {"threads", "T", "threads (0 = all cores)"},
          {"out", "DIR", "write DIR/report.json and DIR/pr.svg"},
-         {"iterations", "N", "daepq: alternating iterations of the request (daepq runs none)"},
          {"pretrain-iterations", "N", "daepq: pretraining iterations (4000)"},
          {"pretrain-noise", "P", "daepq: input dropout of denoising pretraining"},
          {"pretrained", "FILE", "daepq, one trial: cache of the pretrained autoencoder"}},

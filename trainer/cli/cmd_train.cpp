@@ -186,6 +186,8 @@ BaselineResult run_daepq(const Args& a, const LoadedSplit& data, int bits, uint6
 }
 
 const Command& train_command() {
+    // The variant names come from the recipe, the one list of them.
+    static const std::string variant_help = "the recipe's variant: " + variant_list() + " (default deepquan)";
     static const Command c{
         "train",
         "train a DeepQuan model, export model.dqm + gallery.dqdb, evaluate, write a report",
@@ -193,7 +195,7 @@ const Command& train_command() {
          {"bits", "B", "code length: 8, 16, 32, 64 ... (required)"},
          {"out", "DIR", "output directory (required)"},
          {"labels", "PATH", "labels of a --dataset PATH (default: the sibling labels file)"},
-         {"variant", "NAME", "deepquan (default), paper, quad, wtps or daepq"},
+         {"variant", "NAME", variant_help.c_str()},
          {"seed", "S", "split and training seed (0)"},
          {"queries-per-class", "N", "test queries drawn per label (100)"},
          {"threads", "T", "threads (0 = all cores); the bits do not depend on it"},
