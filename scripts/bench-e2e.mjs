@@ -49,7 +49,7 @@ function quality(resultLabels, queryLabels) {
   return { p_at_10: p / resultLabels.length, map_at_10: ap / resultLabels.length };
 }
 
-const { loadIndex } = await import(path.join(path.resolve(opt.pkg), 'index.mjs'));
+const { loadIndex } = await import(path.join(path.resolve(opt.pkg), 'node.mjs'));
 const dir = path.resolve(opt.run);
 const qi = readIdxImagesFile(path.join(dir, 'queries-idx3-ubyte.gz'));
 const ql = readIdxFile(path.join(dir, 'queries-idx1-ubyte.gz')).data;

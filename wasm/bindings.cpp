@@ -208,6 +208,15 @@ public:
         });
     }
 
+    /// The database as .dqdb bytes (what write_database makes natively): the items added since it
+    /// was opened included, so any front end, the native CLI among them, can reopen it.
+    val save() const {
+        return guarded([&] {
+            const std::vector<uint8_t> bytes = dq::write_database(get().database());
+            return copy_out(bytes.data(), bytes.size());
+        });
+    }
+
     val labels() const {
         return guarded([&] {
             const dq::Database& db = get().database();
@@ -368,6 +377,7 @@ EMSCRIPTEN_BINDINGS(deepquan) {
         .function("add", &NativeIndex::add)
         .function("thumbnail", &NativeIndex::thumbnail)
         .function("code", &NativeIndex::code)
+        .function("save", &NativeIndex::save)
         .function("labels", &NativeIndex::labels)
         .function("ids", &NativeIndex::ids)
         .function("positionOf", &NativeIndex::positionOf)

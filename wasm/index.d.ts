@@ -19,6 +19,17 @@ export interface LoadOptions {
   onProgress?: (p: Progress) => void;
   /** 'auto' (default): SIMD128 when the engine validates it, else the baseline module. */
   simd?: 'auto' | boolean;
+  /** Where each build's .wasm comes from, when not beside the package's modules (e.g. after esbuild). */
+  wasm?: WasmFiles;
+}
+
+/**
+ * Per build, a URL (a file path under Node) or the bytes of its .wasm; a build not named is found
+ * as `new URL('./deepquan[-simd].wasm', import.meta.url)`.
+ */
+export interface WasmFiles {
+  simd?: string | URL | ArrayBuffer | Uint8Array;
+  baseline?: string | URL | ArrayBuffer | Uint8Array;
 }
 
 /** An ImageData-like RGBA image: converted to the model's channels and resized by area averaging. */
@@ -107,6 +118,8 @@ export declare class DeepQuanIndex {
   code(at: ItemRef): Uint8Array;
   /** Position of an id (first occurrence), or -1. */
   positionOf(id: number): number;
+  /** The database as .dqdb bytes: every item now in the index (added ones included), in index order. */
+  save(): Uint8Array;
   /** Labels in database order (-1 = unknown), or null. */
   labels(): Int32Array | null;
   /** Ids in database order. */
@@ -127,6 +140,8 @@ export interface ReadDatabaseOptions {
   onProgress?: (p: Progress) => void;
   /** Which WebAssembly module parses the file; 'auto' (default) shares the one loadIndex picks. */
   simd?: 'auto' | boolean;
+  /** As LoadOptions.wasm. */
+  wasm?: WasmFiles;
 }
 
 /** A .dqdb file's contents, read without a model; every array is a fresh copy. */
@@ -179,6 +194,28 @@ export declare function download(
   options?: { onProgress?: (p: DownloadProgress) => void; init?: RequestInit },
 ): Promise<(Uint8Array | null)[]>;
 /** Whether this engine validates WebAssembly SIMD128 (the probe wasm-feature-detect uses). */
+/** Where saveToIndexedDB & co. keep databases: IndexedDB database and object store names. */
+export interface StoreOptions {
+  /** Default 'deepquan'. */
+  database?: string;
+  /** Default 'databases'. */
+  store?: string;
+}
+/** What the storage helpers take: an index (its save()) or the bytes of a .dqdb file. */
+export type SavedDatabase = DeepQuanIndex | ArrayBuffer | Uint8Array;
+/** Stores a database under key, replacing the previous one atomically; resolves to the bytes stored. */
+export declare function saveToIndexedDB(key: string, data: SavedDatabase, options?: StoreOptions): Promise<number>;
+/** The .dqdb bytes stored under key (pass them to loadIndex as the database), or null. */
+export declare function loadFromIndexedDB(key: string, options?: StoreOptions): Promise<Uint8Array | null>;
+export declare function removeFromIndexedDB(key: string, options?: StoreOptions): Promise<void>;
+/** Whether the origin private file system with writable streams is available. */
+export declare function opfsSupported(): boolean;
+/** Writes a database to an OPFS file, replacing it atomically; resolves to the bytes written. */
+export declare function saveToOPFS(name: string, data: SavedDatabase): Promise<number>;
+/** The bytes of an OPFS file, or null if there is none. */
+export declare function loadFromOPFS(name: string): Promise<Uint8Array | null>;
+export declare function removeFromOPFS(name: string): Promise<void>;
+
 export declare function simdSupported(): boolean;
 export declare function isImageDataLike(x: unknown): x is ImageDataLike;
 export declare const version: string;

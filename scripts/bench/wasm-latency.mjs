@@ -13,7 +13,7 @@ if (!dir || !pkgDir) {
   console.error('wasm-latency: usage: node scripts/bench/wasm-latency.mjs DIR PKG_DIR');
   process.exit(2);
 }
-const { loadIndex } = await import(path.join(path.resolve(pkgDir), 'index.mjs'));
+const { loadIndex } = await import(path.join(path.resolve(pkgDir), 'node.mjs'));
 const idx = readIdxImagesFile(path.join(dir, 'bench-queries.idx'));
 const queries = Array.from({ length: 100 }, (_, i) => idx.image(i));
 const flat = new Uint8Array(100 * 784);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { loadIndex } = await import(path.join(root, 'wasm/dist/index.mjs'));
+const { loadIndex } = await import(path.join(root, 'wasm/dist/node.mjs'));
 const g = process.argv[2];
 const read = (f) => new Uint8Array(fs.readFileSync(path.join(g, f)));
 const m = read('small.dqm'), d = read('small.dqdb'), other = read('k16-f16.dqm');

@@ -11,7 +11,7 @@ export const GOLDEN_BIN = process.env.DQ_GOLDEN_BIN || path.join(ROOT, 'build/na
 export const CLI = path.join(DIST, 'bin/deepquan-query.mjs');
 
 export async function pkg() {
-  const entry = path.join(DIST, 'index.mjs');
+  const entry = path.join(DIST, 'node.mjs'); // the Node entry (package.json exports 'node')
   if (!fs.existsSync(entry)) throw new Error(`${entry} is not built: cmake --preset wasm && cmake --build --preset wasm`);
   return import(pathToFileURL(entry).href);
 }

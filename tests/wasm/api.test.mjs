@@ -40,7 +40,11 @@ test('package metadata: version from CMake, exports, bin', async () => {
   assert.match(p.version, /^\d+\.\d+\.\d+$/);
   assert.equal(deepquan.version, p.version);
   assert.equal(p.type, 'module');
-  assert.equal(p.exports['.'].import, './index.mjs');
+  // Node gets the entry with the file system, everything else (bundlers for the browser) the one without.
+  assert.deepEqual(Object.keys(p.exports['.']), ['types', 'node', 'default']);
+  assert.equal(p.exports['.'].node, './node.mjs');
+  assert.equal(p.exports['.'].default, './index.mjs');
+  assert.equal(p.browser, './index.mjs');
   assert.equal(p.bin['deepquan-query'], './bin/deepquan-query.mjs');
   for (const f of p.files) assert.ok(fs.existsSync(path.join(DIST, f)), `${f} is in the package`);
   // And the other way: every module the entry or the bin imports is listed, so `npm pack` ships it.
@@ -130,7 +134,7 @@ test('sources: HTTP streaming with progress, gzip-encoded responses, HTTP errors
 
 test('loadIndex: bad options and bad files', async () => {
   const m = fs.readFileSync(file('small.dqm')), d = fs.readFileSync(file('small.dqdb'));
-  await rejects(loadIndex(), 'loadIndex: expected an options object { model, database?, onProgress?, simd? }, got undefined');
+  await rejects(loadIndex(), 'loadIndex: expected an options object { model, database?, onProgress?, simd?, wasm? }, got undefined');
   await rejects(loadIndex({}), 'loadIndex: options.model is required');
   await rejects(loadIndex({ model: m, modle: 1 }), "loadIndex: unknown option 'modle'");
   await rejects(loadIndex({ model: m, simd: 'yes' }), "loadIndex: simd must be 'auto', true or false, got string \"yes\"");
@@ -375,4 +379,82 @@ test('index.d.ts declares what index.mjs exports', async () => {
   const proto = Object.getOwnPropertyNames(deepquan.DeepQuanIndex.prototype).filter((n) => n !== 'constructor');
   for (const name of proto) assert.match(dts, new RegExp(`\\n  (readonly )?${name}[(:]`), `DeepQuanIndex.${name} in index.d.ts`);
   void tmpDir;
+});
+
+test('entries: node.mjs and index.mjs export the same API; the browser entry reads no files under Node', async () => {
+  const browser = await import(pathToFileURL(path.join(DIST, 'index.mjs')).href);
+  assert.deepEqual(Object.keys(browser).sort(), Object.keys(deepquan).sort());
+  assert.equal(browser.loadIndex, deepquan.loadIndex, 'one module graph: the Node entry re-exports the browser one');
+  // Not one node: import is reachable from the browser entry (what a bundler for the browser follows).
+  const seen = new Set();
+  const walk = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const src = fs.readFileSync(path.join(DIST, f), 'utf8');
+    assert.doesNotMatch(src, /from ['"]node:|import\(['"]node:/, `${f}, reachable from index.mjs, imports a node: module`);
+    for (const m of src.matchAll(/(?:from |import\()['"]\.\/([^'"]+)['"]/g)) walk(m[1]);
+  };
+  walk('index.mjs');
+  assert.ok(seen.has('module.mjs') && seen.has('deepquan-simd.mjs') && !seen.has('node-files.mjs'), [...seen].join(' '));
+});
+
+test('options.wasm: the .wasm from given bytes or a given URL; bad values refused', async () => {
+  const simdBytes = fs.readFileSync(path.join(DIST, 'deepquan-simd.wasm'));
+  const baseBytes = new Uint8Array(fs.readFileSync(path.join(DIST, 'deepquan.wasm'))).buffer; // an ArrayBuffer
+  const x = queryImage(small, 3);
+  const ref = await open('small');
+  const want = ref.search(x, { mode: 'adc' });
+  for (const [extra, backend] of [
+    [{ wasm: { simd: simdBytes } }, 'wasm-simd128'],
+    [{ simd: false, wasm: { baseline: baseBytes } }, 'wasm-baseline'],
+    [{ simd: false, wasm: { baseline: pathToFileURL(path.join(DIST, 'deepquan.wasm')) } }, 'wasm-baseline'],
+    [{ wasm: { simd: path.join(DIST, 'deepquan-simd.wasm') } }, 'wasm-simd128'],
+  ]) {
+    const index = await open('small', extra);
+    assert.equal(index.backend, backend);
+    assert.deepEqual(index.search(x, { mode: 'adc' }), want);
+    index.dispose();
+  }
+  ref.dispose();
+  // The wrong build's bytes: the SIMD glue cannot run the baseline module's imports, or vice versa;
+  // either way an Error, not a hang.
+  await rejects(open('small', { simd: true, wasm: { simd: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5]) } }), '');
+  const m = file('small.dqm');
+  await rejects(loadIndex({ model: m, wasm: 'deepquan.wasm' }), "loadIndex: wasm must be an object { simd?, baseline? }");
+  await rejects(loadIndex({ model: m, wasm: null }), 'loadIndex: wasm must be an object');
+  await rejects(loadIndex({ model: m, wasm: { simd128: simdBytes } }), "loadIndex: unknown key 'simd128' in options.wasm (expected simd, baseline)");
+  await rejects(loadIndex({ model: m, wasm: { simd: 42 } }), 'loadIndex: wasm.simd must be a URL, a non-empty string or the bytes of a .wasm file, got');
+  await rejects(loadIndex({ model: m, wasm: { baseline: new Uint8Array(0) } }), 'loadIndex: wasm.baseline is empty (0 bytes)');
+  await rejects(deepquan.readDatabase(file('small.dqdb'), { wasm: { simd: '' } }), 'readDatabase: wasm.simd must be a URL, a non-empty string');
+});
+
+test('save(): the bytes of a .dqdb with the added items, which the package and the native CLI reopen', async (t) => {
+  const index = await open('small');
+  const n0 = index.size;
+  const q0 = queryImage(small, 0), q1 = queryImage(small, 1);
+  index.add(q0, 9001, 2);
+  index.add(q1, 9002);
+  const bytes = index.save();
+  assert.ok(bytes instanceof Uint8Array);
+  const again = await loadIndex({ model: file('small.dqm'), database: bytes });
+  assert.equal(again.size, n0 + 2);
+  assert.deepEqual(Array.from(again.ids().slice(n0)), [9001, 9002]);
+  for (const mode of ['sdc', 'adc']) assert.deepEqual(again.search(q1, { k: 5, mode }), index.search(q1, { k: 5, mode }));
+  assert.deepEqual(again.code(n0), index.code(n0));
+  const top = index.search(q0, { k: 3, mode: 'adc' });
+  index.dispose();
+  again.dispose();
+  const DEEPQUAN = path.join(path.dirname(path.dirname(DIST)), 'build/native/trainer/deepquan');
+  if (!fs.existsSync(DEEPQUAN)) return t.skip(`no native CLI at ${DEEPQUAN}`);
+  const saved = path.join(tmpDir(), 'saved.dqdb');
+  fs.writeFileSync(saved, bytes);
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(DEEPQUAN, ['search', '--model', file('small.dqm'), '--db', saved, '--image', `${file(small.queries)}:0`, '--k', '3', '--mode', 'adc'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').slice(2).map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(rows.map((c) => Number(c[1])), top.map((h) => h.id), 'the native CLI ranks the saved database the same');
+  // Item 9001 is q0's own code: at the smallest ADC distance any code can have.
+  const own = rows.find((c) => c[1] === '9001');
+  assert.ok(own && Number(own[2]) === Number(rows[0][2]), `9001 at the top distance: ${r.stdout}`);
+  assert.equal(own[3], '2', 'with the added label');
 });

@@ -89,7 +89,7 @@ test('readDatabase: bad arguments are refused by name', async () => {
   await rejects(readDatabase(db, { simd: 'yes' }), /^readDatabase: simd must be 'auto', true or false, got string "yes"$/);
   await rejects(readDatabase(db, { onProgress: 3 }), /^readDatabase: onProgress must be a function, got number 3$/);
   await rejects(readDatabase(db, { model: 'x' }), /^readDatabase: unknown option 'model'/);
-  await rejects(readDatabase(db, null), /^readDatabase: expected an options object \{ onProgress\?, simd\? \}, got null$/);
+  await rejects(readDatabase(db, null), /^readDatabase: expected an options object \{ onProgress\?, simd\?, wasm\? \}, got null$/);
   await rejects(readDatabase(42), /^database: expected a URL, a file path, an ArrayBuffer or a Uint8Array, got number 42$/);
 });
 

@@ -10,7 +10,8 @@ import { ROOT, DIST, tmpDir } from './_helpers.mjs';
 const TSC = process.env.DQ_TSC || path.join(ROOT, 'node_modules/.bin/tsc');
 
 const SAMPLE = `
-import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels, readDatabase, DatabaseContents, download, DownloadProgress } from 'deepquan';
+import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels, readDatabase, DatabaseContents, download, DownloadProgress,
+  saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS, WasmFiles } from 'deepquan';
 export async function main(): Promise<void> {
   const index: DeepQuanIndex = await loadIndex({ model: 'model.dqm', database: new Uint8Array(4), simd: 'auto',
     onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
@@ -40,6 +41,17 @@ export async function main(): Promise<void> {
   const names: string[] | null = db.strings;
   const files: (Uint8Array | null)[] = await download([{ name: 'model.dqm', url: 'model.dqm' }, { name: 'q', url: new URL('http://x/q'), optional: true }],
     { onProgress: (p: DownloadProgress) => console.log(p.phase, p.total, p.files[0].missing), init: { cache: 'no-store' } });
+  const saved: Uint8Array = index.save();
+  const n: number = await saveToIndexedDB('g', index, { database: 'app', store: 'dbs' }) + await saveToIndexedDB('h', saved);
+  const back: Uint8Array | null = await loadFromIndexedDB('g');
+  await removeFromIndexedDB('g');
+  if (opfsSupported()) await saveToOPFS('g.dqdb', saved.buffer as ArrayBuffer);
+  const fromOpfs: Uint8Array | null = await loadFromOPFS('g.dqdb');
+  await removeFromOPFS('g.dqdb');
+  const wasm: WasmFiles = { simd: '/static/deepquan-simd.wasm', baseline: new Uint8Array(8) };
+  const viaUrl = await loadIndex({ model: 'm.dqm', wasm: { simd: new URL('https://cdn.example/deepquan-simd.wasm') } });
+  await readDatabase('q.dqdb', { wasm });
+  console.log(n, back, fromOpfs, viaUrl.size);
   index.dispose();
   console.log(meta, db.size, dbShape, dbLabels, names, files);
   console.log(label, all, code, z, thumb, shape, backend, used, simd, v, other.size, near, labels, ids, index.positionOf(3));
@@ -49,6 +61,10 @@ export async function main(): Promise<void> {
   await loadIndex({ database: 'x' });
   // @ts-expect-error a number[] is not a pixel input
   index.encode([0, 1]);
+  // @ts-expect-error wasm names the builds: simd, baseline
+  await loadIndex({ model: 'm', wasm: { simd128: 'x' } });
+  // @ts-expect-error saveToIndexedDB needs a key
+  await saveToIndexedDB(saved);
   // @ts-expect-error download takes { name, url } objects, not bare URLs
   await download(['model.dqm']);
 }

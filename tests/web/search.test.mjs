@@ -55,7 +55,7 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
     assert.ok(trainLine?.includes(DEMO_EXPORT_FLAGS.join(' ')), `scripts/demo.sh trains with ${DEMO_EXPORT_FLAGS.join(' ')}: ${trainLine}`);
     // And the flags did what they say: int4 weights, 8 gray levels in the gallery, exact queries.
     if (!process.env.DQ_WEB_TRAINED_DIR) {
-      const { loadIndex, readDatabase } = await import(pathToFileURL(path.join(PKG_DIR, 'index.mjs')).href);
+      const { loadIndex, readDatabase } = await import(pathToFileURL(path.join(PKG_DIR, 'node.mjs')).href);
       const index = await loadIndex({ model: path.join(trained.dir, 'model.dqm') });
       assert.equal(index.info.weightType, 'int4');
       index.dispose();

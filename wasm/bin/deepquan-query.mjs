@@ -9,7 +9,7 @@
 
 // Relative to the assembled package (wasm/dist): the bin sits in bin/, the modules one level up.
 import { readIdxImagesFile } from '../idx-file.mjs';
-import { loadIndex } from '../index.mjs';
+import { loadIndex } from '../node.mjs';
 
 const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.idx[.gz][:INDEX] | --query-index I)
                       [--k 10] [--mode sdc|adc] [--json] [--simd auto|on|off]

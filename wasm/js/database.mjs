@@ -9,11 +9,11 @@ import { openSource } from './sources.mjs';
 /// Reads a database file: { size, M, K, ids, labels, thumbShape, thumbnails, strings }, every array
 /// a fresh copy (nothing points into the WebAssembly heap, nothing needs disposing).
 export async function readDatabase(source, options = {}) {
-  const { onProgress, simd } = checkOptions('readDatabase', options, 'onProgress?, simd?');
+  const { onProgress, simd, wasm } = checkOptions('readDatabase', options, 'onProgress?, simd?, wasm?');
   if (source === undefined || source === null) {
     throw new Error('readDatabase: a source is required (a URL, a file path, an ArrayBuffer or a Uint8Array of a .dqdb file)');
   }
-  const [mod, src] = await Promise.allSettled([pickModule(simd, 'readDatabase'), openSource(source, 'database')]);
+  const [mod, src] = await Promise.allSettled([pickModule(simd, 'readDatabase', wasm), openSource(source, 'database')]);
   if (mod.status === 'rejected') {
     if (src.status === 'fulfilled') await src.value.discard();
     throw mod.reason;

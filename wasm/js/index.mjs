@@ -18,7 +18,7 @@ export const version = '@PROJECT_VERSION@';
 
 /// Opens a model (and optionally a database of codes) and returns a DeepQuanIndex.
 export async function loadIndex(options) {
-  const { model, database, onProgress, simd } = checkOptions('loadIndex', options, 'model, database?, onProgress?, simd?');
+  const { model, database, onProgress, simd, wasm } = checkOptions('loadIndex', options, 'model, database?, onProgress?, simd?, wasm?');
   if (model === undefined || model === null) {
     throw new Error('loadIndex: options.model is required (a URL, a file path, an ArrayBuffer or a Uint8Array of a .dqm file)');
   }
@@ -28,7 +28,7 @@ export async function loadIndex(options) {
   const hasDb = database !== undefined && database !== null;
   // Requests go out together with the module download; bodies are read into the heap afterwards.
   const settled = await Promise.allSettled([
-    pickModule(simd, 'loadIndex'),
+    pickModule(simd, 'loadIndex', wasm),
     openSource(model, 'model'),
     hasDb ? openSource(database, 'database') : null,
   ]);
@@ -297,6 +297,15 @@ export class DeepQuanIndex {
     return call(this.#live(), 'ids');
   }
 
+  /**
+   * The database as the bytes of a .dqdb file (Uint8Array): every item now in the index, added ones
+   * included, in index order. Reopen it with loadIndex({ model, database: bytes }), the native CLI or
+   * the storage helpers (storage.mjs).
+   */
+  save() {
+    return call(this.#live(), 'save');
+  }
+
   /** Frees the native memory now; any later call throws. Idempotent. */
   dispose() {
     const native = this.#native;
@@ -312,3 +321,4 @@ export default loadIndex;
 export { isImageDataLike, simdSupported };
 export { readDatabase } from './database.mjs';
 export { download } from './download.mjs';
+export { saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS } from './storage.mjs';

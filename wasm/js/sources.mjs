@@ -7,10 +7,10 @@
 // buffer instead (readBytes: download.mjs, for callers that keep the bytes), through the same loop.
 
 import { describe } from './pixels.mjs';
+import { platform } from './platform.mjs';
 
-export const isNode = typeof process !== 'undefined' && !!process.versions && !!process.versions.node;
-
-const CHUNK = 1 << 20;
+/// Bytes per read of a streamed body or a file.
+export const CHUNK = 1 << 20;
 
 /// A growable byte block in the module's heap. Views are re-read from Module.HEAPU8 on every
 /// write, since an allocation may grow (and so detach) the memory.
@@ -118,53 +118,17 @@ export async function openSource(src, what) {
   else if (typeof src === 'string') {
     if (src.length === 0) throw new Error(`${what}: empty string given as a URL or file path`);
     if (looksLikeUrl(src)) url = new URL(src);
-    else if (!isNode) url = new URL(src, globalThis.location ? globalThis.location.href : undefined);
+    else if (!platform.openFile && globalThis.location) url = new URL(src, globalThis.location.href);
   } else {
     throw new Error(`${what}: expected a URL, a file path, an ArrayBuffer or a Uint8Array, got ${describe(src)}`);
   }
-  if (isNode && (url === null || url.protocol === 'file:')) return openFile(url ?? src, what);
-  return openUrl(url, what);
-}
-
-async function openFile(pathOrUrl, what) {
-  const fs = await import('node:fs/promises');
-  const name = String(pathOrUrl instanceof URL ? pathOrUrl.pathname : pathOrUrl);
-  let fh;
-  try {
-    fh = await fs.open(pathOrUrl, 'r');
-  } catch (e) {
-    throw new Error(`${what}: cannot open ${name}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  if (url === null || url.protocol === 'file:') {
+    // Files are the host's business: the Node entry registers a reader (platform.mjs), the browser
+    // entry none, so no node: import is reachable from a browser bundle.
+    if (platform.openFile) return platform.openFile(url ?? src, what);
+    throw new Error(`${what}: '${src}' is a file path, and file paths are read only by the Node.js entry of deepquan (import 'deepquan' under Node.js); pass a URL, an ArrayBuffer or a Uint8Array`);
   }
-  const { size } = await fh.stat();
-  return {
-    name,
-    total: size,
-    async readInto(module, report) {
-      let block = null;
-      try {
-        block = new HeapBlock(module, size, what);
-        block.reserve(size);
-        let off = 0;
-        while (off < size) {
-          // Straight into the heap: no intermediate JS buffer.
-          const { bytesRead } = await fh.read(module.HEAPU8, block.ptr + off, Math.min(CHUNK, size - off), off);
-          if (bytesRead === 0) throw new Error(`${what}: ${name} shrank while reading (${off} of ${size} bytes)`);
-          off += bytesRead;
-          block.length = off;
-          report(off, size);
-        }
-        return block;
-      } catch (e) {
-        if (block) block.free();
-        throw e;
-      } finally {
-        await fh.close();
-      }
-    },
-    async discard() {
-      await fh.close();
-    },
-  };
+  return openUrl(url, what);
 }
 
 /// Opens a URL: the request goes out now; `init` is passed to fetch (e.g. { cache: 'no-store' }).

@@ -9,7 +9,9 @@ export function writeSize(c, doc) {
   w('## Size');
   w();
   {
-    const files = ['deepquan-simd.wasm', 'deepquan-simd.mjs', 'deepquan.wasm', 'deepquan.mjs', 'index.mjs', 'pixels.mjs', 'sources.mjs'];
+    // The browser entry and every module it imports statically (what a page loads besides the glue).
+    const entry = ['index.mjs', 'pixels.mjs', 'sources.mjs', 'platform.mjs', 'module.mjs', 'options.mjs', 'database.mjs', 'download.mjs'];
+    const files = ['deepquan-simd.wasm', 'deepquan-simd.mjs', 'deepquan.wasm', 'deepquan.mjs', ...entry];
     const rows = [];
     for (const f of files) {
       const p = path.join(path.resolve(pkg), f);
@@ -18,8 +20,8 @@ export function writeSize(c, doc) {
       rows.push([`\`${f}\``, b.length.toLocaleString('en'), gz(b).toLocaleString('en')]);
     }
     const load = (names) => names.map((f) => path.join(path.resolve(pkg), f)).filter((p) => fs.existsSync(p)).map((p) => fs.readFileSync(p));
-    for (const [label, names] of [['**what a SIMD128 engine loads** (simd .wasm + .mjs, index, pixels, sources)', ['deepquan-simd.wasm', 'deepquan-simd.mjs', 'index.mjs', 'pixels.mjs', 'sources.mjs']],
-                                  ['**what an engine without SIMD loads** (+ probe fails, baseline .wasm + .mjs)', ['deepquan.wasm', 'deepquan.mjs', 'index.mjs', 'pixels.mjs', 'sources.mjs']]]) {
+    for (const [label, names] of [['**what a SIMD128 engine loads** (simd .wasm + .mjs, the browser entry and its modules)', ['deepquan-simd.wasm', 'deepquan-simd.mjs', ...entry]],
+                                  ['**what an engine without SIMD loads** (+ probe fails, baseline .wasm + .mjs)', ['deepquan.wasm', 'deepquan.mjs', ...entry]]]) {
       const bs = load(names);
       if (bs.length === names.length) rows.push([label, bs.reduce((a, b) => a + b.length, 0).toLocaleString('en'), bs.reduce((a, b) => a + gz(b), 0).toLocaleString('en') + ' (files gzipped one by one)']);
     }
