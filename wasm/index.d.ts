@@ -112,6 +112,8 @@ export declare class DeepQuanIndex {
   embed(pixels: Pixels): Float32Array;
   /** Encodes and appends an image; id in [0, 2^32 - 1], label an integer (-1 = unknown) or omitted. */
   add(pixels: Pixels, id: number, label?: number | null): void;
+  /** Encodes and appends many images at once (all or nothing); labels one per image or omitted. */
+  addBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray, ids: Uint32Array | number[], labels?: Int32Array | number[] | null): void;
   /** Thumbnail bytes (thumbShape) of a position or { id }. */
   thumbnail(at: ItemRef): Uint8Array;
   /** Stored code (M bytes) of a position or { id }. */

@@ -458,3 +458,36 @@ test('save(): the bytes of a .dqdb with the added items, which the package and t
   assert.ok(own && Number(own[2]) === Number(rows[0][2]), `9001 at the top distance: ${r.stdout}`);
   assert.equal(own[3], '2', 'with the added label');
 });
+
+test('addBatch: many items in one call, equal to one add each; all or nothing on bad input', async () => {
+  const a = await open('small'), b = await open('small');
+  const n0 = a.size;
+  const imgs = [0, 1, 2, 3].map((q) => queryImage(small, q));
+  a.addBatch(imgs, [70, 71, 72, 73], [1, -1, 2, 3]);
+  imgs.forEach((x, i) => b.add(x, 70 + i, [1, -1, 2, 3][i]));
+  assert.equal(a.size, n0 + 4);
+  assert.deepEqual(a.save(), b.save(), 'the same database bytes');
+  // A flat byte batch, no labels.
+  const flat = new Uint8Array(2 * imgs[0].length);
+  flat.set(imgs[0], 0);
+  flat.set(imgs[1], imgs[0].length);
+  a.addBatch(flat, Uint32Array.of(80, 81));
+  assert.deepEqual(Array.from(a.ids().slice(-2)), [80, 81]);
+  const before = a.save();
+  const bad = Float32Array.from(imgs[0], (v) => v / 255);
+  const nan = new Float32Array(2 * bad.length);
+  nan.set(bad);
+  nan.set(bad, bad.length);
+  nan[bad.length + 7] = NaN;
+  throws(() => a.addBatch(nan, [1, 2]), 'addBatch');
+  throws(() => a.addBatch(imgs, [1, 2, 3]), 'addBatch: 4 images but 3 ids');
+  throws(() => a.addBatch(imgs, [1, 2, 3, -4]), 'addBatch: ids[3] must be an integer in [0, 4294967295], got number -4');
+  throws(() => a.addBatch(imgs, [1, 2, 3, 4], [0, 0, 0, 1.5]), 'addBatch: labels[3] must be an integer in [-1, 2147483647]');
+  throws(() => a.addBatch(imgs, [1, 2, 3, 4], [0]), 'addBatch: 4 images but 1 labels');
+  throws(() => a.addBatch(imgs, 'ids'), 'addBatch: ids must be a Uint32Array or an array of integers, got string "ids"');
+  assert.deepEqual(a.save(), before, 'nothing was added by a refused batch');
+  a.dispose();
+  b.dispose();
+  throws(() => a.save(), 'disposed');
+  throws(() => a.addBatch(imgs, [1, 2, 3, 4]), 'disposed');
+});

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import zlib from 'node:zlib';
 import { createServer } from '../../scripts/serve.mjs';
 import { PKG_DIR, ROOT, browserMissing, launchBrowser, packageMissing, trainedData, watch } from './harness.mjs';
 
@@ -120,6 +121,21 @@ function checkResult({ result, log, wasmRequests }, what) {
   assert.ok(wasmRequests.length >= 1, `${what}: a .wasm was fetched`);
 }
 
+/// Bytes of the bundle's JavaScript and .wasm files, raw and gzip (for the note's size figures).
+function sizes(dir) {
+  let js = 0, wasm = 0, jsGz = 0;
+  for (const f of fs.readdirSync(dir, { recursive: true })) {
+    const p = path.join(dir, f);
+    if (!fs.statSync(p).isFile()) continue;
+    const b = fs.readFileSync(p);
+    if (/\.m?js$/.test(f)) {
+      js += b.length;
+      jsGz += zlib.gzipSync(b, { level: 9 }).length;
+    } else if (f.endsWith('.wasm')) wasm += b.length;
+  }
+  return `JavaScript ${js} B (${jsGz} B gzip), .wasm ${wasm} B`;
+}
+
 /// No `node:` module, and no Node built-in by its bare name, in what the browser loads.
 function assertNoNodeImports(dir) {
   for (const f of fs.readdirSync(dir, { recursive: true })) {
@@ -130,7 +146,7 @@ function assertNoNodeImports(dir) {
   }
 }
 
-test('esbuild: bundles the browser entry; the .wasm files beside the bundle, or their URL as an option', { skip }, async () => {
+test('esbuild: bundles the browser entry; the .wasm files beside the bundle, or their URL as an option', { skip }, async (t) => {
   const dir = project('esbuild');
   const esbuild = await import('esbuild');
   const out = path.join(dir, 'dist');
@@ -141,6 +157,7 @@ test('esbuild: bundles the browser entry; the .wasm files beside the bundle, or 
   const pkgDir = path.join(dir, 'node_modules/deepquan');
   for (const f of ['deepquan-simd.wasm', 'deepquan.wasm']) fs.copyFileSync(path.join(pkgDir, f), path.join(out, f));
   fs.writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="./app.js"></script>'));
+  t.diagnostic(`esbuild bundle: ${sizes(out)}`);
   const copied = await runBundle(out);
   checkResult(copied, 'esbuild');
   assert.deepEqual(copied.wasmRequests, ['/deepquan-simd.wasm']);
@@ -153,7 +170,7 @@ test('esbuild: bundles the browser entry; the .wasm files beside the bundle, or 
   assert.deepEqual(option.wasmRequests, ['/assets/wasm/deepquan-simd.wasm']);
 });
 
-test('Vite: a production build emits the .wasm as a hashed asset and runs', { skip }, async () => {
+test('Vite: a production build emits the .wasm as a hashed asset and runs', { skip }, async (t) => {
   const dir = project('vite');
   fs.writeFileSync(path.join(dir, 'index.html'), html('<script type="module" src="/src/app.js"></script>'));
   const { build } = await import('vite');
@@ -162,12 +179,13 @@ test('Vite: a production build emits the .wasm as a hashed asset and runs', { sk
   assertNoNodeImports(out);
   const assets = fs.readdirSync(path.join(out, 'assets'));
   assert.ok(assets.some((f) => /^deepquan-simd-.+\.wasm$/.test(f)), `Vite emitted the SIMD .wasm: ${assets.join(', ')}`);
+  t.diagnostic(`Vite bundle: ${sizes(out)}`);
   const r = await runBundle(out);
   checkResult(r, 'Vite');
   assert.match(r.wasmRequests[0], /^\/assets\/deepquan-simd-.+\.wasm$/);
 });
 
-test('webpack 5: a production build emits the .wasm as an asset/resource and runs', { skip }, async () => {
+test('webpack 5: a production build emits the .wasm as an asset/resource and runs', { skip }, async (t) => {
   const dir = project('webpack');
   const { default: webpack } = await import('webpack');
   const out = path.join(dir, 'dist');
@@ -178,6 +196,7 @@ test('webpack 5: a production build emits the .wasm as an asset/resource and run
   assert.ok(!stats.hasErrors(), `webpack: ${stats.toString({ all: false, errors: true })}`);
   assertNoNodeImports(out);
   fs.writeFileSync(path.join(out, 'index.html'), html('<script src="/app.js"></script>'));
+  t.diagnostic(`webpack bundle: ${sizes(out)}`);
   const r = await runBundle(out);
   checkResult(r, 'webpack');
 });

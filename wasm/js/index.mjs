@@ -254,6 +254,44 @@ export class DeepQuanIndex {
     this.#info = call(native, 'info');
   }
 
+  /**
+   * Encodes and appends many images in one call: batch as for searchBatch, ids one per image
+   * (Uint32Array or integers), labels one per image (Int32Array or integers, -1 = unknown) or
+   * omitted. All or nothing: a bad image, id or label leaves the index as it was.
+   */
+  addBatch(batch, ids, labels) {
+    const native = this.#live();
+    const x = this.#batch(batch, 'addBatch');
+    const n = x.length / this.#spec.inputDim;
+    const seq = (v) => v instanceof Uint32Array || v instanceof Int32Array || Array.isArray(v);
+    if (!seq(ids)) throw new Error(`addBatch: ids must be a Uint32Array or an array of integers, got ${describe(ids)}`);
+    if (ids.length !== n) throw new Error(`addBatch: ${n} images but ${ids.length} ids`);
+    const idv = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = ids[i];
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+        throw new Error(`addBatch: ids[${i}] must be an integer in [0, 4294967295], got ${describe(id)}`);
+      }
+      idv[i] = id;
+    }
+    let lv = null;
+    if (labels !== undefined && labels !== null) {
+      if (!seq(labels)) throw new Error(`addBatch: labels must be an Int32Array, an array of integers, null or undefined, got ${describe(labels)}`);
+      if (labels.length !== n) throw new Error(`addBatch: ${n} images but ${labels.length} labels`);
+      lv = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const l = labels[i];
+        if (typeof l !== 'number' || !Number.isInteger(l) || l < -1 || l > 0x7fffffff) {
+          throw new Error(`addBatch: labels[${i}] must be an integer in [-1, 2147483647] (-1 = unknown), got ${describe(l)}`);
+        }
+        lv[i] = l;
+      }
+    }
+    if (n === 0) return;
+    call(native, 'add', x, n, idv, lv);
+    this.#info = call(native, 'info');
+  }
+
   #position(at, what) {
     const size = this.#info.size;
     if (typeof at === 'number') {
