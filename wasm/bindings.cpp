@@ -342,6 +342,30 @@ val read_database_js(uintptr_t ptr, size_t size) {
     });
 }
 
+// Splits a .dqdb (heap bytes the caller owns) into `parts` contiguous shards of near-equal size, each
+// returned as the bytes of a valid .dqdb (a JS array of Uint8Array): shard i holds items
+// [floor(i N / parts), floor((i + 1) N / parts)), so their concatenation is the database in order.
+// One shard is built at a time, so the heap holds the file, its parse and one shard at most.
+val shard_database_js(uintptr_t ptr, size_t size, size_t parts) {
+    return guarded([&] {
+        DQ_CHECK(parts >= 1 && parts <= 1024, "shards: %zu parts, must be in [1, 1024]", parts);
+        dq::Database db;
+        try {
+            db = dq::read_database(reinterpret_cast<const uint8_t*>(ptr), size);
+        } catch (const dq::Error& e) {
+            throw dq::FormatError(std::string("database file: ") + e.what());
+        }
+        const size_t n = db.size();
+        val out = val::array();
+        for (size_t i = 0; i < parts; ++i) {
+            const size_t b = size_t(uint64_t(i) * n / parts), e = size_t(uint64_t(i + 1) * n / parts);
+            const std::vector<uint8_t> bytes = dq::write_database(dq::slice(db, b, e));
+            out.call<void>("push", copy_out(bytes.data(), bytes.size()));
+        }
+        return out;
+    });
+}
+
 // Heap buffers for file bytes: 64-byte aligned like the file sections. 0 means out of memory.
 double alloc_buffer(double size) {
     if (!(size >= 0) || size > 4294967295.0) return 0;
@@ -364,6 +388,7 @@ EMSCRIPTEN_BINDINGS(deepquan) {
     emscripten::function("freeBuffer", &free_buffer);
     emscripten::function("heapUsed", &heap_used);
     emscripten::function("readDatabase", &read_database_js);
+    emscripten::function("shardDatabase", &shard_database_js);
     emscripten::constant("formatVersionMajor", int(dq::kFormatVersionMajor));
     emscripten::constant("formatVersionMinor", int(dq::kFormatVersionMinor));
     emscripten::class_<NativeIndex>("NativeIndex")

@@ -196,6 +196,33 @@ export declare function download(
   options?: { onProgress?: (p: DownloadProgress) => void; init?: RequestInit },
 ): Promise<(Uint8Array | null)[]>;
 /** Whether this engine validates WebAssembly SIMD128 (the probe wasm-feature-detect uses). */
+export interface PoolOptions {
+  model: Source;
+  /** The database to shard over the workers (required). */
+  database: Source;
+  /** Workers, each owning one contiguous shard (default: the cores available), 1..64. */
+  workers?: number;
+  /** Browsers: where the bundled search-worker.mjs is, when the bundler does not handle `new Worker(new URL(...))` (esbuild). */
+  workerUrl?: string | URL;
+  onProgress?: (p: Progress) => void;
+  simd?: 'auto' | boolean;
+  wasm?: WasmFiles;
+}
+
+/** A pool of Web Workers (Node: worker_threads) over shards; results equal DeepQuanIndex.search's, ties included. */
+export declare class SearchPool {
+  private constructor();
+  readonly size: number;
+  readonly info: IndexInfo & { workers: number; shardSizes: number[] };
+  readonly disposed: boolean;
+  search(pixels: Pixels, options?: SearchOptions): Promise<Hit[]>;
+  searchBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray, options?: SearchOptions): Promise<Hit[][]>;
+  /** Stops the workers; pending searches reject. Idempotent. */
+  dispose(): void;
+}
+
+export declare function loadSearchPool(options: PoolOptions): Promise<SearchPool>;
+
 /** Where saveToIndexedDB & co. keep databases: IndexedDB database and object store names. */
 export interface StoreOptions {
   /** Default 'deepquan'. */

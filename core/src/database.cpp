@@ -46,4 +46,26 @@ void Database::validate() const {
     DQ_CHECK(blob <= 0xffffffffull, "strings total %llu bytes (limit 2^32 - 1)", (unsigned long long)blob);
 }
 
+Database slice(const Database& db, size_t begin, size_t end) {
+    DQ_CHECK(begin <= end && end <= db.size(), "slice: items [%zu, %zu) of a database of %zu items", begin, end,
+             db.size());
+    Database out;
+    out.M = db.M;
+    out.K = db.K;
+    out.model_fingerprint = db.model_fingerprint;
+    out.codes.assign(db.codes.begin() + ptrdiff_t(begin * db.M), db.codes.begin() + ptrdiff_t(end * db.M));
+    out.ids.assign(db.ids.begin() + ptrdiff_t(begin), db.ids.begin() + ptrdiff_t(end));
+    if (db.has_labels()) out.labels.assign(db.labels.begin() + ptrdiff_t(begin), db.labels.begin() + ptrdiff_t(end));
+    if (db.thumb_height) {
+        out.thumb_height = db.thumb_height;
+        out.thumb_width = db.thumb_width;
+        out.thumb_channels = db.thumb_channels;
+        const size_t tb = db.thumb_bytes();
+        if (db.has_thumbnails())
+            out.thumbnails.assign(db.thumbnails.begin() + ptrdiff_t(begin * tb), db.thumbnails.begin() + ptrdiff_t(end * tb));
+    }
+    if (!db.strings.empty()) out.strings.assign(db.strings.begin() + ptrdiff_t(begin), db.strings.begin() + ptrdiff_t(end));
+    return out;
+}
+
 }  // namespace dq

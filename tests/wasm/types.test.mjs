@@ -11,7 +11,8 @@ const TSC = process.env.DQ_TSC || path.join(ROOT, 'node_modules/.bin/tsc');
 
 const SAMPLE = `
 import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels, readDatabase, DatabaseContents, download, DownloadProgress,
-  saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS, WasmFiles } from 'deepquan';
+  saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS, WasmFiles,
+  loadSearchPool, SearchPool } from 'deepquan';
 export async function main(): Promise<void> {
   const index: DeepQuanIndex = await loadIndex({ model: 'model.dqm', database: new Uint8Array(4), simd: 'auto',
     onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
@@ -51,7 +52,14 @@ export async function main(): Promise<void> {
   const wasm: WasmFiles = { simd: '/static/deepquan-simd.wasm', baseline: new Uint8Array(8) };
   const viaUrl = await loadIndex({ model: 'm.dqm', wasm: { simd: new URL('https://cdn.example/deepquan-simd.wasm') } });
   await readDatabase('q.dqdb', { wasm });
-  console.log(n, back, fromOpfs, viaUrl.size);
+  const pool: SearchPool = await loadSearchPool({ model: 'm.dqm', database: 'g.dqdb', workers: 2, workerUrl: '/w.js' });
+  const pooled: Hit[] = await pool.search(px, { k: 3 });
+  const shards: number[] = pool.info.shardSizes;
+  const rows: Hit[][] = await pool.searchBatch([px], { mode: 'adc' });
+  pool.dispose();
+  // @ts-expect-error a pool needs a database
+  await loadSearchPool({ model: 'm.dqm' });
+  console.log(n, back, fromOpfs, viaUrl.size, pooled, shards, rows);
   index.dispose();
   console.log(meta, db.size, dbShape, dbLabels, names, files);
   console.log(label, all, code, z, thumb, shape, backend, used, simd, v, other.size, near, labels, ids, index.positionOf(3));

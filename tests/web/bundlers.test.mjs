@@ -22,19 +22,26 @@ const QUERIES = 6;
 
 // The app every bundler builds: window.dqRun(queries) loads the model and gallery from /data/ and
 // searches each query both ways. `?wasm=URL` passes the .wasm location as an option instead.
-const APP = `import { loadIndex, readDatabase, version } from 'deepquan';
+const APP = `import { loadIndex, loadSearchPool, readDatabase, version } from 'deepquan';
 
-window.dqRun = async (queries, opts = {}) => {
-  const index = await loadIndex({ model: '/data/model.dqm', database: '/data/gallery.dqdb', ...opts });
+window.dqRun = async (queries, opts = {}, poolOpts = {}) => {
+  const files = { model: '/data/model.dqm', database: '/data/gallery.dqdb' };
+  const index = await loadIndex({ ...files, ...opts });
+  // The same searches on a pool of two module Workers, which the bundler must have bundled too.
+  const pool = await loadSearchPool({ ...files, ...opts, ...poolOpts, workers: 2 });
   try {
-    const hits = [];
+    const hits = [], pooled = [];
     for (const q of queries) {
-      for (const mode of ['sdc', 'adc']) hits.push(index.search(new Uint8Array(q), { k: 10, mode }));
+      for (const mode of ['sdc', 'adc']) {
+        hits.push(index.search(new Uint8Array(q), { k: 10, mode }));
+        pooled.push(await pool.search(new Uint8Array(q), { k: 10, mode }));
+      }
     }
     const db = await readDatabase('/data/queries.dqdb', opts);
-    return { version, backend: index.backend, size: index.size, hits, querySize: db.size };
+    return { version, backend: index.backend, size: index.size, hits, pooled, querySize: db.size };
   } finally {
     index.dispose();
+    pool.dispose();
   }
 };
 window.dqReady = true;
@@ -89,7 +96,7 @@ after(async () => {
 
 /// Serves `dir` at / and the trained files at /data/; opens `page` (default index.html) and runs
 /// the app; returns its result and what went wrong on the page.
-async function runBundle(dir, { page: file = 'index.html', query = '', opts } = {}) {
+async function runBundle(dir, { page: file = 'index.html', query = '', opts, poolOpts } = {}) {
   if (server) await new Promise((r) => server.close(r));
   server = createServer({ web: dir, pkg: PKG_DIR, data: trained.dir });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -103,7 +110,11 @@ async function runBundle(dir, { page: file = 'index.html', query = '', opts } = 
   try {
     await page.goto(`${base}${file}${query}`);
     await page.waitForFunction(() => window.dqReady === true, null, { timeout: 20000 });
-    const result = await page.evaluate(({ q, o }) => window.dqRun(q, o), { q: expected.queries, o: opts });
+    const run = page.evaluate(({ q, o, p }) => window.dqRun(q, o, p), { q: expected.queries, o: opts, p: poolOpts });
+    let timer;
+    const result = await Promise.race([run, new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the bundled app did not answer within 60 s: ${JSON.stringify(log)}`)), 60000);
+    })]).finally(() => clearTimeout(timer));
     return { result, log, wasmRequests };
   } finally {
     await page.close();
@@ -118,6 +129,7 @@ function checkResult({ result, log, wasmRequests }, what) {
   assert.equal(result.size, expected.size);
   assert.equal(result.querySize, expected.querySize);
   assert.deepEqual(result.hits, expected.hits, `${what}: the same hits as the package under Node`);
+  assert.deepEqual(result.pooled, expected.hits, `${what}: the pool of two Workers returns them too`);
   assert.ok(wasmRequests.length >= 1, `${what}: a .wasm was fetched`);
 }
 
@@ -152,29 +164,35 @@ test('esbuild: bundles the browser entry; the .wasm files beside the bundle, or 
   const out = path.join(dir, 'dist');
   // A Node-platform bundle would hide a node: import; the browser platform fails on one.
   await esbuild.build({ entryPoints: [path.join(dir, 'src/app.js')], bundle: true, format: 'esm', platform: 'browser', outfile: path.join(out, 'app.js'), logLevel: 'silent', absWorkingDir: dir });
+  // Nor `new Worker(new URL(...))`: the worker is a second entry point, and the app says where it is.
+  fs.writeFileSync(path.join(dir, 'src/worker.js'), "import 'deepquan/search-worker.mjs';\n");
+  await esbuild.build({ entryPoints: [path.join(dir, 'src/worker.js')], bundle: true, format: 'esm', platform: 'browser', outfile: path.join(out, 'search-worker.js'), logLevel: 'silent', absWorkingDir: dir });
   assertNoNodeImports(out);
   // esbuild leaves `new URL('./x.wasm', import.meta.url)` alone: the recipe copies the two files.
   const pkgDir = path.join(dir, 'node_modules/deepquan');
   for (const f of ['deepquan-simd.wasm', 'deepquan.wasm']) fs.copyFileSync(path.join(pkgDir, f), path.join(out, f));
   fs.writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="./app.js"></script>'));
   t.diagnostic(`esbuild bundle: ${sizes(out)}`);
-  const copied = await runBundle(out);
+  const worker = { workerUrl: '/search-worker.js' };
+  const copied = await runBundle(out, { poolOpts: worker });
   checkResult(copied, 'esbuild');
-  assert.deepEqual(copied.wasmRequests, ['/deepquan-simd.wasm']);
+  assert.deepEqual([...new Set(copied.wasmRequests)], ['/deepquan-simd.wasm']);
 
   // Or the app says where the files are (here a CDN-like folder), and nothing is copied beside it.
   fs.mkdirSync(path.join(out, 'assets/wasm'), { recursive: true });
   for (const f of ['deepquan-simd.wasm', 'deepquan.wasm']) fs.renameSync(path.join(out, f), path.join(out, 'assets/wasm', f));
-  const option = await runBundle(out, { opts: { wasm: { simd: '/assets/wasm/deepquan-simd.wasm', baseline: '/assets/wasm/deepquan.wasm' } } });
+  const option = await runBundle(out, { opts: { wasm: { simd: '/assets/wasm/deepquan-simd.wasm', baseline: '/assets/wasm/deepquan.wasm' } }, poolOpts: worker });
   checkResult(option, 'esbuild with options.wasm');
-  assert.deepEqual(option.wasmRequests, ['/assets/wasm/deepquan-simd.wasm']);
+  assert.deepEqual([...new Set(option.wasmRequests)], ['/assets/wasm/deepquan-simd.wasm']);
 });
 
 test('Vite: a production build emits the .wasm as a hashed asset and runs', { skip }, async (t) => {
   const dir = project('vite');
   fs.writeFileSync(path.join(dir, 'index.html'), html('<script type="module" src="/src/app.js"></script>'));
   const { build } = await import('vite');
-  await build({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: path.join(dir, 'dist'), emptyOutDir: true } });
+  // worker.format 'es': the pool's worker loads the WebAssembly glue with dynamic import(), which
+  // Vite's default worker format (iife) cannot split (wasm/README.md, "In a web app").
+  await build({ root: dir, logLevel: 'silent', configFile: false, worker: { format: 'es' }, build: { outDir: path.join(dir, 'dist'), emptyOutDir: true } });
   const out = path.join(dir, 'dist');
   assertNoNodeImports(out);
   const assets = fs.readdirSync(path.join(out, 'assets'));

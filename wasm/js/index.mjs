@@ -9,7 +9,7 @@
 // Without a model: readDatabase (database.mjs) reads a .dqdb's labels, thumbnails and strings, and
 // download (download.mjs) fetches files with one summed progress, as the search page needs.
 
-import { describe, toInput, checkFloats, bytesToFloats, isImageDataLike } from './pixels.mjs';
+import { describe, toInput, toBatch, isImageDataLike } from './pixels.mjs';
 import { openSource } from './sources.mjs';
 import { call, pickModule, simdSupported } from './module.mjs';
 import { checkOptions } from './options.mjs';
@@ -209,22 +209,7 @@ export class DeepQuanIndex {
   }
 
   #batch(batch, what) {
-    const D = this.#spec.inputDim;
-    if (batch instanceof Float32Array) {
-      if (batch.length % D !== 0) throw new Error(`${what}: a flat Float32Array must hold n × ${D} values, got ${batch.length} (not a multiple of ${D})`);
-      checkFloats(batch, this.#spec, what);
-      return batch;
-    }
-    if (batch instanceof Uint8Array || batch instanceof Uint8ClampedArray) {
-      if (batch.length % D !== 0) throw new Error(`${what}: a flat ${batch.constructor.name} must hold n × ${D} bytes, got ${batch.length} (not a multiple of ${D})`);
-      return bytesToFloats(batch, this.#spec);
-    }
-    if (!Array.isArray(batch)) {
-      throw new Error(`${what}: expected an array of images or a flat Float32Array of n × ${D} values, got ${describe(batch)}`);
-    }
-    const x = new Float32Array(batch.length * D);
-    batch.forEach((p, i) => x.set(toInput(p, this.#spec, `${what}: image ${i}`), i * D));
-    return x;
+    return toBatch(batch, this.#spec, what);
   }
 
   /** The image's code: Uint8Array of M bytes (one codeword index per subspace). */
@@ -359,4 +344,5 @@ export default loadIndex;
 export { isImageDataLike, simdSupported };
 export { readDatabase } from './database.mjs';
 export { download } from './download.mjs';
+export { loadSearchPool, SearchPool } from './pool.mjs';
 export { saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS } from './storage.mjs';

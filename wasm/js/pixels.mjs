@@ -142,3 +142,24 @@ export function toInput(pixels, spec, what = 'pixels') {
   if (isImageDataLike(pixels)) return imageDataToFloats(pixels, spec, what);
   throw new Error(`${what}: expected ${expected(spec)}; got ${describe(pixels)}`);
 }
+
+/// A batch of images as one Float32Array of n × inputDim: an array of pixel inputs (each as for
+/// toInput), or one flat Float32Array / Uint8Array / Uint8ClampedArray.
+export function toBatch(batch, spec, what) {
+  const D = spec.inputDim;
+  if (batch instanceof Float32Array) {
+    if (batch.length % D !== 0) throw new Error(`${what}: a flat Float32Array must hold n × ${D} values, got ${batch.length} (not a multiple of ${D})`);
+    checkFloats(batch, spec, what);
+    return batch;
+  }
+  if (batch instanceof Uint8Array || batch instanceof Uint8ClampedArray) {
+    if (batch.length % D !== 0) throw new Error(`${what}: a flat ${batch.constructor.name} must hold n × ${D} bytes, got ${batch.length} (not a multiple of ${D})`);
+    return bytesToFloats(batch, spec);
+  }
+  if (!Array.isArray(batch)) {
+    throw new Error(`${what}: expected an array of images or a flat Float32Array of n × ${D} values, got ${describe(batch)}`);
+  }
+  const x = new Float32Array(batch.length * D);
+  batch.forEach((p, i) => x.set(toInput(p, spec, `${what}: image ${i}`), i * D));
+  return x;
+}

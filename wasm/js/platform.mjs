@@ -8,6 +8,11 @@ export const platform = {
   openFile: null,
   /// (pathOrFileUrl) -> Promise<Uint8Array> of a whole file, or null.
   readFile: null,
+  /// () -> a search worker { post, onMessage, onError, terminate } (pool.mjs), or null: a browser
+  /// module Worker then.
+  createWorker: null,
+  /// () -> cores available, or null: navigator.hardwareConcurrency then.
+  hardwareConcurrency: null,
 };
 
 /// Whether this is a Node.js process: then the Emscripten loader (built for web and worker) cannot

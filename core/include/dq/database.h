@@ -1,6 +1,7 @@
 // In-memory code database: what `gallery.dqdb` holds (see format.h for the bytes).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,5 +34,10 @@ struct Database {
     /// length fits in u32 (the STRS offsets).
     void validate() const;
 };
+
+/// Items [begin, end) of db as a database of their own (same M, K, fingerprint, thumbnail shape;
+/// labels, thumbnails and strings kept where db has them): a shard for a worker. Throws dq::Error
+/// unless begin <= end <= db.size().
+Database slice(const Database& db, size_t begin, size_t end);
 
 }  // namespace dq

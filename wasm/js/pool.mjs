@@ -1,0 +1,232 @@
+// Search on every core: a pool of workers, each owning one contiguous shard of the database and a
+// WebAssembly instance of its own (module Web Workers in browsers, worker_threads under Node). Every
+// query goes to every worker; each returns its shard's top k sorted by (distance, id), and the pool
+// merges them by (distance, id), shards in database order, so the result is the single-thread
+// search's, ties included. Why workers and not WASM threads: they work on every page, with no
+// cross-origin isolation (SharedArrayBuffer) and no -pthread build.
+//
+//   const pool = await loadSearchPool({ model, database, workers: 2 });
+//   const hits = await pool.search(pixels, { k: 10, mode: 'sdc' });
+//   pool.dispose();
+
+import { describe, toBatch, toInput } from './pixels.mjs';
+import { call, pickModule } from './module.mjs';
+import { checkOptions } from './options.mjs';
+import { platform } from './platform.mjs';
+import { openSource } from './sources.mjs';
+
+const MAX_WORKERS = 64;
+
+function defaultWorkers() {
+  const n = platform.hardwareConcurrency ? platform.hardwareConcurrency() : globalThis.navigator?.hardwareConcurrency;
+  return Math.max(1, Math.min(MAX_WORKERS, Number.isInteger(n) ? n : 2));
+}
+
+function startWorker(workerUrl) {
+  if (platform.createWorker) return platform.createWorker();
+  if (typeof Worker !== 'function') throw new Error('loadSearchPool: this environment has no Web Workers');
+  // Literal `new URL('./x.mjs', import.meta.url)` inside `new Worker(...)`: the form Vite and webpack
+  // bundle as a worker entry. workerUrl: where a bundler that does not (esbuild) put it.
+  const w = workerUrl !== undefined
+    ? new Worker(workerUrl, { type: 'module' })
+    : new Worker(new URL('./search-worker.mjs', import.meta.url), { type: 'module' });
+  return {
+    post: (msg, transfer) => w.postMessage(msg, transfer),
+    onMessage: (cb) => w.addEventListener('message', (e) => cb(e.data)),
+    onError: (cb) => w.addEventListener('error', (e) => {
+      e.preventDefault?.();
+      cb(new Error(e.message || 'the search worker failed to start'));
+    }),
+    terminate: () => w.terminate(),
+  };
+}
+
+/// URL objects do not survive postMessage: hand workers strings (bytes are copied as they are).
+function portableWasm(wasm) {
+  const out = {};
+  for (const [k, v] of Object.entries(wasm)) out[k] = v instanceof URL ? v.href : v;
+  return out;
+}
+
+/// Reads a source into JS bytes through the module's heap (the one reader of every source kind).
+async function readAll(Module, src, report) {
+  const block = await src.readInto(Module, report);
+  try {
+    return Module.HEAPU8.slice(block.ptr, block.ptr + block.length);
+  } finally {
+    block.free();
+  }
+}
+
+/// Opens a model and a database over `workers` workers (default: the cores available).
+export async function loadSearchPool(options) {
+  const what = 'loadSearchPool';
+  const { model, database, onProgress, simd, wasm, workers = defaultWorkers(), workerUrl } =
+    checkOptions(what, options, 'model, database, workers?, workerUrl?, onProgress?, simd?, wasm?');
+  if (model === undefined || model === null) throw new Error(`${what}: options.model is required (a URL, a file path, an ArrayBuffer or a Uint8Array of a .dqm file)`);
+  if (database === undefined || database === null) throw new Error(`${what}: options.database is required (a pool searches a database; use loadIndex for an empty index)`);
+  if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new Error(`${what}: workers must be an integer in [1, ${MAX_WORKERS}], got ${describe(workers)}`);
+  }
+  if (workerUrl !== undefined && !(workerUrl instanceof URL) && !(typeof workerUrl === 'string' && workerUrl.length > 0)) {
+    throw new Error(`${what}: workerUrl must be a URL or a non-empty string (the bundled search-worker.mjs), got ${describe(workerUrl)}`);
+  }
+  const progress = (phase, loaded, total) => onProgress && onProgress({ phase, loaded, total });
+  const { Module } = await pickModule(simd, what, wasm);
+  const modelBytes = await readAll(Module, await openSource(model, 'model'), (l, t) => progress('model', l, t));
+  // The database is split by the core (one reader, so every check a .dqdb gets applies here too).
+  const dbSrc = await openSource(database, 'database');
+  const block = await dbSrc.readInto(Module, (l, t) => progress('database', l, t));
+  let shards;
+  try {
+    progress('init', 0, 1);
+    // A database smaller than the pool leaves some shards empty; their workers return no rows.
+    shards = call(Module, 'shardDatabase', block.ptr, block.length, workers);
+  } finally {
+    block.free();
+  }
+  const handles = [];
+  try {
+    for (let i = 0; i < workers; i++) handles.push(startWorker(workerUrl));
+    const settled = await Promise.allSettled(handles.map((h, i) => new Promise((resolve, reject) => {
+      h.onError((e) => reject(new Error(`${what}: worker ${i}: ${e.message}`)));
+      const first = (msg) => {
+        if (msg.type === 'ready') resolve(msg.info);
+        else if (msg.type === 'error') reject(new Error(`${what}: worker ${i}: ${msg.message}`));
+      };
+      h.onMessage(first);
+      // The shard's buffer moves to the worker (no copy); the model is small and copied.
+      h.post({ type: 'open', model: modelBytes, database: shards[i], simd, wasm: portableWasm(wasm) }, [shards[i].buffer]);
+    })));
+    // The first worker's failure, in worker order, so the message does not depend on timing.
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    progress('init', 1, 1);
+    return new SearchPool(handles, settled.map((r) => r.value));
+  } catch (e) {
+    for (const h of handles) h.terminate();
+    throw e;
+  }
+}
+
+export class SearchPool {
+  #workers;
+  #shardSizes;
+  #info;
+  #spec;
+  #next = 1;
+  #pending = new Map(); // request id -> { parts: [], left, resolve, reject, k }
+  #failed = null;
+
+  constructor(workers, infos) {
+    this.#workers = workers;
+    this.#shardSizes = infos.map((i) => i.size);
+    const size = this.#shardSizes.reduce((a, b) => a + b, 0);
+    this.#info = Object.freeze({ ...infos[0], size, workers: workers.length, shardSizes: [...this.#shardSizes] });
+    this.#spec = { inputDim: infos[0].inputDim, height: infos[0].height, width: infos[0].width, channels: infos[0].channels, scale: infos[0].scale };
+    workers.forEach((h, i) => {
+      h.onMessage((msg) => this.#receive(i, msg));
+      h.onError((e) => this.#fail(new Error(`search pool: worker ${i} failed: ${e.message}`)));
+    });
+  }
+
+  /** Items in the database (all shards). */
+  get size() { return this.#info.size; }
+  /** The model and database description (as DeepQuanIndex.info) plus workers and shardSizes. */
+  get info() { return this.#info; }
+  get disposed() { return this.#workers === null; }
+
+  #receive(worker, msg) {
+    const req = this.#pending.get(msg.id);
+    if (!req) return;
+    if (msg.type === 'error') {
+      this.#pending.delete(msg.id);
+      req.reject(new Error(`${req.what}: worker ${worker}: ${msg.message}`));
+      return;
+    }
+    req.parts[worker] = msg;
+    if (--req.left === 0) {
+      this.#pending.delete(msg.id);
+      req.resolve(this.#merge(req.parts, req.n, req.k));
+    }
+  }
+
+  #fail(e) {
+    this.#failed = e;
+    for (const req of this.#pending.values()) req.reject(e);
+    this.#pending.clear();
+  }
+
+  /// The k best of the shards' rows, by (distance, id); among equal pairs the earlier shard (the
+  /// earlier database position) first, as Array.prototype.sort is stable.
+  #merge(parts, n, k) {
+    const out = [];
+    for (let q = 0; q < n; q++) {
+      const row = [];
+      for (const p of parts) {
+        for (let j = 0; j < p.k; j++) {
+          const t = q * p.k + j, label = p.labels[t];
+          row.push({ id: p.ids[t], distance: p.distances[t], label: label >= 0 ? label : null });
+        }
+      }
+      row.sort((a, b) => a.distance - b.distance || a.id - b.id);
+      out.push(row.slice(0, k));
+    }
+    return out;
+  }
+
+  #live(what) {
+    if (this.#workers === null) throw new Error(`${what}: the search pool has been disposed`);
+    if (this.#failed) throw new Error(`${what}: ${this.#failed.message}`);
+  }
+
+  #options(opts, what) {
+    if (opts === undefined) opts = {};
+    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode }, got ${describe(opts)}`);
+    for (const key of Object.keys(opts)) {
+      if (key !== 'k' && key !== 'mode') throw new Error(`${what}: unknown option '${key}' (expected k, mode)`);
+    }
+    const { k = 10, mode = 'sdc' } = opts;
+    if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
+    const size = this.#info.size;
+    if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
+    if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
+    return { k, mode };
+  }
+
+  #request(x, n, k, mode, what) {
+    return new Promise((resolve, reject) => {
+      const id = this.#next++;
+      this.#pending.set(id, { parts: new Array(this.#workers.length), left: this.#workers.length, resolve, reject, n, k, what });
+      // Each worker gets its own copy of the queries (a few KB).
+      for (const h of this.#workers) h.post({ type: 'search', id, x, n, k, mode });
+    });
+  }
+
+  /** The k nearest items of one image over all shards, sorted by (distance, id). */
+  async search(pixels, opts) {
+    this.#live('search');
+    const { k, mode } = this.#options(opts, 'search');
+    const x = toInput(pixels, this.#spec, 'search: pixels');
+    return (await this.#request(x, 1, k, mode, 'search'))[0];
+  }
+
+  /** search() for many images at once (as DeepQuanIndex.searchBatch): one message per worker. */
+  async searchBatch(batch, opts) {
+    this.#live('searchBatch');
+    const { k, mode } = this.#options(opts, 'searchBatch');
+    const x = toBatch(batch, this.#spec, 'searchBatch');
+    const n = x.length / this.#spec.inputDim;
+    if (n === 0) return [];
+    return this.#request(x, n, k, mode, 'searchBatch');
+  }
+
+  /** Stops the workers and frees their memory; pending searches reject. Idempotent. */
+  dispose() {
+    if (this.#workers === null) return;
+    const workers = this.#workers;
+    this.#workers = null;
+    this.#fail(new Error('the search pool has been disposed'));
+    for (const h of workers) h.terminate();
+  }
+}

@@ -1,0 +1,42 @@
+// The message loop of a search worker (search-worker.mjs in browsers, node-search-worker.mjs under
+// Node): it owns one index over one shard of the database and answers the pool's searches
+// (pool.mjs). Kept free of any host API so both workers share it.
+//
+// Messages: { type: 'open', model, database, simd, wasm } -> { type: 'ready', info } | { type: 'error' }
+//           { type: 'search', id, x, n, k, mode } -> { type: 'hits', id, ids, distances, labels, k }
+//             (k = the shard's own k, min(k, shard size); rows of k, flat typed arrays)
+//           { type: 'close' } -> the worker disposes its index and exits.
+
+export function serveSearch(loadIndex, onMessage, post, exit) {
+  let index = null;
+  onMessage(async (msg) => {
+    try {
+      if (msg.type === 'open') {
+        index = await loadIndex({ model: msg.model, database: msg.database, simd: msg.simd, wasm: msg.wasm });
+        post({ type: 'ready', info: index.info });
+      } else if (msg.type === 'search') {
+        const k = Math.min(msg.k, index.size);
+        const n = msg.n;
+        const ids = new Uint32Array(n * k), distances = new Float32Array(n * k), labels = new Int32Array(n * k);
+        if (k > 0) {
+          const rows = index.searchBatch(msg.x, { k, mode: msg.mode });
+          for (let q = 0; q < n; q++) {
+            for (let j = 0; j < k; j++) {
+              const h = rows[q][j], t = q * k + j;
+              ids[t] = h.id;
+              distances[t] = h.distance;
+              labels[t] = h.label ?? -1;
+            }
+          }
+        }
+        post({ type: 'hits', id: msg.id, k, ids, distances, labels }, [ids.buffer, distances.buffer, labels.buffer]);
+      } else if (msg.type === 'close') {
+        if (index) index.dispose();
+        index = null;
+        exit();
+      }
+    } catch (e) {
+      post({ type: 'error', id: msg.id, message: e && e.message ? e.message : String(e) });
+    }
+  });
+}
