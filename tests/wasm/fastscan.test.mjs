@@ -65,9 +65,13 @@ for (const simd of [true, false]) {
         assert.deepEqual(index.searchCode(code, { k: 20, pool: size }), index.searchCode(code, { k: 20, exact: true }), `${what} searchCode`);
       };
       check('as loaded');
-      // Added in three batches (ending inside a block and on one): the blocked copy follows.
+      // Added one by one up to a 32-code block boundary (400 + 16 = 13 blocks), then in two batches
+      // ending inside blocks: the blocked copy follows.
+      assert.equal(c.size, 400);
       const extra = randomImages(2 * 32 + 7, info.inputDim, 99);
-      extra.forEach((x, i) => index.add(x, 50000 + i));
+      extra.slice(0, 16).forEach((x, i) => index.add(x, 50000 + i));
+      index.addBatch(extra.slice(16, 56), Array.from({ length: 40 }, (_, i) => 50016 + i));
+      index.addBatch(extra.slice(56), Array.from({ length: extra.length - 56 }, (_, i) => 50056 + i));
       assert.equal(index.size, c.size + extra.length);
       check('after add');
       // An added item is found by its own image (SDC: its own code is at distance 0).
