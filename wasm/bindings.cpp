@@ -73,6 +73,13 @@ val thumb_shape(const dq::Database& db) {
     return shape;
 }
 
+dq::ScanOptions scan_options(size_t pool, bool exact) {
+    dq::ScanOptions o;
+    o.pool = pool;
+    o.exact = exact;
+    return o;
+}
+
 class NativeIndex {
 public:
     /// Parses the model (and the database if has_db) from heap buffers the caller owns and frees.
@@ -126,32 +133,36 @@ public:
             o.set("hasThumbnails", db.has_thumbnails());
             o.set("thumbShape", thumb_shape(db));
             o.set("scanKernel", std::string(ix.scan_kernel_name()));
+            dq::ScanOptions exact;
+            exact.exact = true;
+            o.set("exactScanKernel", std::string(ix.scan_kernel_name(exact)));
             o.set("meta", m.meta_json);
             return o;
         });
     }
 
     /// x: n × inputDim floats; returns {distances: Float32Array, ids: Float64Array, labels: Int32Array|null}.
-    val search(const val& x, size_t n, size_t k, const std::string& mode) const {
+    /// pool, exact: dq::ScanOptions (K = 16 fast-scan candidates, 0 = default; exact scan).
+    val search(const val& x, size_t n, size_t k, const std::string& mode, size_t pool, bool exact) const {
         return guarded([&] {
             const dq::Index& ix = get();
             const dq::SearchMode sm = dq::parse_search_mode(mode);
             const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "search: pixels");
             std::vector<float> d(n * k);
             std::vector<int64_t> ids(n * k);
-            ix.search(xs.data(), n, k, sm, d.data(), ids.data());
+            ix.search(xs.data(), n, k, sm, d.data(), ids.data(), scan_options(pool, exact));
             return results(d, ids);
         });
     }
 
     /// SDC search from codes (n × M bytes), e.g. a database item's stored code.
-    val searchCodes(const val& codes, size_t n, size_t k) const {
+    val searchCodes(const val& codes, size_t n, size_t k, size_t pool, bool exact) const {
         return guarded([&] {
             const dq::Index& ix = get();
             const auto cs = copy_in<uint8_t>(codes, n * ix.model().M, "searchCodes: codes");
             std::vector<float> d(n * k);
             std::vector<int64_t> ids(n * k);
-            ix.search_codes(cs.data(), n, k, d.data(), ids.data());
+            ix.search_codes(cs.data(), n, k, d.data(), ids.data(), scan_options(pool, exact));
             return results(d, ids);
         });
     }

@@ -50,6 +50,14 @@ export interface SearchOptions {
   k?: number;
   /** 'sdc' (default): code-to-code distance (the paper's Eq. 5); 'adc': query vector to codes. */
   mode?: 'sdc' | 'adc';
+  /**
+   * K = 16 only: candidates the fast-scan re-ranks exactly (default 0 = max(8 k, 64); clipped to
+   * size, so pool >= size returns the exact scan's top-k). Distances are exact whatever the pool.
+   * Refused with exact or on a K = 256 index.
+   */
+  pool?: number;
+  /** K = 16: scan every code with the float table (info.exactScanKernel) instead of the fast-scan. */
+  exact?: boolean;
 }
 
 export interface Hit {
@@ -85,8 +93,14 @@ export interface IndexInfo {
   hasThumbnails: boolean;
   /** [height, width, channels] of the stored thumbnails, or null. */
   thumbShape: [number, number, number] | null;
-  /** The lookup-table scan kernel in use, e.g. 'dq_scan_lut8_u8__wasmsimd'. */
+  /**
+   * The scan kernel searches run by default: the 4-bit fast-scan for K = 16
+   * ('dq_scan_lut4_blk32__wasmsimd' / '..__scalar'), the float table for K = 256
+   * ('dq_scan_lut8_u8__wasmsimd' / '..__scalar').
+   */
   scanKernel: string;
+  /** The kernel of exact scans ({ exact: true }, and every K = 256 search): a lut8 one. */
+  exactScanKernel: string;
   backend: 'wasm-simd128' | 'wasm-baseline';
   /** The model's META provenance JSON (dataset, hyper-parameters, seed, ...), or null if it is not a JSON object. */
   meta: Record<string, unknown> | null;

@@ -306,7 +306,10 @@ function onReady(msg) {
   const bits = info.bits ?? (info.M && info.K ? info.M * Math.log2(info.K) : '?');
   $('info').textContent = `${info.size ?? msg.gallery.n} gallery images · ${bits}-bit codes (M = ${info.M}, K = ${info.K})` +
     ` · input ${inputShape.join('×')} · weights ${info.weightType}` +
-    ` · backend ${msg.backend ?? '?'}${info.scanKernel ? ` (${info.scanKernel})` : ''} · loaded in ${(msg.loadMs / 1000).toFixed(2)} s` + (dataset ? ` · ${dataset}` : '');
+    ` · backend ${msg.backend ?? '?'}${info.scanKernel ? `, scan kernel ${info.scanKernel}` : ''}` +
+    // The page searches with the index's default options: for K = 16 that is the fast-scan.
+    `${info.scanKernel && info.scanKernel !== info.exactScanKernel ? ' (4-bit fast-scan, exact re-rank)' : ''}` +
+    ` · loaded in ${(msg.loadMs / 1000).toFixed(2)} s` + (dataset ? ` · ${dataset}` : '');
   $('preview').width = inputShape[1];
   $('preview').height = inputShape[0];
   $('strip-title').hidden = !queries;

@@ -151,12 +151,38 @@ const FastScanKernelInfo& best_fastscan_kernel() {
 
 size_t fastscan_default_pool(size_t k) { return std::max<size_t>(8 * k, 64); }
 
+size_t fastscan_pool(size_t k, size_t pool, size_t n) {
+    return std::min(std::max(pool ? pool : fastscan_default_pool(k), k), n);
+}
+
 FastScanCodes::FastScanCodes(const uint8_t* codes, size_t n, uint32_t M) : n_(n), M_(M) {
     check_m(M, "FastScanCodes");
     DQ_CHECK(n <= size_t(std::numeric_limits<uint32_t>::max()),
              "FastScanCodes: %zu codes, at most %u supported", n, std::numeric_limits<uint32_t>::max());
     packed_.assign(fastscan_packed_bytes(n, M), 0);
     pack_codes4(codes, n, M, packed_.data());
+}
+
+void FastScanCodes::append(const uint8_t* codes, size_t n) {
+    if (n == 0) return;
+    check_m(M_, "FastScanCodes::append");
+    DQ_CHECK(n <= size_t(std::numeric_limits<uint32_t>::max()) - n_,
+             "FastScanCodes::append: %zu codes to %zu, at most %u supported", n, n_,
+             std::numeric_limits<uint32_t>::max());
+    for (size_t i = 0; i < n * M_; ++i)
+        DQ_CHECK(codes[i] < 16, "FastScanCodes::append: code %zu subspace %zu is %u, must be < 16", i / M_, i % M_,
+                 unsigned(codes[i]));
+    const uint32_t M2 = even_m(M_);
+    packed_.resize(fastscan_packed_bytes(n_ + n, M_), 0);
+    for (size_t r = 0; r < n; ++r) {
+        const size_t i = n_ + r, j = i % kFastScanBlock;
+        uint8_t* blk = packed_.data() + (i / kFastScanBlock) * 16 * M2;
+        for (uint32_t m = 0; m < M_; ++m) {
+            const uint8_t c = codes[r * M_ + m];
+            blk[m * 16 + (j & 15)] |= j < 16 ? c : uint8_t(c << 4);
+        }
+    }
+    n_ += n;
 }
 
 uint8_t FastScanCodes::code(size_t i, uint32_t m) const {
@@ -169,8 +195,7 @@ void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32
     DQ_CHECK(k > 0, "FastScanCodes::search: k must be positive, got 0");
     if (!kernel) kernel = best_fastscan_kernel().fn;
     const QuantizedLut4 t = quantize_lut4(lut, M_);
-    size_t P = pool ? pool : fastscan_default_pool(k);
-    P = std::min(std::max(P, k), n_);
+    const size_t P = fastscan_pool(k, pool, n_);
 
     // Bounded max-heap of (u16 sum << 32 | position): the P smallest sums, ties to the lower position.
     std::vector<uint64_t> heap;

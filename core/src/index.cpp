@@ -28,6 +28,17 @@ Database compatible(const Model& model, Database db) {
     return db;
 }
 
+// The fast path needs K = 16 and M within the u16 sums' range (fastscan.h); otherwise exact only.
+bool fastscan_applies(const Model& m) { return m.K == 16 && m.M <= kFastScanMaxM; }
+
+FastScanCodes blocked_codes(const Model& m, const Database& db) {
+    return fastscan_applies(m) ? FastScanCodes(db.codes.data(), db.size(), m.M) : FastScanCodes();
+}
+
+const FastScanKernelInfo* fast_kernel_for(const Model& m) {
+    return fastscan_applies(m) ? &best_fastscan_kernel() : nullptr;
+}
+
 Database empty_for(const Model& model) {
     Database db;
     db.M = model.M;
@@ -50,7 +61,9 @@ Index::Index(Model model, Database db)
       pq_(model_.M, model_.K, model_.dsub, model_.codebooks),
       encoder_(model_),
       sdc_(pq_.compute_sdc_table()),
-      scan_(&best_scan_kernel()) {}
+      scan_(&best_scan_kernel()),
+      fast_(blocked_codes(model_, db_)),
+      fast_kernel_(fast_kernel_for(model_)) {}
 
 Index::Index(Model model)
     : model_(validated(std::move(model))),
@@ -58,7 +71,9 @@ Index::Index(Model model)
       pq_(model_.M, model_.K, model_.dsub, model_.codebooks),
       encoder_(model_),
       sdc_(pq_.compute_sdc_table()),
-      scan_(&best_scan_kernel()) {}
+      scan_(&best_scan_kernel()),
+      fast_(blocked_codes(model_, db_)),
+      fast_kernel_(fast_kernel_for(model_)) {}
 
 void Index::embed(const float* x, size_t n, float* z) const { encoder_.forward(x, n, z); }
 
@@ -79,7 +94,11 @@ void Index::lut_for(const float* z, const uint8_t* code, SearchMode mode, float*
         ProductQuantizer::sdc_lut_from_code(sdc_.data(), model_.M, model_.K, code, lut);
 }
 
-void Index::scan_topk(const float* lut, size_t k, float* distances, int64_t* ids) const {
+void Index::scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids) const {
+    if (fast_kernel_ && !opt.exact) {
+        fast_.search(lut, k, opt.pool, db_.ids.data(), distances, ids, fast_kernel_->fn);
+        return;
+    }
     const size_t n = size(), M = model_.M;
     const size_t kk = std::min(k, n);
     TopK top(kk);
@@ -96,7 +115,8 @@ void Index::scan_topk(const float* lut, size_t k, float* distances, int64_t* ids
     }
 }
 
-void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids) const {
+void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
+                   const ScanOptions& opt) const {
     DQ_CHECK(k > 0, "k must be positive, got 0");
     const size_t d = model_.input_dim(), L = model_.latent_dim(), M = model_.M;
     std::vector<float> z(std::min(n, kQueryChunk) * L), lut(size_t(M) * model_.K);
@@ -108,17 +128,18 @@ void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* d
             const float* zr = z.data() + r * L;
             if (mode == SearchMode::sdc) pq_.encode(zr, 1, code.data());
             lut_for(zr, code.data(), mode, lut.data());
-            scan_topk(lut.data(), k, distances + (r0 + r) * k, ids + (r0 + r) * k);
+            scan_topk(lut.data(), k, opt, distances + (r0 + r) * k, ids + (r0 + r) * k);
         }
     }
 }
 
-void Index::search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids) const {
+void Index::search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids,
+                         const ScanOptions& opt) const {
     DQ_CHECK(k > 0, "k must be positive, got 0");
     std::vector<float> lut(size_t(model_.M) * model_.K);
     for (size_t r = 0; r < n; ++r) {
         lut_for(nullptr, codes + r * model_.M, SearchMode::sdc, lut.data());
-        scan_topk(lut.data(), k, distances + r * k, ids + r * k);
+        scan_topk(lut.data(), k, opt, distances + r * k, ids + r * k);
     }
 }
 
@@ -151,6 +172,7 @@ void Index::add_codes(const uint8_t* codes, size_t n, const uint32_t* ids, const
     for (size_t i = 0; i < n * M; ++i)
         DQ_CHECK(codes[i] < model_.K, "add: item %zu, subspace %zu: code %u is not below K=%u", i / M, i % M,
                  unsigned(codes[i]), model_.K);
+    if (fast_kernel_) fast_.append(codes, n);
     db_.codes.insert(db_.codes.end(), codes, codes + n * M);
     db_.ids.insert(db_.ids.end(), ids, ids + n);
     if (labels && !db_.has_labels()) db_.labels.assign(N, -1);

@@ -100,26 +100,34 @@ TEST_CASE("Index search equals brute force over decoded codes, SDC and ADC, K = 
         std::vector<uint8_t> qc(nq * model.M);
         index.embed(q.data(), nq, z.data());
         index.encode(q.data(), nq, qc.data());
+        // K = 16 searches with the fast-scan by default, whose default pool may miss a neighbour:
+        // check its exact scan, and the fast path with a pool covering the database (then exact too;
+        // test_index_fastscan.cpp covers the default pool).
+        dq::ScanOptions exact, full_pool;
+        exact.exact = true;
+        full_pool.pool = index.size();
         for (auto mode : {dq::SearchMode::sdc, dq::SearchMode::adc}) {
-            std::vector<float> d(nq * k);
-            std::vector<int64_t> ids(nq * k);
-            index.search(q.data(), nq, k, mode, d.data(), ids.data());
-            for (size_t r = 0; r < nq; ++r) {
-                const auto ref = brute(index, &z[r * model.latent_dim()],
-                                       mode == dq::SearchMode::sdc ? &qc[r * model.M] : nullptr, k);
-                INFO("K=" << K << " mode=" << int(mode) << " query " << r);
-                for (size_t j = 0; j < k; ++j) {
-                    CHECK(ids[r * k + j] == ref[j].id);
-                    CHECK(d[r * k + j] == ref[j].d);
+            for (const dq::ScanOptions& opt : {exact, full_pool}) {
+                std::vector<float> d(nq * k);
+                std::vector<int64_t> ids(nq * k);
+                index.search(q.data(), nq, k, mode, d.data(), ids.data(), opt);
+                for (size_t r = 0; r < nq; ++r) {
+                    const auto ref = brute(index, &z[r * model.latent_dim()],
+                                           mode == dq::SearchMode::sdc ? &qc[r * model.M] : nullptr, k);
+                    INFO("K=" << K << " mode=" << int(mode) << " query " << r << " exact " << opt.exact);
+                    for (size_t j = 0; j < k; ++j) {
+                        CHECK(ids[r * k + j] == ref[j].id);
+                        CHECK(d[r * k + j] == ref[j].d);
+                    }
                 }
+                // distances(): the same values in database order.
+                std::vector<float> all(index.size());
+                index.distances(q.data(), mode, all.data());
+                const int64_t pos = index.position_of(uint32_t(ids[0]));
+                REQUIRE(pos >= 0);
+                CHECK(all[size_t(pos)] == d[0]);
+                CHECK(*std::min_element(all.begin(), all.end()) == d[0]);
             }
-            // distances(): the same values in database order.
-            std::vector<float> all(index.size());
-            index.distances(q.data(), mode, all.data());
-            const int64_t pos = index.position_of(uint32_t(ids[0]));
-            REQUIRE(pos >= 0);
-            CHECK(all[size_t(pos)] == d[0]);
-            CHECK(*std::min_element(all.begin(), all.end()) == d[0]);
         }
         // SDC from codes gives the same as SDC from pixels.
         std::vector<float> d1(nq * k), d2(nq * k);

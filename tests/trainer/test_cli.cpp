@@ -158,6 +158,50 @@ TEST_CASE("runtime errors exit 1: missing, corrupt and mismatched files, k too l
     CHECK_THAT(r.err, Contains("25 values per image (5×5×1), the model expects 16 (4×4×1)"));
 }
 
+// Everything after the header line of `deepquan search`: the column titles and the hits.
+static std::string hits_of(const std::string& out) { return out.substr(out.find('\n') + 1); }
+
+TEST_CASE("search on a K = 16 model: the fast-scan kernel and its pool printed, --pool and --exact", "[cli]") {
+    TempDir dir;
+    fixture(dir);  // model.dqm: K = 16, M = 4; 120 images
+    iotest::write_bytes(dir / "k256.dqm", dq::write_model(iotest::tiny_model(4, 4, 2, 256, 2, 3)));
+    const std::string m = dir / "model.dqm", db = dir / "g.dqdb", img = dir / "images-idx3-ubyte.gz";
+    REQUIRE(run(dir, "encode --model " + m + " --images " + img + " --out " + db).status == 0);
+    const std::string q = "search --model " + m + " --db " + db + " --image " + img + ":7 -k 20";
+    Run fast = run(dir, q);
+    REQUIRE(fast.status == 0);
+    CHECK_THAT(fast.out, Contains(", 120 items, kernel dq_scan_lut4_blk32__"));
+    CHECK_THAT(fast.out, Contains(", pool 120\n"));  // the default max(8 k, 64) = 160, clipped to the size
+    Run small_pool = run(dir, q + " --pool 30");
+    REQUIRE(small_pool.status == 0);
+    CHECK_THAT(small_pool.out, Contains(", pool 30\n"));
+    for (const char* mode : {"adc", "sdc"}) {
+        INFO(mode);
+        Run full = run(dir, q + " --mode " + mode + " --pool 120");
+        Run exact = run(dir, q + " --mode " + mode + " --exact");
+        REQUIRE(full.status == 0);
+        REQUIRE(exact.status == 0);
+        CHECK_THAT(exact.out, Contains(", kernel dq_scan_lut8_u8__"));
+        CHECK_THAT(exact.out, !Contains("pool"));
+        CHECK(hits_of(full.out) == hits_of(exact.out));
+        CHECK(lines(full.out) == 22);
+    }
+    Run r = run(dir, q + " --pool 30 --exact");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--pool and --exact exclude each other"));
+    r = run(dir, q + " --pool -1");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--pool must be between 0 and"));
+    REQUIRE(run(dir, "encode --model " + (dir / "k256.dqm") + " --images " + img + " --out " + (dir / "g256.dqdb")).status == 0);
+    r = run(dir, "search --model " + (dir / "k256.dqm") + " --db " + (dir / "g256.dqdb") + " --image " + img + " --pool 30");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--pool applies to the K = 16 fast-scan only; this model (K = 256, M = 2) is scanned exactly"));
+    r = run(dir, "search --model " + (dir / "k256.dqm") + " --db " + (dir / "g256.dqdb") + " --image " + img);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains(", kernel dq_scan_lut8_u8__"));
+    CHECK_THAT(r.out, !Contains("pool"));
+}
+
 TEST_CASE("encode, search, eval and export-faiss on a tiny model", "[cli]") {
     TempDir dir;
     fixture(dir);

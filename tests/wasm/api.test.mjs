@@ -184,8 +184,8 @@ test('search: results, modes, options and argument errors', async () => {
   throws(() => index.search(x, { k: '3' }), 'search: k must be a positive integer, got string "3"');
   throws(() => index.search(x, { k: small.size + 1 }), `search: k = ${small.size + 1} is larger than the index (${small.size} items)`);
   throws(() => index.search(x, { mode: 'l2' }), "search: unknown mode string \"l2\" (expected 'sdc' or 'adc')");
-  throws(() => index.search(x, { K: 3 }), "search: unknown option 'K' (expected k, mode)");
-  throws(() => index.search(x, null), 'search: options must be an object { k, mode }, got null');
+  throws(() => index.search(x, { K: 3 }), "search: unknown option 'K' (expected k, mode, pool, exact)");
+  throws(() => index.search(x, null), 'search: options must be an object { k, mode, pool, exact }, got null');
 
   // searchBatch
   assert.deepEqual(index.searchBatch([], { k: 2 }), []);
@@ -259,7 +259,7 @@ test('info', async () => {
   assert.deepEqual(info, {
     inputDim: 144, height: 8, width: 6, channels: 3, scale: f32(c.scale), latentDim: 16, M: 2, K: 256, bits: 16,
     layers: [40, 16], size: c.size, weightType: 'int8', hasLabels: true, hasThumbnails: true, thumbShape: [4, 4, 3],
-    scanKernel: info.scanKernel, backend: index.backend,
+    scanKernel: 'dq_scan_lut8_u8__wasmsimd', exactScanKernel: 'dq_scan_lut8_u8__wasmsimd', backend: index.backend,
     meta: { generator: 'dq_golden', seed: 13 }, // dq_golden's int8-rgb entry is made with seed 13
   });
   assert.equal(index.backend, 'wasm-simd128');

@@ -47,7 +47,7 @@ test('table output; gzipped IDX; default index 0, k 10 and mode sdc', () => {
   const r = run([...base('small'), '--image', gz]);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n');
-  assert.equal(lines[0], `query ${gz}:0, sdc, ${c.size} items, wasm-simd128`);
+  assert.equal(lines[0], `query ${gz}:0, sdc, ${c.size} items, wasm-simd128, kernel dq_scan_lut8_u8__wasmsimd`);
   assert.deepEqual(lines[1].trim().split(/\s+/), ['rank', 'id', 'label', 'distance']);
   assert.equal(lines.length, 2 + 10);
   lines.slice(2).forEach((line, i) => {
@@ -83,6 +83,29 @@ test('--query-index: full-size thumbnail as the query, or the stored code (SDC o
   assert.match(t.err, /the database has 4x4x3 thumbnails, not 8x6x3/);
 });
 
+test('K = 16: the fast-scan kernel is named; --pool covering the database equals --exact', () => {
+  const c = G['k16-f16'];
+  for (const simd of ['on', 'off']) {
+    const isa = simd === 'on' ? 'wasmsimd' : 'scalar';
+    for (const q of ['--query-index', '--image']) {
+      const where = q === '--image' ? [q, `${file(c.queries)}:1`] : [q, '3'];
+      const args = [...base('k16-f16'), ...where, '--k', String(c.size), '--simd', simd];
+      const fast = json([...args, '--pool', String(c.size)]);
+      const exact = json([...args, '--exact']);
+      const dflt = json(args);
+      assert.equal(fast.scanKernel, `dq_scan_lut4_blk32__${isa}`);
+      assert.equal(dflt.scanKernel, `dq_scan_lut4_blk32__${isa}`);
+      assert.equal(exact.scanKernel, `dq_scan_lut8_u8__${isa}`);
+      assert.deepEqual(fast.results, exact.results, `${simd} ${q}`);
+      // k = size: the default pool (clipped to k..size) covers everything too.
+      assert.deepEqual(dflt.results, exact.results, `${simd} ${q} default pool`);
+    }
+  }
+  const r = run([...base('k16-f16'), '--query-index', '0', '--k', '3']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n')[0], `query item 0 (stored code), sdc, ${c.size} items, wasm-simd128, kernel dq_scan_lut4_blk32__wasmsimd`);
+});
+
 test('usage errors exit 2 with the usage text', () => {
   const img = `${file(G.small.queries)}:0`;
   const cases = [
@@ -99,6 +122,9 @@ test('usage errors exit 2 with the usage text', () => {
     [[...base('small'), '--image', img, 'extra'], "unexpected argument 'extra'"],
     [[...base('small'), '--image', img, '--json=yes'], '--json takes no value'],
     [[...base('small'), '--image', img, '--k', '3', '--k', '4'], '--k given twice'],
+    [[...base('small'), '--image', img, '--pool', '-3'], "--pool must be a non-negative integer, got '-3'"],
+    [[...base('k16-f16'), '--query-index', '0', '--pool', '50', '--exact'], '--pool and --exact exclude each other (--exact scans every code)'],
+    [[...base('small'), '--image', img, '--pool', '50'], '--pool applies to the K = 16 fast-scan only; this model (K = 256) is scanned exactly'],
   ];
   for (const [args, msg] of cases) {
     const r = run(args);

@@ -35,7 +35,10 @@ for (const simd of [true, false]) {
       try {
         assert.equal(index.backend, backend);
         const info = index.info;
-        assert.equal(info.scanKernel, simd ? 'dq_scan_lut8_u8__wasmsimd' : 'dq_scan_lut8_u8__scalar');
+        // K = 16 searches by the 4-bit fast-scan (default pool), whose rankings must match native's too.
+        const isa = simd ? 'wasmsimd' : 'scalar';
+        assert.equal(info.scanKernel, c.K === 16 ? `dq_scan_lut4_blk32__${isa}` : `dq_scan_lut8_u8__${isa}`);
+        assert.equal(info.exactScanKernel, `dq_scan_lut8_u8__${isa}`);
         assert.deepEqual([info.height, info.width, info.channels], c.input);
         assert.deepEqual([info.M, info.K, info.latentDim, info.size, info.weightType, info.hasLabels],
           [c.M, c.K, c.L, c.size, c.weightType, c.hasLabels]);

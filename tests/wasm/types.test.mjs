@@ -18,6 +18,10 @@ export async function main(): Promise<void> {
     onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
   const px: Pixels = new Float32Array(784);
   const hits: Hit[] = index.search(px, { k: 5, mode: 'adc' });
+  const fast: Hit[] = index.search(px, { k: 5, pool: 200 });
+  const exact: Hit[] = index.search(px, { k: 5, exact: true });
+  const kernels: string = index.info.scanKernel + index.info.exactScanKernel;
+  console.log(fast, exact, kernels);
   const label: number | null = hits[0].label;
   const all: Hit[][] = index.searchBatch([px, new Uint8Array(784), { data: new Uint8ClampedArray(16), width: 2, height: 2 }]);
   const code: Uint8Array = index.encode(px);

@@ -77,6 +77,10 @@ describe('search page (golden data)', { skip: noBrowser ?? false }, () => {
     assert.equal(await page.getByTestId('progress-text').textContent(), 'ready');
     assert.equal(s.info.size, 4);
     assert.deepEqual([s.info.height, s.info.width, s.info.channels, s.info.M, s.info.K], [4, 4, 1, 2, 16]);
+    // K = 16: the index searches with the fast-scan, and the info line names it.
+    assert.equal(s.info.scanKernel, 'dq_scan_lut4_blk32__wasmsimd');
+    assert.match(await page.getByTestId('info').textContent(),
+      / · backend wasm-simd128, scan kernel dq_scan_lut4_blk32__wasmsimd \(4-bit fast-scan, exact re-rank\) · loaded in /);
     assert.equal(await page.getByTestId('query').count(), 0); // no queries.dqdb, 2×2 thumbnails cannot be queries
     assert.match(await page.getByTestId('notice').textContent(), /draw a query instead/);
 
@@ -125,6 +129,7 @@ describe('search page (golden data)', { skip: noBrowser ?? false }, () => {
       const s = await waitSettled(page);
       assert.equal(s.ready, true, s.errors.join('\n'));
       assert.equal(s.info.backend, simd === 'true' ? 'wasm-simd128' : 'wasm-baseline');
+      assert.equal(s.info.scanKernel, simd === 'true' ? 'dq_scan_lut4_blk32__wasmsimd' : 'dq_scan_lut4_blk32__scalar');
       await drawStroke(page, [[0.3, 0.2], [0.5, 0.5], [0.6, 0.8]]);
       ranked.push((await waitIdle(page, 'drawing')).lastResults);
       assert.deepEqual(log.errors, []);

@@ -18,6 +18,10 @@ int run_search(const Args& a) {
     const std::string mode_s = a.str("mode", "adc");
     if (mode_s != "sdc" && mode_s != "adc") throw UsageError("--mode must be sdc or adc, got '" + mode_s + "'");
     const long long k = a.integer("k", 10, 1, 1LL << 31);
+    dq::ScanOptions scan;
+    scan.exact = a.has("exact");
+    scan.pool = size_t(a.integer("pool", 0, 0, 1LL << 32));
+    if (scan.exact && scan.pool) throw UsageError("--pool and --exact exclude each other (--exact scans every code)");
     std::string spec = a.required("image");
     size_t index_in_file = 0;
     size_t colon = spec.find_last_of(':');
@@ -32,6 +36,9 @@ int run_search(const Args& a) {
     if (size_t(k) > db.size())
         throw dq::Error(dq::strformat("k = %lld is larger than the database (%zu items)", k, db.size()));
     dq::Index index(model, std::move(db));
+    if (scan.pool && !index.fast_scan())
+        throw UsageError(dq::strformat("--pool applies to the K = 16 fast-scan only; this model (K = %u, M = %u) is scanned exactly",
+                                       index.model().K, index.model().M));
     std::vector<float> x;
     int32_t qlabel = -1;
     if (is_dqdb(spec)) {
@@ -62,11 +69,13 @@ int run_search(const Args& a) {
     }
     std::vector<float> dist(static_cast<size_t>(k));
     std::vector<int64_t> ids(static_cast<size_t>(k));
-    index.search(x.data(), 1, size_t(k), dq::parse_search_mode(mode_s), dist.data(), ids.data());
+    index.search(x.data(), 1, size_t(k), dq::parse_search_mode(mode_s), dist.data(), ids.data(), scan);
     const dq::Database& d = index.database();
-    std::printf("query %s:%zu%s, %s, %zu items, kernel %s\n", spec.c_str(), index_in_file,
+    // The fast path says how many candidates it re-ranked exactly (the recall knob).
+    const size_t pool = index.scan_pool(size_t(k), scan);
+    std::printf("query %s:%zu%s, %s, %zu items, kernel %s%s\n", spec.c_str(), index_in_file,
                 qlabel >= 0 ? dq::strformat(" (label %d)", qlabel).c_str() : "", mode_s.c_str(), d.size(),
-                index.scan_kernel_name());
+                index.scan_kernel_name(scan), pool ? dq::strformat(", pool %zu", pool).c_str() : "");
     std::printf("%5s %10s %12s %6s\n", "rank", "id", "distance", "label");
     for (long long r = 0; r < k; ++r) {
         int64_t id = ids[size_t(r)];
@@ -91,6 +100,8 @@ const Command& search_command() {
          {"image", "FILE[:INDEX]", "image INDEX (0) of an image file or a .dqdb with thumbnails (required)"},
          {"k", "K", "results (10); -k K works too"},
          {"mode", "sdc|adc", "distance (adc)"},
+         {"pool", "P", "K = 16: candidates the fast-scan re-ranks exactly (0 = max(8 k, 64))"},
+         {"exact", nullptr, "K = 16: scan every code exactly instead of the fast-scan"},
          {"threads", "T", "threads (0 = all cores)"}},
         "",
         run_search};

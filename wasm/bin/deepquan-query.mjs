@@ -12,7 +12,7 @@ import { readIdxImagesFile } from '../idx-file.mjs';
 import { loadIndex } from '../node.mjs';
 
 const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.idx[.gz][:INDEX] | --query-index I)
-                      [--k 10] [--mode sdc|adc] [--json] [--simd auto|on|off]
+                      [--k 10] [--mode sdc|adc] [--pool P | --exact] [--json] [--simd auto|on|off]
 
   --model FILE        model file (.dqm)
   --db FILE           code database (.dqdb)
@@ -20,13 +20,15 @@ const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--imag
   --query-index I     query = database item at position I (its thumbnail if full-size, else its code)
   --k K               number of results, 1..database size (default 10)
   --mode sdc|adc      symmetric (code to code, default) or asymmetric (query vector to codes) distance
+  --pool P            K = 16: candidates the fast-scan re-ranks exactly (default max(8 k, 64))
+  --exact             K = 16: scan every code exactly instead of the fast-scan
   --json              print JSON instead of a table
   --simd auto|on|off  choose the WebAssembly module (default auto: SIMD128 when supported)
 `;
 
 class UsageError extends Error {}
 
-const FLAGS = { model: 1, db: 1, image: 1, 'query-index': 1, k: 1, mode: 1, json: 0, simd: 1, help: 0 };
+const FLAGS = { model: 1, db: 1, image: 1, 'query-index': 1, k: 1, mode: 1, pool: 1, exact: 0, json: 0, simd: 1, help: 0 };
 
 function parseArgs(argv) {
   const a = {};
@@ -72,6 +74,9 @@ async function main(argv) {
   if (k < 1) throw new UsageError('--k must be at least 1');
   const mode = a.mode ?? 'sdc';
   if (mode !== 'sdc' && mode !== 'adc') throw new UsageError(`--mode must be sdc or adc, got '${mode}'`);
+  const pool = 'pool' in a ? nonNegInt(a.pool, '--pool') : 0;
+  const exact = !!a.exact;
+  if (pool > 0 && exact) throw new UsageError('--pool and --exact exclude each other (--exact scans every code)');
   const simdFlag = a.simd ?? 'auto';
   const simd = { auto: 'auto', on: true, off: false }[simdFlag];
   if (simd === undefined) throw new UsageError(`--simd must be auto, on or off, got '${simdFlag}'`);
@@ -86,6 +91,10 @@ async function main(argv) {
   const index = await loadIndex({ model: a.model, database: a.db, simd });
   try {
     const info = index.info;
+    // Checked here, before any search, with the CLI's wording (the index would refuse it too).
+    if (pool > 0 && info.scanKernel === info.exactScanKernel) throw new UsageError(`--pool applies to the K = 16 fast-scan only; this model (K = ${info.K}) is scanned exactly`);
+    const scanKernel = exact ? info.exactScanKernel : info.scanKernel;
+    const opts = { k, mode, pool, exact };
     let hits, query;
     if (image) {
       const { shape, image: imageAt } = readIdxImagesFile(image.file);
@@ -94,27 +103,27 @@ async function main(argv) {
         throw new Error(`${image.file}: images are ${shape.join('x')}, the model expects ${info.height}x${info.width}x${info.channels}`);
       }
       query = `${image.file}:${image.index}`;
-      hits = index.search(pixels, { k, mode });
+      hits = index.search(pixels, opts);
     } else {
       if (position >= info.size) throw new Error(`--query-index ${position} out of range (the database has ${info.size} items)`);
       const t = info.thumbShape;
       const fullSize = t && t[0] === info.height && t[1] === info.width && t[2] === info.channels;
       if (fullSize) {
         query = `item ${position} (thumbnail)`;
-        hits = index.search(index.thumbnail(position), { k, mode });
+        hits = index.search(index.thumbnail(position), opts);
       } else {
         if (mode === 'adc') {
           throw new Error(`--query-index with --mode adc needs the item's image, but the database has ${t ? `${t.join('x')} thumbnails, not ${info.height}x${info.width}x${info.channels}` : 'no thumbnails'}; use --mode sdc (searches by the stored code)`);
         }
         query = `item ${position} (stored code)`;
-        hits = index.searchCode(index.code(position), { k, mode });
+        hits = index.searchCode(index.code(position), opts);
       }
     }
     if (a.json) {
       const results = hits.map((h, r) => ({ rank: r + 1, id: h.id, label: h.label, distance: h.distance }));
-      process.stdout.write(JSON.stringify({ query, mode, k, backend: index.backend, results }) + '\n');
+      process.stdout.write(JSON.stringify({ query, mode, k, backend: index.backend, scanKernel, results }) + '\n');
     } else {
-      process.stdout.write(`query ${query}, ${mode}, ${info.size} items, ${index.backend}\n`);
+      process.stdout.write(`query ${query}, ${mode}, ${info.size} items, ${index.backend}, kernel ${scanKernel}\n`);
       process.stdout.write(`${'rank'.padStart(5)} ${'id'.padStart(10)} ${'label'.padStart(6)} ${'distance'.padStart(12)}\n`);
       hits.forEach((h, r) => {
         const label = h.label === null ? '-' : String(h.label);

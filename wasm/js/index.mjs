@@ -85,7 +85,7 @@ function parseMeta(json) {
   }
 }
 
-const SEARCH_OPTIONS = new Set(['k', 'mode']);
+const SEARCH_OPTIONS = new Set(['k', 'mode', 'pool', 'exact']);
 
 export class DeepQuanIndex {
   #module;
@@ -119,7 +119,8 @@ export class DeepQuanIndex {
       inputDim: i.inputDim, height: i.height, width: i.width, channels: i.channels, scale: i.scale,
       latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
       weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
-      thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, backend: this.#backend,
+      thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, exactScanKernel: i.exactScanKernel,
+      backend: this.#backend,
       meta: this.#meta === null ? null : structuredClone(this.#meta),
     };
   }
@@ -150,16 +151,23 @@ export class DeepQuanIndex {
 
   #options(opts, what) {
     if (opts === undefined) opts = {};
-    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode }, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact }, got ${describe(opts)}`);
     for (const key of Object.keys(opts)) {
-      if (!SEARCH_OPTIONS.has(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode)`);
+      if (!SEARCH_OPTIONS.has(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact)`);
     }
-    const { k = 10, mode = 'sdc' } = opts;
+    const { k = 10, mode = 'sdc', pool = 0, exact = false } = opts;
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
     const size = this.#info.size;
     if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
     if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
-    return { k, mode };
+    // The K = 16 fast-scan's knobs (dq::ScanOptions); on the exact path a pool would do nothing.
+    if (typeof exact !== 'boolean') throw new Error(`${what}: exact must be true or false, got ${describe(exact)}`);
+    if (typeof pool !== 'number' || !Number.isInteger(pool) || pool < 0) throw new Error(`${what}: pool must be a non-negative integer, got ${describe(pool)}`);
+    if (pool > 0 && (exact || this.#info.scanKernel === this.#info.exactScanKernel)) {
+      throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${this.#info.K}) is scanned exactly`}`);
+    }
+    // The core clips the pool to the index size; so does this, to fit a wasm size_t.
+    return { k, mode, pool: Math.min(pool, size), exact };
   }
 
   #results(r, n, k) {
@@ -183,29 +191,29 @@ export class DeepQuanIndex {
    */
   search(pixels, opts) {
     const native = this.#live();
-    const { k, mode } = this.#options(opts, 'search');
+    const { k, mode, pool, exact } = this.#options(opts, 'search');
     const x = toInput(pixels, this.#spec, 'search: pixels');
-    return this.#results(call(native, 'search', x, 1, k, mode), 1, k)[0];
+    return this.#results(call(native, 'search', x, 1, k, mode, pool, exact), 1, k)[0];
   }
 
   /** search() for many images: an array of pixel inputs, or one flat Float32Array / Uint8Array of n × inputDim. */
   searchBatch(batch, opts) {
     const native = this.#live();
-    const { k, mode } = this.#options(opts, 'searchBatch');
+    const { k, mode, pool, exact } = this.#options(opts, 'searchBatch');
     const x = this.#batch(batch, 'searchBatch');
     const n = x.length / this.#spec.inputDim;
     if (n === 0) return [];
-    return this.#results(call(native, 'search', x, n, k, mode), n, k);
+    return this.#results(call(native, 'search', x, n, k, mode, pool, exact), n, k);
   }
 
   /** SDC search from a code (Uint8Array of M bytes), e.g. index.code(position). */
   searchCode(code, opts) {
     const native = this.#live();
-    const { k, mode } = this.#options(opts, 'searchCode');
+    const { k, mode, pool, exact } = this.#options(opts, 'searchCode');
     if (mode !== 'sdc') throw new Error("searchCode: a code has no float latent vector, so only mode 'sdc' applies");
     const M = this.#info.M;
     if (!(code instanceof Uint8Array) || code.length !== M) throw new Error(`searchCode: expected a Uint8Array of M = ${M} bytes, got ${describe(code)}`);
-    return this.#results(call(native, 'searchCodes', code, 1, k), 1, k)[0];
+    return this.#results(call(native, 'searchCodes', code, 1, k, pool, exact), 1, k)[0];
   }
 
   #batch(batch, what) {

@@ -82,6 +82,9 @@ void dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* pac
 /// The default candidate pool for k results: max(8 k, 64) (see the recall figures in the report of
 /// bench_scan; the pool is a recall / speed knob, not a correctness one).
 size_t fastscan_default_pool(size_t k);
+/// Candidates a search of n codes for k results re-ranks: pool (0 = fastscan_default_pool(k))
+/// clipped to [k, n].
+size_t fastscan_pool(size_t k, size_t pool, size_t n);
 
 /// n codes of M 4-bit subspaces in the blocked layout, built once from the byte codes.
 class FastScanCodes {
@@ -89,6 +92,13 @@ public:
     FastScanCodes() = default;
     /// codes: n × M bytes, each < 16 (throws dq::Error otherwise). The byte codes are not kept.
     FastScanCodes(const uint8_t* codes, size_t n, uint32_t M);
+
+    /// Appends n codes (n × M bytes, each < 16) after the existing ones without repacking them: the
+    /// last partial block's zero padding nibbles are overwritten in place, then new blocks follow.
+    /// The result is byte for byte the layout the constructor builds from all codes at once. Throws
+    /// dq::Error (nothing appended) on a code ≥ 16, on more than 2^32 − 1 codes in all, or when
+    /// default-constructed (M = 0).
+    void append(const uint8_t* codes, size_t n);
 
     size_t size() const { return n_; }
     uint32_t M() const { return M_; }

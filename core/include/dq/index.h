@@ -4,6 +4,14 @@
 // page): encode the query with the model's encoder, build its M×K lookup table (SDC: from its own
 // code through the K×K tables, paper Eq. 5; ADC: from its float latent vector), scan all codes with
 // the kernel chosen at construction, keep the top k.
+//
+// Two scan paths, picked at construction from the model's K:
+//   K = 256: the float LUT kernel (scan.h) over the n × M byte codes; exact.
+//   K = 16 (M ≤ 256): the 4-bit fast-scan (fastscan.h) over a blocked copy of the codes, derived once
+//     at construction and extended by add()/add_codes(); u8 table sums pick a candidate pool that is
+//     re-ranked with the float LUT, so every returned distance is the exact one and a pool covering
+//     the database returns exactly the exact scan's top-k. ScanOptions sets the pool or forces the
+//     exact scan. The blocked copy costs ceil(n / 32) × 16 × M2 bytes (about half of the byte codes).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +21,7 @@
 
 #include "dq/database.h"
 #include "dq/encoder.h"
+#include "dq/fastscan.h"
 #include "dq/model.h"
 #include "dq/pq.h"
 #include "dq/scan.h"
@@ -22,6 +31,17 @@ namespace dq {
 enum class SearchMode : uint8_t { sdc = 0, adc = 1 };
 /// Parses "sdc" | "adc"; throws dq::Error otherwise.
 SearchMode parse_search_mode(const std::string& s);
+
+/// How search() and search_codes() scan the codes. Distances returned are exact on every path.
+struct ScanOptions {
+    /// K = 16 fast-scan: candidates re-ranked exactly, 0 = fastscan_default_pool(k); clipped to
+    /// [k, size()], so pool ≥ size() gives exactly the exact scan's top-k. A recall / speed knob;
+    /// ignored on the exact path.
+    size_t pool = 0;
+    /// Scan every code with the float LUT kernel even when K = 16 (the reference the fast path is
+    /// measured against).
+    bool exact = false;
+};
 
 class Index {
 public:
@@ -34,7 +54,18 @@ public:
     const Database& database() const { return db_; }
     const ProductQuantizer& pq() const { return pq_; }
     const Encoder& encoder() const { return encoder_; }
-    const char* scan_kernel_name() const { return scan_->name; }
+    /// Whether search() and search_codes() take the fast-scan path by default (K = 16, M ≤ 256).
+    bool fast_scan() const { return fast_kernel_ != nullptr; }
+    /// The kernel a search with these options runs: e.g. "dq_scan_lut4_blk32__avx2" for K = 16,
+    /// "dq_scan_lut8_u8__avx2" for K = 256 or with opt.exact. distances() always runs the latter.
+    const char* scan_kernel_name(const ScanOptions& opt = {}) const {
+        return fast_kernel_ && !opt.exact ? fast_kernel_->name : scan_->name;
+    }
+    /// Candidates a search for k results with these options re-ranks exactly (fastscan_pool()), or
+    /// 0 on the exact path (K = 256, or opt.exact).
+    size_t scan_pool(size_t k, const ScanOptions& opt = {}) const {
+        return fast_kernel_ && !opt.exact ? fastscan_pool(k, opt.pool, size()) : 0;
+    }
     size_t size() const { return db_.size(); }
 
     /// x: n × input_dim floats (already scaled as the model expects); z: n × latent_dim.
@@ -45,16 +76,18 @@ public:
 
     /// x: n × input_dim; distances: n × k; ids: n × k (external ids, -1 padding past size()).
     /// Each row sorted by (distance, id). Throws dq::Error if k == 0.
-    void search(const float* x, size_t n, size_t k, SearchMode mode, float* distances,
-                int64_t* ids) const;
+    void search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
+                const ScanOptions& opt = {}) const;
     /// SDC search from codes already computed (n × M bytes).
-    void search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids) const;
-    /// Distances to every database item for one query (size() floats), in database order.
+    void search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids,
+                      const ScanOptions& opt = {}) const;
+    /// Distances to every database item for one query (size() floats), in database order; always
+    /// the exact scan.
     void distances(const float* x, SearchMode mode, float* out) const;
 
     /// Encodes and appends n items. labels may be nullptr (stored as -1 if the database has labels).
     void add(const float* x, size_t n, const uint32_t* ids, const int32_t* labels);
-    /// Appends n already-encoded items.
+    /// Appends n already-encoded items (the K = 16 blocked copy grows in place, never repacked).
     void add_codes(const uint8_t* codes, size_t n, const uint32_t* ids, const int32_t* labels);
 
     /// Position of an external id in the database, or -1.
@@ -62,7 +95,7 @@ public:
 
 private:
     void lut_for(const float* z, const uint8_t* code, SearchMode mode, float* lut) const;
-    void scan_topk(const float* lut, size_t k, float* distances, int64_t* ids) const;
+    void scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids) const;
 
     Model model_;
     Database db_;
@@ -70,6 +103,8 @@ private:
     Encoder encoder_;
     std::vector<float> sdc_;     ///< M × K × K
     const ScanKernelInfo* scan_ = nullptr;
+    FastScanCodes fast_;                               ///< blocked copy of db_.codes (K = 16 only)
+    const FastScanKernelInfo* fast_kernel_ = nullptr;  ///< non-null when the fast path applies
 };
 
 }  // namespace dq
