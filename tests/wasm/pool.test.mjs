@@ -36,15 +36,26 @@ for (const name of ['small', 'k16-f16']) {
       assert.equal(pool.info.workers, workers);
       assert.equal(pool.info.shardSizes.reduce((a, b) => a + b, 0), index.size);
       assert.ok(Math.max(...pool.info.shardSizes) - Math.min(...pool.info.shardSizes) <= 1, 'near-equal shards');
+      // K = 16 scans with the fast-scan and a candidate pool by default, whose shard pools are a
+      // superset of the single-thread one: equal results are promised for the exact scan, or a
+      // pool covering every shard.
+      const x = c.K === 16 ? { exact: true } : {};
       for (const mode of ['sdc', 'adc']) {
         for (const k of [1, 10, index.size]) {
-          for (const q of qs.slice(0, 3)) assert.deepEqual(await pool.search(q, { k, mode }), index.search(q, { k, mode }), `${workers} workers, ${mode}, k=${k}`);
+          for (const q of qs.slice(0, 3)) assert.deepEqual(await pool.search(q, { k, mode, ...x }), index.search(q, { k, mode, ...x }), `${workers} workers, ${mode}, k=${k}`);
         }
-        assert.deepEqual(await pool.searchBatch(qs, { k: 7, mode }), index.searchBatch(qs, { k: 7, mode }));
+        assert.deepEqual(await pool.searchBatch(qs, { k: 7, mode, ...x }), index.searchBatch(qs, { k: 7, mode, ...x }));
+        if (c.K === 16) {
+          const all = { k: 10, mode, pool: index.size };
+          assert.deepEqual(await pool.search(qs[0], all), index.search(qs[0], all));
+          // The default pool: never a distance that is not the item's exact one.
+          const exact = new Map(index.search(qs[1], { k: index.size, mode, exact: true }).map((h) => [h.id, h.distance]));
+          for (const h of await pool.search(qs[1], { k: 10, mode })) assert.equal(h.distance, exact.get(h.id));
+        }
       }
       // Searches in flight together come back to their own callers.
-      const many = await Promise.all(qs.map((q) => pool.search(q, { k: 5 })));
-      assert.deepEqual(many, qs.map((q) => index.search(q, { k: 5 })));
+      const many = await Promise.all(qs.map((q) => pool.search(q, { k: 5, ...x })));
+      assert.deepEqual(many, qs.map((q) => index.search(q, { k: 5, ...x })));
       pool.dispose();
     }
     index.dispose();
@@ -107,7 +118,9 @@ test('bad options, bad files and a disposed pool: Errors that say so', async () 
   await rejects(pool.search(q, { k: 0 }), 'search: k must be a positive integer, got number 0');
   await rejects(pool.search(q, { k: pool.size + 1 }), `search: k = ${pool.size + 1} is larger than the index`);
   await rejects(pool.search(q, { mode: 'l2' }), "search: unknown mode string \"l2\"");
-  await rejects(pool.search(q, { K: 3 }), "search: unknown option 'K' (expected k, mode)");
+  await rejects(pool.search(q, { K: 3 }), "search: unknown option 'K' (expected k, mode, pool, exact)");
+  await rejects(pool.search(q, { pool: 50 }), 'search: pool applies to the K = 16 fast-scan only; this index (K = 256) is scanned exactly');
+  await rejects(pool.search(q, { exact: 1 }), 'search: exact must be true or false, got number 1');
   await rejects(pool.search(new Uint8Array(5)), 'search: pixels');
   await rejects(pool.searchBatch(new Uint8Array(785)), 'searchBatch: a flat Uint8Array must hold n × 784 bytes');
   const inFlight = pool.search(q, { k: 3 });

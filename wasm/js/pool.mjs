@@ -2,7 +2,9 @@
 // WebAssembly instance of its own (module Web Workers in browsers, worker_threads under Node). Every
 // query goes to every worker; each returns its shard's top k sorted by (distance, id), and the pool
 // merges them by (distance, id), shards in database order, so the result is the single-thread
-// search's, ties included. Why workers and not WASM threads: they work on every page, with no
+// search's, ties included. (K = 16 fast-scan with a candidate pool: each shard re-ranks its own
+// pool, and a candidate of the single-thread pool is in its shard's pool too, as it has fewer items
+// to beat there; so the pool's result is the single-thread one or nearer the exact one.) Why workers and not WASM threads: they work on every page, with no
 // cross-origin isolation (SharedArrayBuffer) and no -pthread build.
 //
 //   const pool = await loadSearchPool({ model, database, workers: 2 });
@@ -182,43 +184,48 @@ export class SearchPool {
 
   #options(opts, what) {
     if (opts === undefined) opts = {};
-    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode }, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact }, got ${describe(opts)}`);
     for (const key of Object.keys(opts)) {
-      if (key !== 'k' && key !== 'mode') throw new Error(`${what}: unknown option '${key}' (expected k, mode)`);
+      if (!['k', 'mode', 'pool', 'exact'].includes(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact)`);
     }
-    const { k = 10, mode = 'sdc' } = opts;
+    const { k = 10, mode = 'sdc', pool = 0, exact = false } = opts;
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
     const size = this.#info.size;
     if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
     if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
-    return { k, mode };
+    if (typeof exact !== 'boolean') throw new Error(`${what}: exact must be true or false, got ${describe(exact)}`);
+    if (typeof pool !== 'number' || !Number.isInteger(pool) || pool < 0) throw new Error(`${what}: pool must be a non-negative integer, got ${describe(pool)}`);
+    if (pool > 0 && (exact || this.#info.scanKernel === this.#info.exactScanKernel)) {
+      throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${this.#info.K}) is scanned exactly`}`);
+    }
+    return { k, mode, pool, exact };
   }
 
-  #request(x, n, k, mode, what) {
+  #request(x, n, { k, mode, pool, exact }, what) {
     return new Promise((resolve, reject) => {
       const id = this.#next++;
       this.#pending.set(id, { parts: new Array(this.#workers.length), left: this.#workers.length, resolve, reject, n, k, what });
       // Each worker gets its own copy of the queries (a few KB).
-      for (const h of this.#workers) h.post({ type: 'search', id, x, n, k, mode });
+      for (const h of this.#workers) h.post({ type: 'search', id, x, n, k, mode, pool, exact });
     });
   }
 
   /** The k nearest items of one image over all shards, sorted by (distance, id). */
   async search(pixels, opts) {
     this.#live('search');
-    const { k, mode } = this.#options(opts, 'search');
+    const o = this.#options(opts, 'search');
     const x = toInput(pixels, this.#spec, 'search: pixels');
-    return (await this.#request(x, 1, k, mode, 'search'))[0];
+    return (await this.#request(x, 1, o, 'search'))[0];
   }
 
   /** search() for many images at once (as DeepQuanIndex.searchBatch): one message per worker. */
   async searchBatch(batch, opts) {
     this.#live('searchBatch');
-    const { k, mode } = this.#options(opts, 'searchBatch');
+    const o = this.#options(opts, 'searchBatch');
     const x = toBatch(batch, this.#spec, 'searchBatch');
     const n = x.length / this.#spec.inputDim;
     if (n === 0) return [];
-    return this.#request(x, n, k, mode, 'searchBatch');
+    return this.#request(x, n, o, 'searchBatch');
   }
 
   /** Stops the workers and frees their memory; pending searches reject. Idempotent. */

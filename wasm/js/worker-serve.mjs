@@ -3,7 +3,7 @@
 // (pool.mjs). Kept free of any host API so both workers share it.
 //
 // Messages: { type: 'open', model, database, simd, wasm } -> { type: 'ready', info } | { type: 'error' }
-//           { type: 'search', id, x, n, k, mode } -> { type: 'hits', id, ids, distances, labels, k }
+//           { type: 'search', id, x, n, k, mode, pool, exact } -> { type: 'hits', id, ids, distances, labels, k }
 //             (k = the shard's own k, min(k, shard size); rows of k, flat typed arrays)
 //           { type: 'close' } -> the worker disposes its index and exits.
 
@@ -19,7 +19,9 @@ export function serveSearch(loadIndex, onMessage, post, exit) {
         const n = msg.n;
         const ids = new Uint32Array(n * k), distances = new Float32Array(n * k), labels = new Int32Array(n * k);
         if (k > 0) {
-          const rows = index.searchBatch(msg.x, { k, mode: msg.mode });
+          // A shard smaller than the pool: the core would clip it; so does this.
+          const pool = msg.pool > 0 ? Math.min(msg.pool, index.size) : 0;
+          const rows = index.searchBatch(msg.x, { k, mode: msg.mode, ...(pool > 0 ? { pool } : {}), exact: msg.exact });
           for (let q = 0; q < n; q++) {
             for (let j = 0; j < k; j++) {
               const h = rows[q][j], t = q * k + j;
