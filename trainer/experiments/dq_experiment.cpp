@@ -25,6 +25,7 @@
 #include <string>
 #include <algorithm>
 
+#include "nn/eigen_blocking.h"
 #include "data/dataset.h"
 #include "data/split.h"
 #include "train/trainer.h"
@@ -155,6 +156,7 @@ static void evaluate(const Eval& e, const dq::Model& m, const char* tag, int it,
 }
 
 int main(int argc, char** argv) {
+    dqt::pin_eigen_cache_sizes();
     parse_args(argc, argv);
     const uint64_t seed = uint64_t(argf("seed", 0));
     Dataset all = load_dataset(arg("dataset", "mnist10k"));
