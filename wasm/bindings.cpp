@@ -202,6 +202,26 @@ public:
         });
     }
 
+    /// Appends every item of a .dqdb (heap bytes the caller owns) encoded with this index's model:
+    /// a collection's codes file (collection.mjs). Checked like open() checks a database; all or
+    /// nothing. Returns the number of items added.
+    val appendDatabase(uintptr_t ptr, size_t size) {
+        return guarded([&] {
+            dq::Index& ix = get();
+            dq::Database db;
+            try {
+                db = dq::read_database(reinterpret_cast<const uint8_t*>(ptr), size);
+                dq::check_compatible(ix.model(), db);
+            } catch (const dq::Error& e) {
+                throw dq::FormatError(std::string("database file: ") + e.what());
+            }
+            const size_t before = ix.size();
+            ix.add_codes(db.codes.data(), db.size(), db.ids.data(), db.has_labels() ? db.labels.data() : nullptr);
+            note_added(before);
+            return val(double(db.size()));
+        });
+    }
+
     val thumbnail(size_t position) const {
         return guarded([&] {
             const dq::Database& db = get().database();
@@ -411,6 +431,7 @@ EMSCRIPTEN_BINDINGS(deepquan) {
         .function("encode", &NativeIndex::encode)
         .function("embed", &NativeIndex::embed)
         .function("add", &NativeIndex::add)
+        .function("appendDatabase", &NativeIndex::appendDatabase)
         .function("thumbnail", &NativeIndex::thumbnail)
         .function("code", &NativeIndex::code)
         .function("save", &NativeIndex::save)

@@ -128,6 +128,8 @@ export declare class DeepQuanIndex {
   add(pixels: Pixels, id: number, label?: number | null): void;
   /** Encodes and appends many images at once (all or nothing); labels one per image or omitted. */
   addBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray, ids: Uint32Array | number[], labels?: Int32Array | number[] | null): void;
+  /** Appends every item of another .dqdb of this model (URL, file path under Node, or bytes); resolves to the items added. */
+  addDatabase(source: Source, options?: { onProgress?: (p: Progress) => void }): Promise<number>;
   /** Thumbnail bytes (thumbShape) of a position or { id }. */
   thumbnail(at: ItemRef): Uint8Array;
   /** Stored code (M bytes) of a position or { id }. */
@@ -236,6 +238,42 @@ export declare class SearchPool {
 }
 
 export declare function loadSearchPool(options: PoolOptions): Promise<SearchPool>;
+
+export interface CollectionOptions {
+  model: Source;
+  /** The URL (under Node also a path) of a collection.json written by `deepquan export-collection`. */
+  collection: string | URL;
+  onProgress?: (p: { phase: 'codes'; file: number; files: number; loaded: number; total: number | undefined; items: number; totalItems: number }) => void;
+  simd?: 'auto' | boolean;
+  wasm?: WasmFiles;
+}
+
+/** A hit of a collection search: also its position in the collection (for thumbnail / string). */
+export interface CollectionHit extends Hit {
+  position: number;
+}
+
+/** A gallery streamed in codes files; searchable while it streams; media fetched on demand. */
+export declare class Collection {
+  private constructor();
+  /** Resolves when every codes file is in; rejects with the first failure (earlier items stay searchable). */
+  readonly loaded: Promise<void>;
+  readonly total: number;
+  /** Items that have arrived and are searched. */
+  readonly covered: number;
+  readonly index: DeepQuanIndex;
+  readonly error: Error | null;
+  readonly mediaFilesCached: number;
+  /** Searches what has arrived; k is clipped to covered. */
+  search(pixels: Pixels, options?: SearchOptions): { hits: CollectionHit[]; covered: number; total: number };
+  thumbnail(position: number): Promise<Uint8Array>;
+  string(position: number): Promise<string>;
+  dispose(): void;
+}
+
+export declare function openCollection(options: CollectionOptions): Promise<Collection>;
+/** The WebAssembly heap limit of one module instance (1 GiB): the bound on what one tab can search. */
+export declare const HEAP_LIMIT: number;
 
 /** Where saveToIndexedDB & co. keep databases: IndexedDB database and object store names. */
 export interface StoreOptions {

@@ -12,7 +12,7 @@ const TSC = process.env.DQ_TSC || path.join(ROOT, 'node_modules/.bin/tsc');
 const SAMPLE = `
 import loadIndexDefault, { loadIndex, simdSupported, version, DeepQuanIndex, Hit, IndexInfo, Pixels, readDatabase, DatabaseContents, download, DownloadProgress,
   saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS, WasmFiles,
-  loadSearchPool, SearchPool } from 'deepquan';
+  loadSearchPool, SearchPool, openCollection, Collection, CollectionHit, HEAP_LIMIT } from 'deepquan';
 export async function main(): Promise<void> {
   const index: DeepQuanIndex = await loadIndex({ model: 'model.dqm', database: new Uint8Array(4), simd: 'auto',
     onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
@@ -63,7 +63,13 @@ export async function main(): Promise<void> {
   pool.dispose();
   // @ts-expect-error a pool needs a database
   await loadSearchPool({ model: 'm.dqm' });
-  console.log(n, back, fromOpfs, viaUrl.size, pooled, shards, rows);
+  const col: Collection = await openCollection({ model: 'm.dqm', collection: new URL('https://x/c/collection.json'), onProgress: (p) => console.log(p.items, p.totalItems) });
+  const found: { hits: CollectionHit[]; covered: number; total: number } = col.search(px, { k: 5 });
+  const thumbOf: Uint8Array = await col.thumbnail(found.hits[0].position);
+  await col.loaded;
+  const added: number = await index.addDatabase('more.dqdb');
+  col.dispose();
+  console.log(n, back, fromOpfs, viaUrl.size, pooled, shards, rows, thumbOf, added, HEAP_LIMIT);
   index.dispose();
   console.log(meta, db.size, dbShape, dbLabels, names, files);
   console.log(label, all, code, z, thumb, shape, backend, used, simd, v, other.size, near, labels, ids, index.positionOf(3));

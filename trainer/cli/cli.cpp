@@ -12,7 +12,7 @@ namespace {
 
 const Command* const* all_commands(size_t& n) {
     static const Command* const commands[] = {&train_command(),  &baseline_command(), &eval_command(),
-                                              &encode_command(), &search_command(),   &export_faiss_command()};
+                                              &encode_command(), &search_command(),   &export_faiss_command(), &export_collection_command()};
     n = sizeof commands / sizeof commands[0];
     return commands;
 }

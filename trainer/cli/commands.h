@@ -17,6 +17,7 @@ const Command& eval_command();
 const Command& encode_command();
 const Command& search_command();
 const Command& export_faiss_command();
+const Command& export_collection_command();
 
 /// The training request of `train` (and DAE-PQ in `baseline`): the flags given; everything else is
 /// left to the recipe (train/recipe.h).

@@ -285,6 +285,26 @@ export class DeepQuanIndex {
     this.#info = call(native, 'info');
   }
 
+  /**
+   * Appends every item of another .dqdb encoded with this model (a URL, a file path under Node, or
+   * its bytes): codes, ids and labels; the file is checked like any database. Resolves to the number
+   * of items added. All or nothing.
+   */
+  async addDatabase(source, { onProgress } = {}) {
+    this.#live();
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new Error(`addDatabase: onProgress must be a function, got ${describe(onProgress)}`);
+    const src = await openSource(source, 'database');
+    const block = await src.readInto(this.#module, (loaded, total) => onProgress && onProgress({ phase: 'database', loaded, total }));
+    try {
+      const native = this.#live();
+      const n = call(native, 'appendDatabase', block.ptr, block.length);
+      this.#info = call(native, 'info');
+      return n;
+    } finally {
+      block.free();
+    }
+  }
+
   #position(at, what) {
     const size = this.#info.size;
     if (typeof at === 'number') {
@@ -353,4 +373,5 @@ export { isImageDataLike, simdSupported };
 export { readDatabase } from './database.mjs';
 export { download } from './download.mjs';
 export { loadSearchPool, SearchPool } from './pool.mjs';
+export { openCollection, Collection, HEAP_LIMIT } from './collection.mjs';
 export { saveToIndexedDB, loadFromIndexedDB, removeFromIndexedDB, opfsSupported, saveToOPFS, loadFromOPFS, removeFromOPFS } from './storage.mjs';
