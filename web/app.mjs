@@ -6,6 +6,7 @@
 // empty for none), ?simd=auto|true|false, ?k=N, ?mode=sdc|adc.
 // Test hooks: data-testid attributes in index.html and window.__dq (see `state` below).
 import { inkFromRGBA, toModelInput, toRGBA } from './draw.mjs';
+import { decodeImage, imageFileOf } from './image-input.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -104,7 +105,7 @@ function pump() {
   pending = null;
   inFlight = true;
   const { k, mode } = searchOptions();
-  worker.postMessage({ type: 'search', seq: ++seq, pixels: q.pixels, k, mode });
+  worker.postMessage({ type: 'search', seq: ++seq, pixels: q.pixels, image: q.image, item: q.item, k, mode });
 }
 
 function renderResults(msg) {
@@ -134,11 +135,24 @@ function renderResults(msg) {
     const dist = document.createElement('span');
     dist.className = 'dist';
     dist.textContent = `d ${Number(r.distance).toFixed(2)} · #${r.id}`;
-    li.title = `gallery id ${r.id}, label ${labelText(r.label)}, distance ${r.distance}`;
+    li.title = `gallery id ${r.id}${r.name ? ` (${r.name})` : ''}, label ${labelText(r.label)}, distance ${r.distance}; click for more like this`;
     li.append(cv, label, dist);
+    if (r.name) {
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.dataset.testid = 'result-name';
+      name.textContent = r.name.split('/').pop();
+      li.append(name);
+    }
+    li.addEventListener('click', () => {
+      unpressStrip();
+      $('image-name').textContent = `more like #${r.id}${r.name ? ` (${r.name})` : ''}`;
+      requestSearch({ item: r.id, label: r.label, source: 'result', index: r.id });
+    });
     list.append(li);
   }
-  state.lastResults = msg.results.map(({ id, distance, label }) => ({ id, distance, label }));
+  state.lastResults = msg.results.map(({ id, distance, label, name }) => ({ id, distance, label, name }));
+  state.lastMode = msg.mode;
   state.lastSearchMs = msg.ms;
   state.searches++;
   state.lastQuery = q ? { source: q.source, index: q.index, label: known ? q.label : null } : null;
@@ -289,6 +303,64 @@ for (const id of ['k', 'mode']) {
   });
 }
 
+// ---- images from the user -------------------------------------------------------------------
+
+async function searchImageFile(file) {
+  if (!state.ready) return;
+  let img;
+  try {
+    img = await decodeImage(file);
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
+  unpressStrip();
+  clearCanvas();
+  // The preview shows the image at the model's input size (the browser's scaling, for the eye only:
+  // the package resizes by area averaging for the search).
+  const [h, w] = inputShape;
+  const src = new OffscreenCanvas(img.width, img.height);
+  src.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(img.data.buffer), img.width, img.height), 0, 0);
+  const pv = $('preview');
+  pv.width = w;
+  pv.height = h;
+  const pctx = pv.getContext('2d');
+  pctx.fillStyle = '#fff';
+  pctx.fillRect(0, 0, w, h);
+  pctx.drawImage(src, 0, 0, w, h);
+  $('image-name').textContent = `${img.name} (${img.width}×${img.height})`;
+  state.lastImage = { name: img.name, width: img.width, height: img.height };
+  requestSearch({ image: { data: img.data, width: img.width, height: img.height }, label: null, source: 'image', index: null });
+}
+
+const dropzone = $('dropzone');
+for (const target of [dropzone, document.querySelector('.query-panel')]) {
+  target.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    dropzone.classList.add('over');
+  });
+  target.addEventListener('dragleave', () => dropzone.classList.remove('over'));
+  target.addEventListener('drop', (e) => {
+    e.preventDefault();
+    dropzone.classList.remove('over');
+    const f = imageFileOf(e.dataTransfer);
+    if (f) searchImageFile(f);
+    else showError('The dropped item is not an image file.');
+  });
+}
+document.addEventListener('paste', (e) => {
+  const f = imageFileOf(e.clipboardData);
+  if (f) {
+    e.preventDefault();
+    searchImageFile(f);
+  }
+});
+$('file').addEventListener('change', (e) => {
+  const f = e.target.files && e.target.files[0];
+  if (f) searchImageFile(f);
+  e.target.value = ''; // the same file again is a new query
+});
+
 // ---- start-up -------------------------------------------------------------------------------
 
 function onReady(msg) {
@@ -312,6 +384,9 @@ function onReady(msg) {
     ` · loaded in ${(msg.loadMs / 1000).toFixed(2)} s` + (dataset ? ` · ${dataset}` : '');
   $('preview').width = inputShape[1];
   $('preview').height = inputShape[0];
+  // Drawing makes gray strokes: it is offered for 1-channel models only.
+  canvas.hidden = inputShape[2] !== 1;
+  $('clear').hidden = inputShape[2] !== 1;
   $('strip-title').hidden = !queries;
   shuffleStrip();
   setProgress(100, 'ready');

@@ -1,16 +1,18 @@
 // The page's Web Worker: it owns the WASM index, so encoding and scanning never block the UI.
 //
 // Messages in:  {type: 'load', pkgUrl, modelUrl, databaseUrl, queriesUrl|null, simd}
-//               {type: 'search', seq, pixels: Float32Array|Uint8Array, k, mode}
+//               {type: 'search', seq, pixels: Float32Array|Uint8Array | image: {data, width, height} | item: id, k, mode}
+//                 (item: "more like this", SDC from that gallery item's stored code)
 // Messages out: {type: 'progress', phase, loaded, total, files}
 //               {type: 'ready', info, backend, inputShape, gallery: {n, thumbShape, hasLabels}, queries, loadMs}
-//               {type: 'results', seq, results: [{id, distance, label, thumb}], ms, thumbShape}
+//               {type: 'results', seq, results: [{id, distance, label, thumb, name}], ms, thumbShape, mode}
 //               {type: 'error', message, fatal}
 // Everything that reads files is the package's: download (one progress bar over all the files),
 // loadIndex, readDatabase (the query set). This file only turns its answers into messages.
 
 let index = null;
 let thumbShape = null; // of the gallery's thumbnails, or null: fixed once the index is loaded
+let names = null; // the gallery's metadata strings (e.g. file names), or null
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 
@@ -71,6 +73,8 @@ async function load(msg) {
   thumbShape = info.thumbShape;
   const inputShape = [info.height, info.width, info.channels];
   const queries = await pickQueries(pkg, queryBytes, dbBytes, info, msg.simd);
+  // The index keeps no strings; the package's reader hands them out (thumbnails are dropped here).
+  names = (await pkg.readDatabase(dbBytes, { simd: msg.simd })).strings;
   const transfer = [];
   if (queries.thumbnails) transfer.push(queries.thumbnails.buffer);
   post({
@@ -115,7 +119,14 @@ function search(msg) {
   const t0 = performance.now();
   // The package refuses k > size (a small or golden gallery): ask for what there is.
   const k = Math.max(1, Math.min(msg.k, index.size));
-  const hits = index.search(msg.pixels, { k, mode: msg.mode });
+  let hits, mode = msg.mode;
+  if (msg.item !== undefined && msg.item !== null) {
+    // More like this: the item's own code, so SDC whatever the selected mode.
+    mode = 'sdc';
+    hits = index.searchCode(index.code({ id: msg.item }), { k, mode });
+  } else {
+    hits = index.search(msg.image ?? msg.pixels, { k, mode });
+  }
   const ms = performance.now() - t0;
   const transfer = [];
   const results = hits.map((h) => {
@@ -125,9 +136,10 @@ function search(msg) {
       transfer.push(thumb.buffer);
     }
     // The package gives null for an unknown label; the page uses -1 throughout.
-    return { id: h.id, distance: h.distance, label: h.label ?? -1, thumb };
+    const name = names ? names[index.positionOf(h.id)] : null;
+    return { id: h.id, distance: h.distance, label: h.label ?? -1, thumb, name: name || null };
   });
-  post({ type: 'results', seq: msg.seq, results, ms, thumbShape }, transfer);
+  post({ type: 'results', seq: msg.seq, results, ms, thumbShape, mode }, transfer);
 }
 
 self.onmessage = async (e) => {

@@ -120,6 +120,81 @@ describe('search page (golden data)', { skip: noBrowser ?? false }, () => {
     await page.close();
   });
 
+  test('an image file is a query (picker, drop, paste); a result click finds more like it; a non-image is refused', { skip: noPackage ?? false }, async () => {
+    const page = await browser.newPage();
+    const log = watch(page);
+    await page.goto(`${server.url}?queries=`);
+    await waitSettled(page);
+    // An 8×8 RGB gradient, encoded as PNG by the browser itself (lossless, opaque: it decodes back to
+    // exactly these bytes).
+    const W = 8, H = 8;
+    const rgba = [];
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) rgba.push(x * 32, y * 32, (x + y) * 16, 255);
+    const png = await page.evaluate(async ({ rgba, W, H }) => {
+      const c = new OffscreenCanvas(W, H);
+      c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba), W, H), 0, 0);
+      const b = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      window.__png = b;
+      return Array.from(b);
+    }, { rgba, W, H });
+    // What the package says for the same RGBA under Node.
+    const { loadIndex } = await import(path.join(ROOT, 'wasm/dist/node.mjs'));
+    const index = await loadIndex({ model: path.join(data.dir, 'model.dqm'), database: path.join(data.dir, 'gallery.dqdb') });
+    const want = index.search({ data: new Uint8Array(rgba), width: W, height: H }, { k: 4, mode: 'sdc' }).map((h) => ({ id: h.id, distance: h.distance }));
+    const waitNext = async (n) => {
+      await page.waitForFunction((k) => window.__dq.searches > k && !window.__dq.busy, n);
+      return page.evaluate(() => ({ ...window.__dq }));
+    };
+    const strip = (r) => r.map(({ id, distance }) => ({ id, distance }));
+
+    let n = await page.evaluate(() => window.__dq.searches);
+    await page.getByTestId('file').setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    let s = await waitNext(n);
+    assert.equal(s.lastQuery.source, 'image');
+    assert.deepEqual(strip(s.lastResults), want, 'the picked file ranks as the package does under Node');
+    assert.equal(await page.getByTestId('image-name').textContent(), 'gradient.png (8×8)');
+    // The gallery's metadata strings are shown as file names.
+    assert.ok((await page.getByTestId('result-name').count()) > 0);
+
+    n = s.searches;
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([window.__png], 'dropped.png', { type: 'image/png' }));
+      document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    s = await waitNext(n);
+    assert.deepEqual(strip(s.lastResults), want, 'a dropped file');
+
+    n = s.searches;
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([window.__png], 'image.png', { type: 'image/png' }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    s = await waitNext(n);
+    assert.deepEqual(strip(s.lastResults), want, 'a pasted image');
+
+    // More like this: a click on the second result searches with its stored code (SDC).
+    const second = s.lastResults[1].id;
+    n = s.searches;
+    await page.locator(`[data-testid=result][data-id="${second}"]`).click();
+    s = await waitNext(n);
+    assert.equal(s.lastQuery.source, 'result');
+    assert.equal(s.lastMode, 'sdc');
+    const code = index.code({ id: second });
+    assert.deepEqual(strip(s.lastResults), strip(index.searchCode(code, { k: 4 })));
+    assert.equal(s.lastResults[0].distance, 0, 'the item itself (or an equal code) first');
+
+    // A text file named .png: the browser's decoder refuses it, the page says which file.
+    await page.getByTestId('file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('this is not a PNG\n') });
+    await page.waitForFunction(() => window.__dq.errors.length > 0);
+    const errors = await page.evaluate(() => window.__dq.errors);
+    assert.match(errors[0], /^notes\.png: not an image this browser can read/);
+    index.dispose();
+    assert.deepEqual(log.errors, []);
+    await page.close();
+  });
+
   test('?simd=false loads the baseline module and ranks the same way', { skip: noPackage ?? false }, async () => {
     const ranked = [];
     for (const simd of ['true', 'false']) {
