@@ -7,7 +7,8 @@
 //     without touching 14 GB);
 //   - every libpng / libjpeg error (a longjmp out of the library, never a C++ throw through C
 //     frames) becomes a dq::Error naming the file, with the library's own text; warnings are
-//     swallowed (no stderr output), except a JPEG that ends early, which is an error ("truncated").
+//     swallowed (no stderr output), except a JPEG whose file or scan data ends early, which is an
+//     error ("truncated", "corrupt") rather than an image filled with gray.
 // PNG: palette (1/2/4/8-bit, with tRNS), gray 1..16-bit, gray+alpha, RGB(A) 8/16-bit, interlaced;
 //   tRNS becomes alpha; 16-bit samples are scaled to 8 bits with rounding (png_set_scale_16).
 //   Sample values are taken as stored: gAMA, cHRM, sRGB and iCCP are ignored, as by most decoders.

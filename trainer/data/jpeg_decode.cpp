@@ -37,10 +37,14 @@ struct JpegErr {
 
 void on_error_exit(j_common_ptr c) { fail(c, ""); }
 
-// Warnings (-1) are dropped, except the one for data that ends early: libjpeg would fill the rest of
-// the image with gray, a silently wrong picture. Trace messages (>= 0) are dropped.
+// Warnings (-1) are dropped, except the two for image data that ends early (the file, or a scan's
+// entropy-coded segment): libjpeg would fill the rest of the image with gray, a silently wrong
+// picture, and a few hundred bytes could claim 64 Mi such pixels (a fuzz finding). Trace messages
+// (>= 0) are dropped.
 void on_emit(j_common_ptr c, int level) {
-    if (level == -1 && c->err->msg_code == JWRN_JPEG_EOF) fail(c, "truncated: ");
+    if (level != -1) return;
+    if (c->err->msg_code == JWRN_JPEG_EOF) fail(c, "truncated: ");
+    if (c->err->msg_code == JWRN_HIT_MARKER) fail(c, "corrupt: ");
 }
 
 void on_output(j_common_ptr) {}
