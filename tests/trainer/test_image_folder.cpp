@@ -251,6 +251,9 @@ TEST_CASE("train and encode --images on a tiny folder", "[image][folder][cli]") 
     r = run(t, "train --images " + root + " --dataset mnist10k --bits 8 --out " + (t / "o3"));
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("give one of --dataset and --images"));
+    r = run(t, "train --images " + root + " --queries-per-class 130 --skip-bad --bits 8 --out " + (t / "o3"));
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains(root + "/horizontal: 130 images, needs more than 130 to give 130 queries"));
     r = run(t, "train --images " + root + " --channels 2 --bits 8 --out " + (t / "o3"));
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("--channels must be 1 (gray) or 3 (RGB)"));

@@ -54,6 +54,14 @@ LoadedSplit load_split(const Args& a, uint64_t seed) {
                      "evaluation\n", all.n - labelled.size(), dir.c_str());
         all = subset(all, labelled);
     }
+    // The paper split's own check, said in the folder's terms.
+    std::vector<size_t> count(all.label_names.size(), 0);
+    for (int32_t l : all.labels) ++count[size_t(l)];
+    for (size_t l = 0; l < count.size(); ++l)
+        if (count[l] > 0 && count[l] <= size_t(per_class))
+            throw dq::Error(dq::strformat("%s/%s: %zu images, needs more than %lld to give %lld queries and leave a "
+                                          "gallery (--queries-per-class)", dir.c_str(), all.label_names[l].c_str(),
+                                          count[l], per_class, per_class));
     LoadedSplit d;
     d.all = std::move(all);
     d.split = paper_split(d.all, size_t(per_class), seed);
