@@ -232,6 +232,17 @@ TEST_CASE("train and encode --images on a tiny folder", "[image][folder][cli]") 
         CHECK(all.labels[j] == g.labels[i]);
     }
 
+    // search with a PNG of the folder: ADC puts the item itself first (ties go to the lower id, 0),
+    // named by its label's folder and its path.
+    r = run(t, "search --model " + (t / "out/model.dqm") + " --db " + (t / "all.dqdb") + " --image " + root +
+                   "/horizontal/0.png -k 2");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("    1          0 ") && Contains("horizontal  horizontal/0.png\n"));
+    r = run(t, "search --model " + (t / "out/model.dqm") + " --db " + (t / "all.dqdb") + " --image " + root +
+                   "/horizontal/0.png:1");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("a PNG or JPEG file holds one image"));
+
     // A bad file stops the run before training, naming it; --skip-bad counts and leaves it out.
     imgtest::write_bytes(root + "/vertical/broken.png", {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0});
     r = run(t, "train --images " + root + " " + common + " --out " + (t / "out2"));

@@ -16,6 +16,15 @@ ImageFormat sniff_image_format(const uint8_t* data, size_t size) {
     return ImageFormat::unknown;
 }
 
+ImageFormat sniff_image_file(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return ImageFormat::unknown;
+    uint8_t head[8];
+    const size_t n = std::fread(head, 1, sizeof head, f);
+    std::fclose(f);
+    return sniff_image_format(head, n);
+}
+
 DecodedImage decode_image(const uint8_t* data, size_t size, const std::string& name) {
     switch (sniff_image_format(data, size)) {
         case ImageFormat::png: return decode_png(data, size, name);

@@ -36,6 +36,9 @@ enum class ImageFormat { unknown, png, jpeg };
 /// From the first bytes: the 8-byte PNG signature, or JPEG's FF D8 FF.
 ImageFormat sniff_image_format(const uint8_t* data, size_t size);
 
+/// The format of a file from its first bytes (unknown if it cannot be read).
+ImageFormat sniff_image_file(const std::string& path);
+
 /// Decodes PNG or JPEG bytes. `name` (usually the path) starts every error message:
 /// "NAME: not a PNG or JPEG image", "NAME: PNG: 60000x60000 pixels, more than ...", "NAME: JPEG: ...".
 DecodedImage decode_image(const uint8_t* data, size_t size, const std::string& name);
