@@ -24,8 +24,8 @@ case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: --seconds must be a whole number,
 # Inputs larger than the seeds give the mutator room for extra sections / rows without wasting
 # executions on megabyte inputs (every reader's checks fire in the first few hundred bytes).
 declare -A max_len=([fuzz_model]=4096 [fuzz_database]=4096 [fuzz_idx]=2048 [fuzz_idx_gz]=2048
-                    [fuzz_npy]=2048 [fuzz_vecs]=1024)
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_model fuzz_database fuzz_idx fuzz_idx_gz fuzz_npy fuzz_vecs)
+                    [fuzz_npy]=2048 [fuzz_vecs]=1024 [fuzz_png]=4096 [fuzz_jpeg]=4096)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_model fuzz_database fuzz_idx fuzz_idx_gz fuzz_npy fuzz_vecs fuzz_png fuzz_jpeg)
 
 if [ $build -eq 1 ]; then
   echo "=== fuzz build (build/fuzz) ==="

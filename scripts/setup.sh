@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything a fresh Debian bookworm machine lacks to build, test and demo DeepQuan:
-# Debian packages (compilers, Emscripten, Eigen, Catch2, zlib, Chromium, Faiss for interop checks,
+# Debian packages (compilers, Emscripten, Eigen, Catch2, zlib, libpng, libjpeg-turbo, Chromium, Faiss for interop checks,
 # the Fashion-MNIST data) and the npm packages in package-lock.json. Idempotent; run as root (or
 # with sudo available). Nothing is downloaded from anywhere but Debian and the npm registry.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config python3 emscripten libeigen3-dev catch2 zlib1g-dev
       dataset-fashion-mnist chromium python3-faiss python3-numpy clang libclang-rt-14-dev)
+# PNG and JPEG decoding of image folders (trainer/data/image_decode.h).
+pkgs+=(libpng-dev libjpeg62-turbo-dev)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

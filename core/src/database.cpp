@@ -44,6 +44,21 @@ void Database::validate() const {
         blob += s.size();
     }
     DQ_CHECK(blob <= 0xffffffffull, "strings total %llu bytes (limit 2^32 - 1)", (unsigned long long)blob);
+
+    if (label_names.empty()) return;
+    DQ_CHECK(!labels.empty(), "%zu label names but no labels", label_names.size());
+    DQ_CHECK(label_names.size() <= kMaxLabelNames, "%zu label names (limit %u)", label_names.size(), kMaxLabelNames);
+    blob = 0;
+    for (size_t i = 0; i < label_names.size(); ++i) {
+        const std::string& s = label_names[i];
+        const size_t ok = fmt::utf8_valid_prefix(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+        DQ_CHECK(ok == s.size(), "label name %zu is not valid UTF-8 (byte %zu of %zu)", i, ok, s.size());
+        blob += s.size();
+    }
+    DQ_CHECK(blob <= 0xffffffffull, "label names total %llu bytes (limit 2^32 - 1)", (unsigned long long)blob);
+    for (size_t i = 0; i < labels.size(); ++i)
+        DQ_CHECK(labels[i] >= -1 && int64_t(labels[i]) < int64_t(label_names.size()),
+                 "item %zu: label %d has no name (%zu label names; -1 = unlabelled)", i, labels[i], label_names.size());
 }
 
 Database slice(const Database& db, size_t begin, size_t end) {

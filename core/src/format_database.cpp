@@ -11,7 +11,8 @@ using namespace fmt;
 namespace {
 
 constexpr uint32_t kHEAD = fourcc("HEAD"), kCODE = fourcc("CODE"), kIDS = fourcc("IDS_"),
-                   kLABL = fourcc("LABL"), kTHMB = fourcc("THMB"), kSTRS = fourcc("STRS");
+                   kLABL = fourcc("LABL"), kTHMB = fourcc("THMB"), kSTRS = fourcc("STRS"),
+                   kLNAM = fourcc("LNAM");
 constexpr uint32_t kHeadFields = 6;   // N, M, K, thumb height, width, channels
 
 }  // namespace
@@ -38,13 +39,25 @@ std::vector<uint8_t> write_database(const Database& db) {
         const uint64_t bytes = b.size();  // not in the same call as the move (unsequenced)
         out.push_back(section(kSTRS, DType::u8, {bytes}, std::move(b)));
     }
+    if (!db.label_names.empty()) {
+        // u32 count L, u32 offsets[L + 1] into the blob that follows, as STRS; optional, so a reader
+        // that predates it still reads the rest.
+        const size_t L = db.label_names.size();
+        std::vector<uint32_t> head(L + 2, 0);
+        head[0] = uint32_t(L);
+        for (size_t i = 0; i < L; ++i) head[i + 2] = head[i + 1] + uint32_t(db.label_names[i].size());
+        std::vector<uint8_t> b = u32_bytes(head);
+        for (const std::string& s : db.label_names) b.insert(b.end(), s.begin(), s.end());
+        const uint64_t bytes = b.size();
+        out.push_back(section(kLNAM, DType::u8, {bytes}, std::move(b), 0));
+    }
     return write_container(FileKind::database, db.model_fingerprint, out);
 }
 
 Database read_database(const uint8_t* data, size_t size) {
     const Container c = parse_container(FileKind::database, data, size);
     const SectionIn *head = nullptr, *code = nullptr, *ids = nullptr, *labl = nullptr, *thmb = nullptr,
-                    *strs = nullptr;
+                    *strs = nullptr, *lnam = nullptr;
     for (const SectionIn& s : c.sections) {
         if (s.kind == kHEAD) set_once(head, s);
         else if (s.kind == kCODE) set_once(code, s);
@@ -52,6 +65,7 @@ Database read_database(const uint8_t* data, size_t size) {
         else if (s.kind == kLABL) set_once(labl, s);
         else if (s.kind == kTHMB) set_once(thmb, s);
         else if (s.kind == kSTRS) set_once(strs, s);
+        else if (s.kind == kLNAM) set_once(lnam, s);
         else refuse_unknown_required(s, FileKind::database);
     }
     DQ_CHECK_FORMAT(head != nullptr, "missing section HEAD (N, M, K)");
@@ -110,6 +124,28 @@ Database read_database(const uint8_t* data, size_t size) {
             DQ_CHECK_FORMAT(a <= b && b <= blob, "section STRS: string %u spans [%u, %u), outside the %llu-byte blob or reversed",
                             i, a, b, (unsigned long long)blob);
             db.strings[i].assign(reinterpret_cast<const char*>(text + a), b - a);
+        }
+    }
+    if (lnam) {
+        DQ_CHECK_FORMAT(lnam->dtype == uint16_t(DType::u8) && lnam->ndim == 1 && lnam->size >= 4,
+                        "section LNAM: %s with %u dims and %llu bytes, expected u8 [bytes] starting with a u32 count",
+                        dtype_name(lnam->dtype).c_str(), lnam->ndim, (unsigned long long)lnam->size);
+        const uint32_t L = ld32(lnam->data);
+        DQ_CHECK_FORMAT(L >= 1 && L <= kMaxLabelNames, "section LNAM: %u label names, must be in [1, %u]", L, kMaxLabelNames);
+        const uint64_t table = 4 * (uint64_t(L) + 2);
+        DQ_CHECK_FORMAT(lnam->size >= table, "section LNAM: %llu bytes, the count and offsets of %u names alone need %llu",
+                        (unsigned long long)lnam->size, L, (unsigned long long)table);
+        const uint8_t* offs = lnam->data + 4;
+        const uint64_t blob = lnam->size - table;
+        DQ_CHECK_FORMAT(ld32(offs) == 0, "section LNAM: offsets[0] is %u, expected 0", ld32(offs));
+        DQ_CHECK_FORMAT(ld32(offs + 4 * size_t(L)) == blob, "section LNAM: offsets[%u] is %u, expected the blob size %llu",
+                        L, ld32(offs + 4 * size_t(L)), (unsigned long long)blob);
+        db.label_names.resize(L);
+        for (uint32_t i = 0; i < L; ++i) {
+            const uint32_t a = ld32(offs + 4 * size_t(i)), b = ld32(offs + 4 * (size_t(i) + 1));
+            DQ_CHECK_FORMAT(a <= b && b <= blob, "section LNAM: name %u spans [%u, %u), outside the %llu-byte blob or reversed",
+                            i, a, b, (unsigned long long)blob);
+            db.label_names[i].assign(reinterpret_cast<const char*>(lnam->data + table + a), b - a);
         }
     }
     validate_read(db, "database");

@@ -14,7 +14,10 @@ using namespace fmt;
 
 namespace {
 
-constexpr uint32_t kARCH = fourcc("ARCH"), kMETA = fourcc("META"), kCDBK = fourcc("CDBK");
+constexpr uint32_t kARCH = fourcc("ARCH"), kMETA = fourcc("META"), kCDBK = fourcc("CDBK"), kIMGP = fourcc("IMGP");
+// IMGP: background 0xRRGGBB, resize rule, gray rule; rule 1 = what dq/image.h does today. A new rule
+// gets a new number, which this reader refuses by name rather than preprocess queries differently.
+constexpr uint32_t kImgpFields = 3, kImgpRule = 1;
 constexpr uint32_t kArchFixed = 9;   // u32 fields before the per-layer triples
 constexpr uint32_t kArchPerLayer = 3;
 constexpr uint32_t kMaxLayerSlots = 1000;   // W000..W999 are all recognized, then checked against L
@@ -112,6 +115,10 @@ std::vector<uint8_t> write_model(const Model& model) {
     out.push_back(section(kARCH, DType::u32, {arch_count}, std::move(arch)));
     out.push_back(section(kMETA, DType::utf8, {model.meta_json.size()},
                           std::vector<uint8_t>(model.meta_json.begin(), model.meta_json.end()), 0));
+    if (model.input.from_image_files) {
+        const std::vector<uint32_t> imgp = {model.input.background, kImgpRule, kImgpRule};
+        out.push_back(section(kIMGP, DType::u32, {kImgpFields}, u32_bytes(imgp), 0));
+    }
 
     for (uint32_t l = 0; l < L; ++l) {
         const DenseLayer& ly = model.layers[l];
@@ -162,7 +169,7 @@ std::vector<uint8_t> write_model(const Model& model) {
 
 Model read_model(const uint8_t* data, size_t size) {
     const Container c = parse_container(FileKind::model, data, size);
-    const SectionIn *arch = nullptr, *meta = nullptr, *cdbk = nullptr;
+    const SectionIn *arch = nullptr, *meta = nullptr, *cdbk = nullptr, *imgp = nullptr;
     std::vector<const SectionIn*> W(kMaxLayerSlots), B(kMaxLayerSlots), S(kMaxLayerSlots);
     for (const SectionIn& s : c.sections) {
         char letter;
@@ -170,6 +177,7 @@ Model read_model(const uint8_t* data, size_t size) {
         if (s.kind == kARCH) set_once(arch, s);
         else if (s.kind == kMETA) set_once(meta, s);
         else if (s.kind == kCDBK) set_once(cdbk, s);
+        else if (s.kind == kIMGP) set_once(imgp, s);
         else if (parse_layer_kind(s.kind, &letter, &l)) set_once(letter == 'W' ? W[l] : letter == 'B' ? B[l] : S[l], s);
         else refuse_unknown_required(s, FileKind::model);
     }
@@ -287,6 +295,18 @@ Model read_model(const uint8_t* data, size_t size) {
         DQ_CHECK_FORMAT(ok == meta->size, "section META: not valid UTF-8 (byte %zu of %llu)", ok,
                         (unsigned long long)meta->size);
         m.meta_json.assign(reinterpret_cast<const char*>(meta->data), size_t(meta->size));
+    }
+    if (imgp) {
+        imgp->expect(DType::u32, {kImgpFields});
+        m.input.from_image_files = true;
+        m.input.background = ld32(imgp->data);
+        DQ_CHECK_FORMAT(m.input.background <= 0xffffff, "section IMGP: background 0x%x is not a 0xRRGGBB colour",
+                        m.input.background);
+        const char* names[] = {"", "resize", "gray"};
+        for (uint32_t i = 1; i < kImgpFields; ++i)
+            DQ_CHECK_FORMAT(ld32(imgp->data + 4 * i) == kImgpRule, "section IMGP: unknown %s rule %u (this reader "
+                            "knows rule %u; written by a newer version of DeepQuan?)", names[i], ld32(imgp->data + 4 * i),
+                            kImgpRule);
     }
     validate_read(m, "model");
     const uint64_t fp = codebook_fingerprint(m);

@@ -5,6 +5,7 @@
 
 #include "dq/error.h"
 #include "dq/fnv.h"
+#include "dq/image.h"
 
 namespace dq {
 
@@ -48,6 +49,13 @@ void Model::validate() const {
     DQ_CHECK(in_dim <= kMaxWidth, "input dim %ux%ux%u = %llu exceeds %u", input.height, input.width, input.channels,
              (unsigned long long)in_dim, kMaxWidth);
     DQ_CHECK(std::isfinite(input.scale) && input.scale > 0, "input scale %g must be finite and > 0", double(input.scale));
+    if (input.from_image_files) {
+        DQ_CHECK(input.channels == 1 || input.channels == 3, "a model of image files has %u channels, must be 1 or 3",
+                 input.channels);
+        DQ_CHECK(input.height <= kMaxImageSide && input.width <= kMaxImageSide,
+                 "a model of image files is %ux%u, each side must be at most %u", input.height, input.width, kMaxImageSide);
+        DQ_CHECK(input.background <= 0xffffff, "input background 0x%x is not a 0xRRGGBB colour", input.background);
+    }
     DQ_CHECK(!layers.empty(), "the encoder has no layers");
     DQ_CHECK(layers.size() <= kMaxLayers, "%zu layers (limit %u)", layers.size(), kMaxLayers);
     DQ_CHECK(weight_type == WeightType::f32 || weight_type == WeightType::f16 || weight_type == WeightType::int8 ||

@@ -823,3 +823,101 @@ TEST_CASE("database reader errors", "[format]") {
         CHECK_THAT(db_error(b), Contains("invalid database: string 2 is not valid UTF-8"));
     }
 }
+
+TEST_CASE("label names (LNAM) round-trip, are optional and are checked", "[format]") {
+    const dq::Model model = fmttest::small_model();
+    dq::Database db = fmttest::make_database(model, 7, true);   // labels -1, 0, 1, 2
+    const std::vector<uint8_t> plain = dq::write_database(db);
+    db.label_names = {"animals", "", "gr\xc3\xbc\xc3\x9f" "e"};
+    const std::vector<uint8_t> b = dq::write_database(db);
+    const dq::Database r = dq::read_database(b.data(), b.size());
+    CHECK(r.label_names == db.label_names);
+    CHECK(r.labels == db.labels);
+    CHECK(dq::write_database(r) == b);
+    // Optional: a reader that did not know it would skip it, as the rest of the file is unchanged.
+    const uint8_t* e = fmttest::entry_of(const_cast<std::vector<uint8_t>&>(b), "LNAM");
+    REQUIRE(e != nullptr);
+    CHECK((ld16(e + kEntFlags) & kFlagRequired) == 0);
+    const std::vector<uint8_t> dropped = fmttest::rebuild(b, FileKind::database, [](std::vector<SectionOut>& s) {
+        for (size_t i = 0; i < s.size(); ++i)
+            if (s[i].kind == fourcc("LNAM")) s.erase(s.begin() + long(i));
+    });
+    CHECK(dropped == plain);
+    // Layout: count, offsets, blob.
+    const uint8_t* p = fmttest::payload_of(const_cast<std::vector<uint8_t>&>(b), "LNAM");
+    CHECK(ld32(p) == 3);
+    CHECK(ld32(p + 4) == 0);
+    CHECK(ld32(p + 8) == 7);
+    CHECK(ld32(p + 12) == 7);
+    CHECK(ld32(p + 16) == 14);
+    CHECK(std::memcmp(p + 20, "animals", 7) == 0);
+
+    dq::Database bad = db;
+    bad.label_names.resize(2);   // label 2 has no name
+    CHECK_THAT(error_of([&] { dq::write_database(bad); }), Contains("label 2 has no name (2 label names"));
+    bad = db;
+    bad.labels.clear();
+    CHECK_THAT(error_of([&] { dq::write_database(bad); }), Contains("3 label names but no labels"));
+    bad = db;
+    bad.label_names[1] = "\xff";
+    CHECK_THAT(error_of([&] { dq::write_database(bad); }), Contains("label name 1 is not valid UTF-8"));
+
+    SECTION("corrupt LNAM payloads") {
+        auto patched = [&](size_t at, uint32_t v) {
+            std::vector<uint8_t> c = b;
+            st32(fmttest::payload_of(c, "LNAM") + at, v);
+            fmttest::reseal(c);
+            return db_error(c);
+        };
+        CHECK(patched(0, 0) == "section LNAM: 0 label names, must be in [1, 16777216]");
+        CHECK_THAT(patched(0, 1000), Contains("section LNAM: 34 bytes, the count and offsets of 1000 names alone need 4008"));
+        CHECK(patched(0, 0xffffffffu) == "section LNAM: 4294967295 label names, must be in [1, 16777216]");
+        CHECK(patched(4, 1) == "section LNAM: offsets[0] is 1, expected 0");
+        CHECK(patched(16, 12) == "section LNAM: offsets[3] is 12, expected the blob size 14");
+        CHECK_THAT(patched(8, 9), Contains("section LNAM: name 1 spans [9, 7)"));
+        CHECK_THAT(patched(8, 99), Contains("section LNAM: name 0 spans [0, 99), outside the 14-byte blob"));
+        CHECK_THAT(patched(0, 2), Contains("offsets[2] is 7, expected the blob size"));
+    }
+}
+
+TEST_CASE("image preprocessing (IMGP) of a model round-trips and old models have none", "[format]") {
+    dq::Model m = fmttest::make_model({8}, 2, 16, 2, 5, 4, 4);
+    const std::vector<uint8_t> plain = dq::write_model(m);
+    CHECK(fmttest::entry_of(const_cast<std::vector<uint8_t>&>(plain), "IMGP") == nullptr);
+    CHECK(!dq::read_model(plain.data(), plain.size()).input.from_image_files);
+    m.input.from_image_files = true;
+    m.input.background = 0x102030;
+    const std::vector<uint8_t> b = dq::write_model(m);
+    const dq::Model r = dq::read_model(b.data(), b.size());
+    CHECK(r.input.from_image_files);
+    CHECK(r.input.background == 0x102030u);
+    CHECK(dq::write_model(r) == b);
+    uint8_t* e = fmttest::entry_of(const_cast<std::vector<uint8_t>&>(b), "IMGP");
+    REQUIRE(e != nullptr);
+    CHECK((ld16(e + kEntFlags) & kFlagRequired) == 0);
+    const uint8_t* p = fmttest::payload_of(const_cast<std::vector<uint8_t>&>(b), "IMGP");
+    CHECK(ld32(p) == 0x102030u);
+    CHECK(ld32(p + 4) == 1);
+    CHECK(ld32(p + 8) == 1);
+
+    auto patched = [&](size_t at, uint32_t v) {
+        std::vector<uint8_t> c = b;
+        st32(fmttest::payload_of(c, "IMGP") + at, v);
+        fmttest::reseal(c);
+        return model_error(c);
+    };
+    CHECK(patched(0, 0x1000000) == "section IMGP: background 0x1000000 is not a 0xRRGGBB colour");
+    CHECK_THAT(patched(4, 2), Contains("section IMGP: unknown resize rule 2"));
+    CHECK_THAT(patched(8, 0), Contains("section IMGP: unknown gray rule 0"));
+
+    dq::Model bad = m;
+    bad.input.background = 0x1000000;
+    CHECK_THAT(error_of([&] { dq::write_model(bad); }), Contains("background 0x1000000"));
+    // Image models are gray or RGB: a 2-channel one cannot come from preprocess_rgba().
+    bad = fmttest::make_model({8}, 2, 16, 2, 5, 2, 4);   // 2x4x1 = 8 inputs, like 2x2x2
+    bad.input.height = 2;
+    bad.input.width = 2;
+    bad.input.channels = 2;
+    bad.input.from_image_files = true;
+    CHECK_THAT(error_of([&] { dq::write_model(bad); }), Contains("has 2 channels, must be 1 or 3"));
+}

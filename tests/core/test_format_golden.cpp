@@ -127,6 +127,7 @@ TEST_CASE("golden v1.0 model files read back with their values", "[format][golde
         CHECK(m.input.width == 4);
         CHECK(m.input.channels == 1);
         CHECK(m.input.scale == 1.0f / 255.0f);
+        CHECK(!m.input.from_image_files);   // no IMGP: pixels go in as they are
         CHECK(m.M == 2);
         CHECK(m.K == 16);
         CHECK(m.dsub == 2);
@@ -195,6 +196,7 @@ TEST_CASE("golden v1.0 database reads back with its values", "[format][golden]")
     REQUIRE(db.thumbnails.size() == 16);
     CHECK(db.thumbnails[15] == 255);
     CHECK(db.strings == std::vector<std::string>{"zero.png", "", "gr\xc3\xbc\xc3\x9f" "e", "\xe2\x82\xac"});
+    CHECK(db.label_names.empty());   // no LNAM
     // Compatible with all golden models (the weights' dtype does not touch the codebooks).
     for (auto wt : {dq::WeightType::f32, dq::WeightType::f16, dq::WeightType::int8, dq::WeightType::int4}) {
         const std::vector<uint8_t> mb = fmttest::read_file(kDir + model_file(wt));

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "image_fixtures.h"
+
 namespace {
 
 using Bytes = std::vector<uint8_t>;
@@ -136,5 +138,36 @@ int main(int argc, char** argv) {
     d = dir("fuzz_vecs");
     put(d + "3x4.fvecs", vecs(3, 4, false));
     put(d + "3x8.bvecs", vecs(3, 8, true));
+
+    // Every PNG colour type and bit depth the decoder expands, tRNS, interlacing; JPEG in each colour
+    // space and coding it takes.
+    d = dir("fuzz_png");
+    for (int depth : {1, 2, 4, 8}) {
+        imgtest::PngSpec s;
+        s.color_type = PNG_COLOR_TYPE_PALETTE;
+        s.bit_depth = depth;
+        s.palette = {{10, 20, 30}, {200, 100, 0}};
+        s.palette_alpha = {0};
+        s.height = 3;
+        s.width = 5;
+        for (int i = 0; i < 15; ++i) s.samples.push_back(uint16_t(i % 2));
+        put(d + "palette-" + std::to_string(depth) + ".png", imgtest::write_png(s));
+    }
+    for (int ct : {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA})
+        for (int depth : {8, 16}) {
+            imgtest::PngSpec s;
+            s.color_type = ct;
+            s.bit_depth = depth;
+            s.height = 4;
+            s.width = 3;
+            s.interlace = depth == 16;
+            for (int i = 0; i < 12 * imgtest::png_channels(ct); ++i) s.samples.push_back(uint16_t(i * 977 % (1 << depth)));
+            put(d + "type" + std::to_string(ct) + "-" + std::to_string(depth) + ".png", imgtest::write_png(s));
+        }
+    d = dir("fuzz_jpeg");
+    put(d + "gray.jpg", imgtest::flat_jpeg(8, 8, JCS_GRAYSCALE, {77}));
+    put(d + "rgb.jpg", imgtest::flat_jpeg(9, 17, JCS_RGB, {200, 100, 50}));
+    put(d + "progressive.jpg", imgtest::flat_jpeg(9, 17, JCS_RGB, {20, 100, 250}, true));
+    put(d + "cmyk.jpg", imgtest::flat_jpeg(8, 8, JCS_CMYK, {255, 0, 0, 255}));
     return 0;
 }

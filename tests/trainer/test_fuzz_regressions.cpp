@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "data/dataset.h"
+#include "data/image_decode.h"
 #include "dq/error.h"
+#include "image_fixtures.h"
 #include "io_test_util.h"
 
 using namespace iotest;
@@ -38,4 +40,20 @@ TEST_CASE("fuzz: a gzip IDX header claiming huge images fails as truncated, with
     std::vector<uint8_t> px;
     CHECK_THROWS_WITH(reader->read(4096, x, &px), Catch::Contains("truncated"));
     CHECK(x.size() <= (size_t(16) << 20) / sizeof(float) + (size_t(1) << 24));
+}
+
+TEST_CASE("fuzz: a small JPEG claiming 64 Mi pixels with a short scan is refused, not filled with gray",
+          "[image][fuzz-regression]") {
+    // fuzz_jpeg (timeout): 405 bytes, a 9992 × 6408 gray frame whose scan ends after a few bytes at
+    // EOI. libjpeg warns ("premature end of data segment") and fills the rest with gray; decoding and
+    // preprocessing 64 Mi such pixels took over 20 s under ASan, and the picture was not the file's.
+    // The same shape: a real 8 × 8 JPEG whose frame header is patched to claim that size.
+    std::vector<uint8_t> b = imgtest::flat_jpeg(8, 8, JCS_GRAYSCALE, {90});
+    imgtest::patch_jpeg_size(b, 9992, 6408);
+    try {
+        dqt::decode_image(b.data(), b.size(), "f.jpg");
+        FAIL("no error");
+    } catch (const dq::Error& e) {
+        CHECK_THAT(e.what(), Catch::Matchers::StartsWith("f.jpg: JPEG: corrupt: "));
+    }
 }

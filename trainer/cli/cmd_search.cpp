@@ -8,6 +8,8 @@
 #include "dq/index.h"
 #include "util/atomic_file.h"
 #include "data/dataset.h"
+#include "data/image_decode.h"
+#include "dq/image.h"
 
 namespace dqt {
 
@@ -50,6 +52,20 @@ int run_search(const Args& a) {
         check_dims(spec, thumbnail_spec(qdb), model);
         x = scale_pixels(&qdb.thumbnails[index_in_file * qdb.thumb_bytes()], qdb.thumb_bytes(), model);
         if (qdb.has_labels()) qlabel = qdb.labels[index_in_file];
+    } else if (sniff_image_file(spec) != ImageFormat::unknown) {
+        // A PNG or JPEG: preprocessed as the model's image section says, as encode --images does.
+        if (index_in_file != 0) throw UsageError("--image " + spec + ":" + std::to_string(index_in_file) +
+                                                 ": a PNG or JPEG file holds one image (index 0)");
+        if (!model.input.from_image_files)
+            throw dq::Error(a.str("model") + ": this model was not trained on image files, so it cannot take " + spec);
+        const DecodedImage img = decode_image_file(spec);
+        dq::ImageTarget t;
+        t.height = model.input.height;
+        t.width = model.input.width;
+        t.channels = model.input.channels;
+        t.background = model.input.background;
+        const std::vector<uint8_t> px = dq::preprocess_rgba(img.rgba.data(), img.height, img.width, t);
+        x = scale_pixels(px.data(), px.size(), model);
     } else {
         auto reader = ImageReader::open(spec);
         check_dims(spec, reader->input(), model);
@@ -84,7 +100,13 @@ int run_search(const Args& a) {
             int64_t pos = index.position_of(uint32_t(id));
             if (pos >= 0) label = std::to_string(d.labels[size_t(pos)]);
         }
-        std::printf("%5lld %10lld %12.4f %6s\n", r + 1, (long long)id, double(dist[size_t(r)]), label.c_str());
+        // An image folder's database names its items: the label's folder and the file's path.
+        std::string name;
+        const int64_t pos = id >= 0 ? index.position_of(uint32_t(id)) : -1;
+        if (pos >= 0 && d.has_labels() && !d.label_names.empty() && d.labels[size_t(pos)] >= 0)
+            name += "  " + d.label_names[size_t(d.labels[size_t(pos)])];
+        if (pos >= 0 && !d.strings.empty()) name += "  " + d.strings[size_t(pos)];
+        std::printf("%5lld %10lld %12.4f %6s%s\n", r + 1, (long long)id, double(dist[size_t(r)]), label.c_str(), name.c_str());
     }
     return 0;
 }
@@ -97,7 +119,7 @@ const Command& search_command() {
         "search a database with one image",
         {{"model", "M.dqm", "the model (required)"},
          {"db", "DB.dqdb", "a database of that model (required)"},
-         {"image", "FILE[:INDEX]", "image INDEX (0) of an image file or a .dqdb with thumbnails (required)"},
+         {"image", "FILE[:INDEX]", "image INDEX (0) of an image file, a .dqdb with thumbnails, or a PNG / JPEG (required)"},
          {"k", "K", "results (10); -k K works too"},
          {"mode", "sdc|adc", "distance (adc)"},
          {"pool", "P", "K = 16: candidates the fast-scan re-ranks exactly (0 = max(8 k, 64))"},

@@ -64,6 +64,7 @@ namespace {
 std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt, uint32_t thumb_levels) {
     JsonWriter j;
     j.begin_object();
+    if (a.has("images")) j.kv("images", a.str("images"));   // only then, so other runs' reports stay as they were
     j.kv("dataset", a.str("dataset")).kv("bits", c.bits).kv("variant", variant_name(c.variant)).kv("seed", c.seed);
     j.kv("iterations", c.iterations).kv("pretrain_iterations", c.pretrain_iterations);
     j.kv("s", c.s).kv("lambda", c.lambda).kv("eta", c.eta).kv("lr", c.lr).kv("batch", c.batch);
@@ -135,7 +136,10 @@ TrainResult run_training(TrainConfig cfg, const Dataset& gallery) {
 
 static int run_train(const Args& a) {
     const std::string out = a.required("out");
-    a.required("dataset");
+    if (a.has("dataset") == a.has("images")) throw UsageError("give one of --dataset and --images");
+    if (!a.has("images"))
+        for (const char* f : {"channels", "size", "background", "thumbnail-size", "skip-bad"})
+            if (a.has(f)) throw UsageError(std::string("--") + f + " needs --images DIR");
     const int bits = parse_bits(a);
     const uint64_t seed = uint64_t(a.integer("seed", 0, 0, (1LL << 62)));
     dq::WeightType wt;
@@ -191,10 +195,16 @@ const Command& train_command() {
     static const Command c{
         "train",
         "train a DeepQuan model, export model.dqm + gallery.dqdb, evaluate, write a report",
-        {{"dataset", "mnist10k|fashion70k|PATH", "training data (required); the bundled names get their validated values"},
+        {{"dataset", "mnist10k|fashion70k|PATH", "training data (this or --images); the bundled names get their validated values"},
          {"bits", "B", "code length: 8, 16, 32, 64 ... (required)"},
          {"out", "DIR", "output directory (required)"},
          {"labels", "PATH", "labels of a --dataset PATH (default: the sibling labels file)"},
+         {"images", "DIR", "train on every PNG / JPEG under DIR instead (labels = sub-folders; see below)"},
+         {"size", "HxW", "--images: model input size (32x32)"},
+         {"channels", "1|3", "--images: gray (BT.601) or RGB input (1)"},
+         {"background", "COLOR", "--images: white, black or #rrggbb under transparent pixels (white)"},
+         {"thumbnail-size", "HxW", "--images: RGB gallery thumbnails of this size (default: the input pixels)"},
+         {"skip-bad", nullptr, "--images: leave out files that do not decode, and count them"},
          {"variant", "NAME", variant_help.c_str()},
          {"seed", "S", "split and training seed (0)"},
          {"queries-per-class", "N", "test queries drawn per label (100)"},
@@ -232,6 +242,10 @@ const Command& train_command() {
         "--pretrained FILE: absent, it is written after pretraining; present, pretraining is skipped and the\n"
         "run ends byte-identical to one that pretrained. Variants with the same seed, bits, data and\n"
         "pretraining flags share it; any other file is refused.\n"
+        "--images DIR: every .png/.jpg/.jpeg under DIR, sorted by path, format from the bytes; label = first-level\n"
+        "sub-folder (files directly in DIR are left out of training), symlinks followed but no file twice;\n"
+        "each composited over --background, made gray or RGB and area-resized to --size (dq/image.h), the\n"
+        "background recorded in model.dqm. A bad file stops the run before training unless --skip-bad.\n"
         "--epoch-z: reuse (default) the latent vectors the epoch's own forward passes computed, or fresh:\n"
         "re-encode the whole training set with the current network.\n",
         run_train};

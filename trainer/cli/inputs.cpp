@@ -1,7 +1,11 @@
 #include "cli/inputs.h"
 
+#include <cstdio>
+#include <functional>
+
 #include "dq/error.h"
 #include "dq/format.h"
+#include "dq/image.h"
 #include "util/atomic_file.h"
 
 namespace dqt {
@@ -36,7 +40,71 @@ ModelAndDatabase load_model_and_database(const Args& a) {
 
 LoadedSplit load_split(const Args& a, uint64_t seed) {
     const long long per_class = a.integer("queries-per-class", 100, 1, 1000000);
-    return load_split(a.required("dataset"), a.str("labels"), size_t(per_class), seed);
+    if (!a.has("images")) return load_split(a.required("dataset"), a.str("labels"), size_t(per_class), seed);
+    const std::string dir = a.required("images");
+    Dataset all = load_images(a, image_options(a));
+    if (all.label_names.empty())
+        throw dq::Error(dir + ": no sub-folders, so no labels for the evaluation split; put each class's images in a "
+                        "sub-folder of it (deepquan encode --images takes unlabelled folders)");
+    std::vector<uint32_t> labelled;
+    for (size_t i = 0; i < all.n; ++i)
+        if (all.labels[i] >= 0) labelled.push_back(uint32_t(i));
+    if (labelled.size() < all.n) {
+        std::fprintf(stderr, "images: %zu files directly in %s have no label and are left out of training and "
+                     "evaluation\n", all.n - labelled.size(), dir.c_str());
+        all = subset(all, labelled);
+    }
+    // The paper split's own check, said in the folder's terms.
+    std::vector<size_t> count(all.label_names.size(), 0);
+    for (int32_t l : all.labels) ++count[size_t(l)];
+    for (size_t l = 0; l < count.size(); ++l)
+        if (count[l] > 0 && count[l] <= size_t(per_class))
+            throw dq::Error(dq::strformat("%s/%s: %zu images, needs more than %lld to give %lld queries and leave a "
+                                          "gallery (--queries-per-class)", dir.c_str(), all.label_names[l].c_str(),
+                                          count[l], per_class, per_class));
+    LoadedSplit d;
+    d.all = std::move(all);
+    d.split = paper_split(d.all, size_t(per_class), seed);
+    d.gallery = subset(d.all, d.split.gallery);
+    d.queries = subset(d.all, d.split.queries);
+    return d;
+}
+
+ImageFolderOptions image_options(const Args& a) {
+    ImageFolderOptions o;
+    auto usage = [](const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const dq::Error& e) {
+            throw UsageError(e.what());
+        }
+    };
+    usage([&] { parse_image_size(a.str("size", "32x32"), "--size", &o.input.height, &o.input.width); });
+    o.input.channels = uint32_t(a.integer("channels", 1, 1, 3));
+    if (o.input.channels == 2) throw UsageError("--channels must be 1 (gray) or 3 (RGB), got 2");
+    usage([&] { o.input.background = dq::parse_background(a.str("background", "white")); });
+    if (a.has("thumbnail-size"))
+        usage([&] { parse_image_size(a.str("thumbnail-size"), "--thumbnail-size", &o.thumb_height, &o.thumb_width); });
+    usage([&] { dq::validate(o.input); });
+    if (uint64_t(o.input.height) * o.input.width * o.input.channels > dq::kMaxWidth)
+        throw UsageError(dq::strformat("--size %ux%u with %u channels is %llu inputs, more than a model takes (%u)",
+                                       o.input.height, o.input.width, o.input.channels,
+                                       (unsigned long long)o.input.height * o.input.width * o.input.channels, dq::kMaxWidth));
+    return o;
+}
+
+Dataset load_images(const Args& a, const ImageFolderOptions& opt) {
+    const std::string dir = a.required("images");
+    ImageFolder f = load_image_folder(dir, opt);
+    for (const std::string& m : f.bad) std::fprintf(stderr, "bad image: %s\n", m.c_str());
+    if (!f.bad.empty() && !a.has("skip-bad"))
+        throw dq::Error(dq::strformat("%s: %zu bad image file(s), listed above; --skip-bad leaves them out", dir.c_str(),
+                                      f.bad.size()));
+    std::fprintf(stderr, "images: %zu decoded from %s (%zu labels)%s%s\n", f.data.n, dir.c_str(), f.data.label_names.size(),
+                 f.bad.empty() ? "" : dq::strformat(", %zu bad file(s) skipped", f.bad.size()).c_str(),
+                 f.aliases ? dq::strformat(", %zu links to files already taken skipped", f.aliases).c_str() : "");
+    if (f.data.n == 0) throw dq::Error(dir + ": no PNG or JPEG image in it");
+    return std::move(f.data);
 }
 
 bool is_dqdb(const std::string& path) {

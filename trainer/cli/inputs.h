@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "data/image_folder.h"
 #include "data/split.h"
 #include "dq/database.h"
 #include "dq/model.h"
@@ -27,8 +28,17 @@ struct ModelAndDatabase {
 };
 ModelAndDatabase load_model_and_database(const Args& a);
 
-/// --dataset (with --labels) and the paper split with --queries-per-class and `seed`.
+/// --dataset (with --labels), or --images DIR (see load_images; files directly in DIR have no label
+/// and are left out, with a note), and the paper split with --queries-per-class and `seed`.
 LoadedSplit load_split(const Args& a, uint64_t seed);
+
+/// An image folder's options from --size HxW (default 32x32), --channels 1|3 (1), --background
+/// white|black|#rrggbb (white) and --thumbnail-size HxW (none); throws UsageError naming the flag.
+ImageFolderOptions image_options(const Args& a);
+/// Decodes --images DIR. Each bad file's message goes to stderr; with any, the run stops (dq::Error)
+/// unless --skip-bad, which leaves them out and says how many. Links to files already taken are
+/// counted too.
+Dataset load_images(const Args& a, const ImageFolderOptions& opt);
 
 /// True for a path ending in ".dqdb".
 bool is_dqdb(const std::string& path);

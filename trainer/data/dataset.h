@@ -33,6 +33,12 @@ struct Dataset {
     std::vector<float> x;          ///< n × dim, row-major, values in [0,1]
     std::vector<int32_t> labels;   ///< n labels, or empty when unknown
     std::vector<uint8_t> pixels;   ///< n × dim original u8 pixels when the source had them (thumbnails)
+    // Image folders (data/image_folder.h) only, empty otherwise: what their database also stores.
+    uint32_t thumb_height = 0;            ///< RGB thumbnails at their own size (0 = none)
+    uint32_t thumb_width = 0;
+    std::vector<uint8_t> thumbs;          ///< n × thumb_height × thumb_width × 3
+    std::vector<std::string> strings;     ///< n metadata strings (paths relative to the folder)
+    std::vector<std::string> label_names; ///< name of each label value (the first-level sub-folders)
 
     const float* row(size_t i) const { return x.data() + i * dim; }
     bool has_labels() const { return !labels.empty(); }

@@ -49,12 +49,20 @@ Dataset subset(const Dataset& ds, const std::vector<uint32_t>& idx) {
     out.x.resize(out.n * ds.dim);
     if (ds.has_labels()) out.labels.resize(out.n);
     if (ds.has_pixels()) out.pixels.resize(out.n * ds.dim);
+    const size_t tb = size_t(ds.thumb_height) * ds.thumb_width * 3;
+    out.thumb_height = ds.thumb_height;
+    out.thumb_width = ds.thumb_width;
+    out.label_names = ds.label_names;
+    if (!ds.thumbs.empty()) out.thumbs.resize(out.n * tb);
+    if (!ds.strings.empty()) out.strings.resize(out.n);
     for (size_t r = 0; r < idx.size(); ++r) {
         size_t i = idx[r];
         DQ_CHECK(i < ds.n, "subset: row %zu out of range (dataset has %zu)", i, ds.n);
         std::memcpy(&out.x[r * ds.dim], ds.row(i), ds.dim * sizeof(float));
         if (ds.has_labels()) out.labels[r] = ds.labels[i];
         if (ds.has_pixels()) std::memcpy(&out.pixels[r * ds.dim], &ds.pixels[i * ds.dim], ds.dim);
+        if (!ds.thumbs.empty()) std::memcpy(&out.thumbs[r * tb], &ds.thumbs[i * tb], tb);
+        if (!ds.strings.empty()) out.strings[r] = ds.strings[i];
     }
     return out;
 }

@@ -89,13 +89,18 @@ dq::Database DatabaseBuilder::finish() {
 }
 
 dq::Database build_database(const dq::Model& model, const Dataset& ds, const std::vector<uint32_t>& rows,
-                            bool thumbnails, uint32_t thumb_levels) {
+                            bool thumbnails, uint32_t thumb_levels, bool folder_thumbnails) {
     DQ_CHECK(ds.dim == model.input_dim(), "dataset %s has %zu values per image (%u×%u×%u), the model expects %u (%u×%u×%u)",
              ds.name.c_str(), ds.dim, ds.input.height, ds.input.width, ds.input.channels, model.input_dim(),
              model.input.height, model.input.width, model.input.channels);
-    const bool thumbs = thumbnails && ds.has_pixels();
-    DatabaseBuilder b(model, ds.has_labels(), thumbs ? ds.input.height : 0, thumbs ? ds.input.width : 0,
-                      thumbs ? ds.input.channels : 0, thumb_levels);
+    const bool own = thumbnails && folder_thumbnails && !ds.thumbs.empty();
+    const bool thumbs = own || (thumbnails && ds.has_pixels());
+    const uint32_t th = !thumbs ? 0 : own ? ds.thumb_height : ds.input.height;
+    const uint32_t tw = !thumbs ? 0 : own ? ds.thumb_width : ds.input.width;
+    const uint32_t tc = !thumbs ? 0 : own ? 3 : ds.input.channels;
+    const size_t tb = size_t(th) * tw * tc;
+    const uint8_t* source = own ? ds.thumbs.data() : ds.pixels.data();
+    DatabaseBuilder b(model, ds.has_labels(), th, tw, tc, thumb_levels);
     const size_t step = 4096;
     std::vector<float> x;
     std::vector<int32_t> labels;
@@ -104,16 +109,21 @@ dq::Database build_database(const dq::Model& model, const Dataset& ds, const std
         size_t e = std::min(rows.size(), s + step);
         x.resize((e - s) * ds.dim);
         labels.resize(e - s);
-        px.resize(thumbs ? (e - s) * ds.dim : 0);
+        px.resize(thumbs ? (e - s) * tb : 0);
         for (size_t r = s; r < e; ++r) {
             DQ_CHECK(rows[r] < ds.n, "database row %u out of range (dataset has %zu)", rows[r], ds.n);
             std::memcpy(&x[(r - s) * ds.dim], ds.row(rows[r]), ds.dim * sizeof(float));
             if (ds.has_labels()) labels[r - s] = ds.labels[rows[r]];
-            if (thumbs) std::memcpy(&px[(r - s) * ds.dim], &ds.pixels[size_t(rows[r]) * ds.dim], ds.dim);
+            if (thumbs) std::memcpy(&px[(r - s) * tb], source + size_t(rows[r]) * tb, tb);
         }
         b.add(x.data(), e - s, &rows[s], ds.has_labels() ? labels.data() : nullptr, thumbs ? px.data() : nullptr);
     }
-    return b.finish();
+    dq::Database db = b.finish();
+    if (!ds.strings.empty())
+        for (uint32_t r : rows) db.strings.push_back(ds.strings[r]);
+    if (ds.has_labels()) db.label_names = ds.label_names;
+    db.validate();
+    return db;
 }
 
 }  // namespace dqt

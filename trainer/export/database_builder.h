@@ -44,8 +44,9 @@ private:
 
 /// Database of the rows `rows` of ds (ids = the dataset row numbers, so a hit names its source
 /// image), labels if ds has them, thumbnails if ds has u8 pixels and `thumbnails` (with
-/// `thumb_levels` gray levels, see DatabaseBuilder).
+/// `thumb_levels` gray levels, see DatabaseBuilder); with folder_thumbnails, an image folder's own RGB
+/// thumbnails (Dataset::thumbs) instead of its input pixels. Strings and label names come along.
 dq::Database build_database(const dq::Model& model, const Dataset& ds, const std::vector<uint32_t>& rows,
-                            bool thumbnails = true, uint32_t thumb_levels = 256);
+                            bool thumbnails = true, uint32_t thumb_levels = 256, bool folder_thumbnails = false);
 
 }  // namespace dqt

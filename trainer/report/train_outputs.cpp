@@ -31,7 +31,9 @@ Exported export_and_evaluate(const dq::Model& trained, dq::WeightType wt, const 
                              uint32_t thumb_levels, bool compare_weight_types) {
     Exported ex;
     ex.model = export_model(trained, wt, data.gallery.x.data(), data.gallery.n, ex.model_bytes);
-    ex.gallery = build_database(ex.model, data.all, data.split.gallery, true, thumb_levels);
+    // An image folder's gallery shows its RGB thumbnails; queries.dqdb keeps the exact inputs, which
+    // deepquan eval reads back as queries.
+    ex.gallery = build_database(ex.model, data.all, data.split.gallery, true, thumb_levels, true);
     ex.queries = build_database(ex.model, data.all, data.split.queries);
     ex.evals = evaluate_exported(ex.model, ex.gallery, ex.queries, data);
     if (!compare_weight_types) return ex;

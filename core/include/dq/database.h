@@ -8,6 +8,8 @@
 
 namespace dq {
 
+constexpr uint32_t kMaxLabelNames = 1u << 24;   ///< Database::label_names limit, checked before allocating
+
 /// N items, each an M-byte PQ code (one byte per subspace, also for K = 16: the 4-bit packing of
 /// the Faiss export and the blocked fast-scan layout are derived, never stored).
 struct Database {
@@ -22,6 +24,9 @@ struct Database {
     uint32_t thumb_channels = 0;
     std::vector<uint8_t> thumbnails;    ///< empty, or N × th × tw × tc bytes
     std::vector<std::string> strings;   ///< empty, or N UTF-8 metadata strings (e.g. source file)
+    /// Empty, or the name of each label value: label l >= 0 is called label_names[l] (for an image
+    /// folder, the first-level sub-folder). Needs labels, every one -1 or below label_names.size().
+    std::vector<std::string> label_names;
 
     size_t size() const { return ids.size(); }
     bool has_labels() const { return !labels.empty(); }
@@ -31,7 +36,8 @@ struct Database {
     /// {16, 256}, N = ids.size() < 2^32, codes.size() == N × M with every code byte < K, labels
     /// empty or N, thumbnail dims all zero (and no thumbnails) or all non-zero (channels <= 4) with
     /// thumbnails.size() == N × thumb_bytes(), strings empty or N valid UTF-8 strings whose total
-    /// length fits in u32 (the STRS offsets).
+    /// length fits in u32 (the STRS offsets); label_names empty, or (with labels) valid UTF-8 names,
+    /// at most 2^24 of them (the LNAM section), totalling under 2^32 bytes, covering every label.
     void validate() const;
 };
 

@@ -28,6 +28,9 @@
 //        consecutive inputs (the last group of a row may be shorter), w[r, c] = q * S[r, c/32].
 //   Bnnn (required, f32 [out]); nnn = layer index, 3 digits.
 //   CDBK (required, f32 [M, K, dsub]).
+//   IMGP (optional, u32 [3]; present iff InputSpec::from_image_files): background 0xRRGGBB, resize
+//        rule, gray rule. Rule 1 (the only one) = dq/image.h's box filter and BT.601 weights; a
+//        reader refuses any other rule by name. Its absence means "pixels go in as they are".
 //   Header fingerprint = codebook_fingerprint(model), re-checked by the reader.
 // Database sections:
 //   HEAD (required, u32 [6]): N, M, K, thumbnail height, width, channels (all 0: no thumbnails).
@@ -35,10 +38,15 @@
 //   THMB (present iff HEAD declares thumbnails, u8 [N, th, tw, tc]),
 //   STRS (optional, u8 [bytes]: u32 offsets[N + 1] (offsets[0] = 0, non-decreasing, offsets[N] =
 //        blob size) followed by the UTF-8 blob; string i = blob[offsets[i], offsets[i+1])).
+//   LNAM (optional, needs LABL, u8 [bytes]): u32 L in [1, 2^24], then u32 offsets[L + 1] and a UTF-8
+//        blob as in STRS; name of label l = blob[offsets[l], offsets[l+1]); every label is -1 or < L.
 //   Header fingerprint = codebook_fingerprint() of the model that encoded the codes.
 // Sections written by this version are flagged required except META. A reader skips unknown
 // optional sections and refuses unknown required ones (PNG's ancillary / critical chunks); a minor
 // version bump may only add optional sections, and ARCH values a reader refuses by name.
+// IMGP and LNAM were added within 1.1 as optional sections, without a version bump: a 1.1 reader that
+// predates them skips them (losing only the background and the label names), and a file without
+// them is byte for byte what that reader's writer made, so every earlier file is unchanged.
 // Versions: 1.0 first release. 1.1 adds weight type 3 (int4) and nothing else: a 1.0 reader refuses
 // an int4 model with "section ARCH: unknown weight type 3"; every other file a 1.1 writer makes is
 // byte for byte what 1.0 wrote apart from version_minor (and so the header CRC), and 1.0 reads it.

@@ -40,6 +40,11 @@ struct InputSpec {
     uint32_t width = 28;     ///< image columns
     uint32_t channels = 1;   ///< 1 = gray; the vector is H*W*C values, row-major, channel last
     float scale = 1.0f / 255.0f;  ///< x = pixel_u8 * scale (pixels in [0,1] when 1/255)
+    /// True for a model trained on decoded image files (PNG / JPEG): a query image must then go
+    /// through dq/image.h's preprocess_rgba() with this shape and `background` to give the bytes
+    /// the model saw. False for pixel datasets (IDX, npy), whose bytes go in as they are.
+    bool from_image_files = false;
+    uint32_t background = 0xffffff;  ///< 0xRRGGBB alpha was composited over (from_image_files only)
     uint32_t dim() const { return height * width * channels; }
 };
 
