@@ -360,6 +360,13 @@ val read_database_js(uintptr_t ptr, size_t size) {
         o.set("K", db.K);
         o.set("ids", copy_out(db.ids.data(), db.ids.size()));
         o.set("labels", db.has_labels() ? copy_out(db.labels.data(), db.labels.size()) : val::null());
+        if (db.label_names.empty()) {
+            o.set("labelNames", val::null());
+        } else {
+            val names = val::array();
+            for (const std::string& s : db.label_names) names.call<void>("push", s);
+            o.set("labelNames", names);
+        }
         o.set("thumbShape", thumb_shape(db));
         o.set("thumbnails", db.thumb_height ? copy_out(db.thumbnails.data(), db.thumbnails.size()) : val::null());
         if (db.strings.empty()) {

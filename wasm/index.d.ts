@@ -87,6 +87,8 @@ export interface IndexInfo {
   layers: number[];
   /** Items in the database. */
   size: number;
+  /** The name of each label value (an image folder's sub-folders), or null. */
+  labelNames: string[] | null;
   /** How model.dqm stores the encoder weights (expanded to f32 at load; int4 needs format 1.1). */
   weightType: 'f32' | 'f16' | 'int8' | 'int4';
   hasLabels: boolean;

@@ -366,7 +366,8 @@ $('file').addEventListener('change', (e) => {
 function onReady(msg) {
   inputShape = msg.inputShape;
   const dataset = msg.info.meta ? String(msg.info.meta.dataset ?? '') : '';
-  labelNames = /fashion/i.test(dataset) ? FASHION : null;
+  // The database's own label names (an image folder's sub-folders), else the known data sets'.
+  labelNames = msg.labelNames ?? (/fashion/i.test(dataset) ? FASHION : null);
   queries = msg.queries && msg.queries.n ? msg.queries : null;
   state.queries = { source: msg.queries.source, n: msg.queries.n, note: msg.queries.note ?? null };
   if (msg.queries.note) {

@@ -4,7 +4,7 @@
 //               {type: 'search', seq, pixels: Float32Array|Uint8Array | image: {data, width, height} | item: id, k, mode}
 //                 (item: "more like this", SDC from that gallery item's stored code)
 // Messages out: {type: 'progress', phase, loaded, total, files}
-//               {type: 'ready', info, backend, inputShape, gallery: {n, thumbShape, hasLabels}, queries, loadMs}
+//               {type: 'ready', info, backend, inputShape, gallery: {n, thumbShape, hasLabels}, queries, labelNames, loadMs}
 //               {type: 'results', seq, results: [{id, distance, label, thumb, name}], ms, thumbShape, mode}
 //               {type: 'error', message, fatal}
 // Everything that reads files is the package's: download (one progress bar over all the files),
@@ -74,7 +74,8 @@ async function load(msg) {
   const inputShape = [info.height, info.width, info.channels];
   const queries = await pickQueries(pkg, queryBytes, dbBytes, info, msg.simd);
   // The index keeps no strings; the package's reader hands them out (thumbnails are dropped here).
-  names = (await pkg.readDatabase(dbBytes, { simd: msg.simd })).strings;
+  const gallery = await pkg.readDatabase(dbBytes, { simd: msg.simd });
+  names = gallery.strings;
   const transfer = [];
   if (queries.thumbnails) transfer.push(queries.thumbnails.buffer);
   post({
@@ -84,6 +85,7 @@ async function load(msg) {
     inputShape,
     gallery: { n: info.size, thumbShape: info.thumbShape, hasLabels: info.hasLabels },
     queries,
+    labelNames: gallery.labelNames ?? null,
     loadMs: performance.now() - t0,
   }, transfer);
 }

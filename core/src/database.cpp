@@ -70,7 +70,12 @@ Database slice(const Database& db, size_t begin, size_t end) {
     out.model_fingerprint = db.model_fingerprint;
     out.codes.assign(db.codes.begin() + ptrdiff_t(begin * db.M), db.codes.begin() + ptrdiff_t(end * db.M));
     out.ids.assign(db.ids.begin() + ptrdiff_t(begin), db.ids.begin() + ptrdiff_t(end));
-    if (db.has_labels()) out.labels.assign(db.labels.begin() + ptrdiff_t(begin), db.labels.begin() + ptrdiff_t(end));
+    if (db.has_labels()) {
+        out.labels.assign(db.labels.begin() + ptrdiff_t(begin), db.labels.begin() + ptrdiff_t(end));
+        // Names of label values, not of items: every non-empty shard has them all (an empty one has
+        // no labels, so it may hold no names).
+        if (end > begin) out.label_names = db.label_names;
+    }
     if (db.thumb_height) {
         out.thumb_height = db.thumb_height;
         out.thumb_width = db.thumb_width;

@@ -23,6 +23,7 @@ dq::Database sample(size_t n, bool labels, bool thumbs, bool strings) {
         if (labels) db.labels.push_back(int32_t(i % 4) - 1);
         if (strings) db.strings.push_back("item " + std::to_string(i));
     }
+    if (labels) db.label_names = {"zero", "one", "two"};
     if (thumbs) {
         db.thumb_height = 2;
         db.thumb_width = 3;
@@ -48,6 +49,7 @@ TEST_CASE("slice: shards concatenate back to the database, every part kept", "[d
         CHECK(s.model_fingerprint == db.model_fingerprint);
         CHECK(s.thumb_height == db.thumb_height);
         CHECK(s.has_labels() == (labels && e > b));
+        if (s.has_labels()) CHECK(s.label_names == db.label_names);
         // Each shard is a valid file of its own, read back unchanged.
         const dq::Database back = dq::read_database(dq::write_database(s).data(), dq::write_database(s).size());
         CHECK(back.codes == s.codes);

@@ -6,7 +6,7 @@ import { call, pickModule } from './module.mjs';
 import { checkOptions } from './options.mjs';
 import { openSource } from './sources.mjs';
 
-/// Reads a database file: { size, M, K, ids, labels, thumbShape, thumbnails, strings }, every array
+/// Reads a database file: { size, M, K, ids, labels, labelNames, thumbShape, thumbnails, strings }, every array
 /// a fresh copy (nothing points into the WebAssembly heap, nothing needs disposing).
 export async function readDatabase(source, options = {}) {
   const { onProgress, simd, wasm } = checkOptions('readDatabase', options, 'onProgress?, simd?, wasm?');

@@ -42,7 +42,7 @@ struct Database {
 };
 
 /// Items [begin, end) of db as a database of their own (same M, K, fingerprint, thumbnail shape;
-/// labels, thumbnails and strings kept where db has them): a shard for a worker. Throws dq::Error
+/// labels, thumbnails and strings kept where db has them, and all the label names): a shard for a worker. Throws dq::Error
 /// unless begin <= end <= db.size().
 Database slice(const Database& db, size_t begin, size_t end);
 
