@@ -18,6 +18,7 @@
 #include "export/faiss_writer.h"
 #include "export/model_export.h"
 #include "report/train_outputs.h"
+#include "train/trainer.h"
 #include "io_test_util.h"
 
 using Catch::Matchers::Contains;
@@ -312,6 +313,61 @@ TEST_CASE("Faiss IndexPQ bytes follow the documented layout", "[export][faiss]")
     }
 }
 
+namespace {
+
+// Faiss (Debian's python3-faiss) reads the IndexIDMap(IndexPQ) export of `db` and searches it with the
+// core's latent vectors of the first 10 images of `ds`: its top 5 must be the core's ADC top 5, distances
+// equal up to float rounding, ids equal except where a tie (equal distance) lets two swap.
+void check_faiss_finds_core_neighbours(const TempDir& dir, const dq::Model& m, const dqt::Dataset& ds,
+                                       const dq::Database& db) {
+    dq::Index index(m, db);
+    const size_t nq = 10, k = 5, d = m.latent_dim();
+    std::vector<float> z(nq * d);
+    index.embed(ds.x.data(), nq, z.data());
+    std::vector<float> dist(nq * k);
+    std::vector<int64_t> ids(nq * k);
+    index.search(ds.x.data(), nq, k, dq::SearchMode::adc, dist.data(), ids.data());
+
+    iotest::write_bytes(dir / "index.faiss", dqt::faiss_index_pq(m, db, true));
+    std::vector<uint8_t> zb(z.size() * 4);
+    std::memcpy(zb.data(), z.data(), zb.size());
+    iotest::write_bytes(dir / "z.f32", zb);
+    // Also prints what Faiss read (nbits, M, code size): a 4-bit index must be read as one.
+    std::string cmd = "/usr/bin/python3 -c \"import faiss, numpy as np; i = faiss.read_index('" + (dir / "index.faiss") +
+                      "'); p = faiss.downcast_index(i.index).pq; print(p.nbits, p.M, p.code_size); q = np.fromfile('" +
+                      (dir / "z.f32") + "', dtype='float32').reshape(-1, " + std::to_string(d) +
+                      "); D, I = i.search(q, " + std::to_string(k) +
+                      "); [print(' '.join(str(int(a)) + ':' + repr(float(b)) for a, b in zip(I[r], D[r]))) for r in range(len(I))]\" > " +
+                      (dir / "out.txt");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::vector<uint8_t> out = iotest::read_bytes(dir / "out.txt");
+    std::istringstream in(std::string(out.begin(), out.end()));
+    uint32_t nbits = 0, M = 0, code_size = 0;
+    REQUIRE(bool(in >> nbits >> M >> code_size));
+    CHECK(nbits == m.nbits());
+    CHECK(M == m.M);
+    CHECK(code_size == (m.M * m.nbits() + 7) / 8);
+    for (size_t q = 0; q < nq; ++q) {
+        for (size_t r = 0; r < k; ++r) {
+            std::string tok;
+            REQUIRE(bool(in >> tok));
+            size_t colon = tok.find(':');
+            int64_t fid = std::stoll(tok.substr(0, colon));
+            float fd = std::stof(tok.substr(colon + 1));
+            const float cd = dist[q * k + r];
+            CHECK(fd == Approx(cd).epsilon(1e-4).margin(1e-5));
+            if (fid != ids[q * k + r]) {
+                // Only a tie (equal distance up to float rounding) may swap two neighbours.
+                bool tie = (r > 0 && std::fabs(dist[q * k + r - 1] - cd) <= 1e-4f * (1 + cd)) ||
+                           (r + 1 < k && std::fabs(dist[q * k + r + 1] - cd) <= 1e-4f * (1 + cd));
+                CHECK(tie);
+            }
+        }
+    }
+}
+
+}  // namespace
+
 TEST_CASE("Faiss reads the export and finds the core's ADC neighbours", "[export][faiss]") {
     if (!have_faiss()) {
         WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
@@ -319,49 +375,46 @@ TEST_CASE("Faiss reads the export and finds the core's ADC neighbours", "[export
     }
     TempDir dir;
     for (uint32_t K : {16u, 256u}) {
+        INFO("K " << K);
         dq::Model m = iotest::tiny_model(4, 4, 4, K, 2, 7);
         dqt::Dataset ds = iotest::blobs(3, 100, 4, 4, 8);
         std::vector<uint32_t> rows;
         for (uint32_t i = 10; i < ds.n; ++i) rows.push_back(i);
-        dq::Database db = dqt::build_database(m, ds, rows);
-        dq::Index index(m, db);
-        const size_t nq = 10, k = 5, d = m.latent_dim();
-        std::vector<float> z(nq * d);
-        index.embed(ds.x.data(), nq, z.data());
-        std::vector<float> dist(nq * k);
-        std::vector<int64_t> ids(nq * k);
-        index.search(ds.x.data(), nq, k, dq::SearchMode::adc, dist.data(), ids.data());
-
-        iotest::write_bytes(dir / "index.faiss", dqt::faiss_index_pq(m, db, true));
-        std::vector<uint8_t> zb(z.size() * 4);
-        std::memcpy(zb.data(), z.data(), zb.size());
-        iotest::write_bytes(dir / "z.f32", zb);
-        std::string cmd = "/usr/bin/python3 -c \"import faiss, numpy as np; i = faiss.read_index('" + (dir / "index.faiss") +
-                          "'); q = np.fromfile('" + (dir / "z.f32") + "', dtype='float32').reshape(-1, " + std::to_string(d) +
-                          "); D, I = i.search(q, " + std::to_string(k) +
-                          "); [print(' '.join(str(int(a)) + ':' + repr(float(b)) for a, b in zip(I[r], D[r]))) for r in range(len(I))]\" > " +
-                          (dir / "out.txt");
-        REQUIRE(std::system(cmd.c_str()) == 0);
-        std::vector<uint8_t> out = iotest::read_bytes(dir / "out.txt");
-        std::istringstream in(std::string(out.begin(), out.end()));
-        for (size_t q = 0; q < nq; ++q) {
-            for (size_t r = 0; r < k; ++r) {
-                std::string tok;
-                REQUIRE(bool(in >> tok));
-                size_t colon = tok.find(':');
-                int64_t fid = std::stoll(tok.substr(0, colon));
-                float fd = std::stof(tok.substr(colon + 1));
-                const float cd = dist[q * k + r];
-                CHECK(fd == Approx(cd).epsilon(1e-4).margin(1e-5));
-                if (fid != ids[q * k + r]) {
-                    // Only a tie (equal distance up to float rounding) may swap two neighbours.
-                    bool tie = (r > 0 && std::fabs(dist[q * k + r - 1] - cd) <= 1e-4f * (1 + cd)) ||
-                               (r + 1 < k && std::fabs(dist[q * k + r + 1] - cd) <= 1e-4f * (1 + cd));
-                    CHECK(tie);
-                }
-            }
-        }
+        check_faiss_finds_core_neighbours(dir, m, ds, dqt::build_database(m, ds, rows));
     }
+}
+
+// A trained 4-bit model, as `deepquan train --codeword-bits 4` makes them, with an odd M (12 bits: three
+// sub-codes, the last one alone in the low half of its byte, the way Faiss's PQEncoderGeneric packs it).
+TEST_CASE("Faiss reads a trained 4-bit model's export (odd M) and finds the core's neighbours", "[export][faiss]") {
+    if (!have_faiss()) {
+        WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
+        return;
+    }
+    TempDir dir;
+    dqt::Dataset ds = iotest::blobs(4, 80, 4, 4, 21);
+    dqt::TrainConfig c;
+    c.bits = 12;
+    c.K = 16;
+    c.dsub = 4;
+    c.hidden = {24, 20};
+    c.pretrain_iterations = 150;
+    c.pretrain_lr = 0.01f;
+    c.pretrain_batch = 64;
+    c.pretrain_noise = 0;
+    c.iterations = 20;
+    c.batch = 64;
+    c.kmeans_iters = 5;
+    c.progress_every = 0;
+    const dq::Model m = dqt::train_deepquan(c, ds).model;
+    REQUIRE(m.K == 16);
+    REQUIRE(m.M == 3);
+    std::vector<uint32_t> rows;
+    for (uint32_t i = 10; i < ds.n; ++i) rows.push_back(i);
+    const dq::Database db = dqt::build_database(m, ds, rows);
+    std::set<uint8_t> used(db.codes.begin(), db.codes.end());
+    CHECK(used.size() > 8);  // the codes use the 4-bit range, not a handful of codewords
+    check_faiss_finds_core_neighbours(dir, m, ds, db);
 }
 
 TEST_CASE("train outputs: export, evaluation through the core, report and plots", "[export][train]") {
