@@ -221,6 +221,12 @@ TEST_CASE("encode, search, eval and export-faiss on a tiny model", "[cli]") {
     auto f = iotest::read_bytes(dir / "i.faiss");
     REQUIRE(f.size() > 8);
     CHECK(std::string(f.begin(), f.begin() + 4) == "IxMp");
+    r = run(dir, "export-faiss --model " + m + " --db " + db + " --out " + (dir / "fs.faiss") + " --fast-scan");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.err, Contains("Faiss IndexPQFastScan, d=8 M=4 nbits=4, 120 codes"));
+    f = iotest::read_bytes(dir / "fs.faiss");
+    REQUIRE(f.size() > 8);
+    CHECK(std::string(f.begin(), f.begin() + 4) == "IPfs");
 }
 
 TEST_CASE("baseline writes report.json and pr.svg; trials report a spread", "[cli]") {

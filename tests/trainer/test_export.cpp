@@ -417,6 +417,70 @@ TEST_CASE("Faiss reads a trained 4-bit model's export (odd M) and finds the core
     check_faiss_finds_core_neighbours(dir, m, ds, db);
 }
 
+// Faiss's own conversion is the reference: faiss.IndexPQFastScan(index_pq) re-packs an IndexPQ's codes into
+// its blocked layout, and serializing that must give our bytes exactly, at every M parity and at item counts
+// below, at and above a 32-item block.
+TEST_CASE("IndexPQFastScan export is byte for byte what Faiss makes of the IndexPQ", "[export][faiss]") {
+    if (!have_faiss()) {
+        WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
+        return;
+    }
+    TempDir dir;
+    struct Case {
+        uint32_t M;
+        uint32_t n;
+    };
+    const std::vector<Case> cases = {{1, 1}, {2, 31}, {3, 32}, {4, 33}, {5, 70}, {8, 96}};
+    std::vector<std::vector<uint8_t>> ours;
+    std::string list;
+    for (size_t c = 0; c < cases.size(); ++c) {
+        dq::Model m = iotest::tiny_model(4, 4, cases[c].M, 16, 2, 30 + c);
+        dqt::Dataset ds = iotest::blobs(2, (cases[c].n + 1) / 2, 4, 4, 40 + c);
+        std::vector<uint32_t> rows(cases[c].n);
+        for (uint32_t i = 0; i < cases[c].n; ++i) rows[i] = i;
+        const dq::Database db = dqt::build_database(m, ds, rows);
+        iotest::write_bytes(dir / ("pq" + std::to_string(c) + ".faiss"), dqt::faiss_index_pq(m, db, false));
+        ours.push_back(dqt::faiss_index_pq_fastscan(m, db, false));
+        list += (c ? "," : "") + std::to_string(c);
+    }
+    std::string cmd = "/usr/bin/python3 -c \"import faiss\nfor c in [" + list + "]:\n  f = faiss.IndexPQFastScan(faiss.read_index('" +
+                      (dir / "pq") + "%d.faiss' % c))\n  open('" + (dir / "fs") +
+                      "%d.faiss' % c, 'wb').write(faiss.serialize_index(f).tobytes())\" 2> " + (dir / "err.txt");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    for (size_t c = 0; c < cases.size(); ++c) {
+        INFO("M " << cases[c].M << ", " << cases[c].n << " items");
+        const std::vector<uint8_t> faiss = iotest::read_bytes(dir / ("fs" + std::to_string(c) + ".faiss"));
+        REQUIRE(faiss.size() == ours[c].size());
+        CHECK(faiss == ours[c]);
+        CHECK(std::memcmp(ours[c].data(), "IPfs", 4) == 0);
+    }
+    dq::Model k256 = iotest::tiny_model(4, 4, 2, 256, 2, 3);
+    dqt::Dataset ds = iotest::blobs(2, 5, 4, 4, 1);
+    const dq::Database db = dqt::build_database(k256, ds, {0, 1, 2});
+    CHECK_THROWS_WITH(dqt::faiss_index_pq_fastscan(k256, db, false), Contains("IndexPQFastScan holds 4-bit codes (K = 16)") &&
+                                                                         Contains("this model has K = 256"));
+}
+
+// The blocked layout by hand on one block: item i's sub-code m = (i + 3 m) % 16.
+TEST_CASE("pq4_pack_codes: Faiss's pair-of-sub-quantizers blocks with the 0, 8, 1, 9 ... order", "[export][faiss]") {
+    const size_t n = 40, M = 3, code_size = 2, M2 = 4;
+    std::vector<uint8_t> codes(n * code_size, 0);
+    auto sub = [](size_t i, size_t m) { return uint8_t((i + 3 * m) % 16); };
+    for (size_t i = 0; i < n; ++i)
+        for (size_t m = 0; m < M; ++m) codes[i * code_size + m / 2] |= uint8_t(sub(i, m) << (4 * (m % 2)));
+    const std::vector<uint8_t> b = dqt::pq4_pack_codes(codes.data(), n, code_size, M2);
+    REQUIRE(b.size() == 64 * M2 / 2);
+    const size_t perm[16] = {0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15};
+    for (size_t blk = 0; blk < 2; ++blk)
+        for (size_t pair = 0; pair < 2; ++pair)
+            for (size_t j = 0; j < 32; ++j) {
+                const size_t m = 2 * pair + j / 16, lo = blk * 32 + perm[j % 16], hi = lo + 16;
+                auto at = [&](size_t i) { return i < n && m < M ? sub(i, m) : uint8_t(0); };
+                INFO("block " << blk << " pair " << pair << " byte " << j);
+                CHECK(b[(blk * 2 + pair) * 32 + j] == uint8_t(at(lo) | (at(hi) << 4)));
+            }
+}
+
 TEST_CASE("train outputs: export, evaluation through the core, report and plots", "[export][train]") {
     TempDir dir;
     dqt::LoadedSplit data;
