@@ -265,6 +265,12 @@ TEST_CASE("encode, search, eval and export-faiss on a tiny model", "[cli]") {
     auto f = iotest::read_bytes(dir / "i.faiss");
     REQUIRE(f.size() > 8);
     CHECK(std::string(f.begin(), f.begin() + 4) == "IxMp");
+    r = run(dir, "export-faiss --model " + m + " --db " + db + " --out " + (dir / "fs.faiss") + " --fast-scan");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.err, Contains("Faiss IndexPQFastScan, d=8 M=4 nbits=4, 120 codes"));
+    f = iotest::read_bytes(dir / "fs.faiss");
+    REQUIRE(f.size() > 8);
+    CHECK(std::string(f.begin(), f.begin() + 4) == "IPfs");
 }
 
 TEST_CASE("baseline writes report.json and pr.svg; trials report a spread", "[cli]") {
@@ -340,6 +346,66 @@ TEST_CASE("train: per-dataset defaults of λ, length and denoising, overridden b
     CHECK(r.pretrain_noise == 0.0f);
     CHECK(recipe({"--dataset", "fashion70k", "--lambda=0.1"}).lambda == 0.1f);
     CHECK_THROWS_AS(config({"--dataset", "fashion70k", "--variant", "fancy"}), dqt::UsageError);
+}
+
+// 4-bit codes: --codeword-bits picks K, --bits is checked against it, and methods without PQ codes say
+// the flag does not apply to them.
+TEST_CASE("train and baseline --codeword-bits 4|8: K = 16 or 256, checked bits, refused where it does not apply", "[cli]") {
+    TempDir dir;
+    Run r = run(dir, "train --dataset mnist10k --bits 6 --codeword-bits 4 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("bits must be a multiple of 4 between 4 and 128, got 6"));
+    CHECK(lines(r.err) == 1);
+    r = run(dir, "train --dataset mnist10k --bits 12 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("bits must be a multiple of 8 between 8 and 128, got 12") && Contains("--codeword-bits 4"));
+    r = run(dir, "train --dataset mnist10k --bits 16 --codeword-bits 2 --out " + (dir / "o"));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--codeword-bits must be 4 (K = 16 codewords) or 8 (K = 256), got '2'"));
+    r = run(dir, "baseline --method pq --bits 132 --codeword-bits 4 --dataset mnist10k");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("bits must be a multiple of 4 between 4 and 128, got 132"));
+    for (const char* m : {"itq", "lsh", "pcah", "l2"}) {
+        INFO(m);
+        r = run(dir, std::string("baseline --method ") + m + " --bits 16 --codeword-bits 4 --dataset mnist10k");
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Contains("--codeword-bits 4 applies to the product-quantization methods (pq, opq, pcapq, daepq); ") &&
+                              Contains(std::string(m) + " is not one of them"));
+    }
+    CHECK(iotest::read_bytes(dir / "o/model.dqm").empty());
+
+    // pq / opq / pcapq with 16 codewords: M = bits / 4 on the fixture's 16-pixel images.
+    fixture(dir, 4, 80);  // 300 training images: enough for K = 256 below
+    const std::string ds = dir / "images-idx3-ubyte.gz";
+    for (const char* m : {"pq", "opq", "pcapq"}) {
+        INFO(m);
+        r = run(dir, std::string("baseline --method ") + m + " --bits 8 --codeword-bits 4 --queries-per-class 5 --dataset " + ds);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK_THAT(r.out, Contains("M=2 K=16 dsub=8") && Contains("sdc") && Contains("adc"));
+    }
+    r = run(dir, "baseline --method pq --bits 8 --queries-per-class 5 --dataset " + ds);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("M=1 K=256 dsub=16"));
+
+    // The flag reaches the recipe: K and M, recorded in its json; the pretraining does not depend on K,
+    // so runs of equal latent size (16 bits of 4-bit codes, 32 of 8-bit ones: L = 64) share one cache.
+    const std::vector<dqt::FlagSpec> spec = {{"dataset", "X"}, {"codeword-bits", "X"}};
+    auto recipe = [&](std::vector<std::string> argv, int bits) {
+        return dqt::resolve_recipe(dqt::parse_train_config(dqt::Args("train", argv, 0, spec), bits, 0), 9000);
+    };
+    const dqt::Recipe k16 = recipe({"--dataset", "mnist10k", "--codeword-bits", "4"}, 16);
+    const dqt::Recipe k256 = recipe({"--dataset", "mnist10k"}, 32);
+    CHECK(k16.K == 16);
+    CHECK(k16.M == 4);
+    CHECK(k256.K == 256);
+    CHECK(k256.M == 4);
+    CHECK(recipe({"--dataset", "mnist10k", "--codeword-bits", "8"}, 32).json() == k256.json());
+    CHECK_THAT(k16.json(), Contains("\"M\": 4,") && Contains("\"K\": 16,"));
+    CHECK_THAT(k256.json(), Contains("\"M\": 4,") && Contains("\"K\": 256,"));
+    CHECK(k16.pretrain_key() == k256.pretrain_key());
+    CHECK(recipe({"--dataset", "mnist10k", "--codeword-bits", "4"}, 32).pretrain_key() != k256.pretrain_key());  // L = 128
 }
 
 // Each command's help is made from the table its parser uses, so the two cannot drift (baseline once

@@ -141,6 +141,34 @@ TEST_CASE("quantization losses: values and gradients against finite differences"
     CHECK_THROWS_WITH(ql(zz, p, Mat::Zero(2, 2), nullptr, nullptr), Contains("same shape"));
 }
 
+// Eq. 2's C- must be a codeword the image is not assigned to: with 4-bit codes there are only 15 to
+// draw from, so an off-by-one in the skip would hand the loss its own positive 1 time in 16.
+TEST_CASE("C- is drawn uniformly among the K - 1 unassigned codewords (K = 16 and 256)", "[deepquan]") {
+    for (uint32_t K : {16u, 256u}) {
+        for (uint32_t c : {0u, 1u, K / 2, K - 2, K - 1}) {
+            INFO("K " << K << " assigned " << c);
+            dqt::SplitMix64 rng(K * 1000 + c), same(K * 1000 + c);
+            std::vector<int> hits(K, 0);
+            const int draws = int(K) * 60;
+            for (int i = 0; i < draws; ++i) {
+                const uint32_t r = dqt::draw_unassigned(rng, K, c);
+                REQUIRE(r < K);
+                REQUIRE(r != c);
+                // One below(K - 1) per draw, mapped around c: the sequence earlier runs consumed.
+                const uint32_t b = uint32_t(same.below(K - 1));
+                CHECK(r == (b >= c ? b + 1 : b));
+                ++hits[r];
+            }
+            CHECK(hits[c] == 0);
+            for (uint32_t k = 0; k < K; ++k)
+                if (k != c) CHECK(hits[k] > 20);  // 60 expected: every other codeword is drawn
+        }
+    }
+    dqt::SplitMix64 rng(1);
+    CHECK_THROWS_WITH(dqt::draw_unassigned(rng, 16, 16), Contains("K = 16, assigned codeword 16"));
+    CHECK_THROWS_WITH(dqt::draw_unassigned(rng, 1, 0), Contains("no unassigned codeword"));
+}
+
 TEST_CASE("a tiny run trains, logs every iteration and epoch, and exports a valid model", "[deepquan]") {
     dqt::Dataset ds = tiny_dataset(320, 1);
     dqt::TrainConfig c = tiny_config();
@@ -240,6 +268,43 @@ TEST_CASE("variants: paper uses plain norms, quad and wtps drop R, daepq only pr
     CHECK(dae.log.J.empty());
     CHECK(dae.log.iterations_run == 0);
     CHECK_NOTHROW(dae.model.validate());
+}
+
+// 4-bit codes are not a special path of the loop: K comes from the request and M = bits / 4, odd M included
+// (12 bits: 3 subspaces, a half-filled last byte in a Faiss export).
+TEST_CASE("every variant trains 4-bit codes: K = 16, M = bits / 4, odd M included", "[deepquan]") {
+    dqt::Dataset ds = tiny_dataset(320, 9);
+    dqt::TrainConfig c = tiny_config();
+    c.bits = 12;
+    c.iterations = 10;
+    c.progress_every = 0;
+    for (dqt::Variant v : dqt::kVariants) {
+        INFO(dqt::variant_name(v));
+        c.variant = v;
+        const dqt::TrainResult r = dqt::train_deepquan(c, ds);
+        REQUIRE_NOTHROW(r.model.validate());
+        CHECK(r.model.M == 3);
+        CHECK(r.model.K == 16);
+        CHECK(r.model.latent_dim() == 12);
+        CHECK_THAT(r.log.settings_json, Contains("\"M\": 3,") && Contains("\"K\": 16,"));
+        CHECK_THAT(r.model.meta_json, Contains("\"K\": 16"));
+        // The core encodes with the trained codebooks into codes below 16, and at least 2 of 16 are used
+        // in every subspace (the collapse guard's floor is far above that; this checks K reached PQ).
+        dq::Encoder enc(r.model);
+        std::vector<float> z(ds.n * 12);
+        enc.forward(ds.x.data(), ds.n, z.data());
+        dq::ProductQuantizer pq(r.model.M, r.model.K, r.model.dsub, r.model.codebooks);
+        std::vector<uint8_t> codes(ds.n * 3);
+        pq.encode(z.data(), ds.n, codes.data());
+        for (uint32_t m = 0; m < 3; ++m) {
+            std::vector<int> used(16, 0);
+            for (size_t i = 0; i < ds.n; ++i) {
+                REQUIRE(codes[i * 3 + m] < 16);
+                used[codes[i * 3 + m]] = 1;
+            }
+            CHECK(std::count(used.begin(), used.end(), 1) >= 2);
+        }
+    }
 }
 
 TEST_CASE("deepquan rescales z to a fixed mean squared norm (or RMS z_scale); others keep it", "[deepquan]") {
@@ -421,8 +486,13 @@ TEST_CASE("guards stop training with a clear message instead of writing a useles
         CHECK(dqt::parse_variant("wtps") == dqt::Variant::wtps);
         CHECK(dqt::variant_list() == "deepquan, paper, quad, wtps or daepq");
         for (dqt::Variant v : dqt::kVariants) CHECK(dqt::parse_variant(dqt::variant_name(v)) == v);
+        c.bits = 6;  // K = 16: 4 bits per subspace
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("bits must be a positive multiple of 4 (4 bits per subspace for K = 16), got 6"));
         c.bits = 12;
-        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("bits must be a positive multiple of 8"));
+        c.K = 256;
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("bits must be a positive multiple of 8 (8 bits per subspace for K = 256), got 12"));
+        c.K = 64;
+        CHECK_THROWS_WITH(dqt::train_deepquan(c, ds), Contains("K must be 256 or 16, got 64"));
     }
     SECTION("reconstruction stuck at the mean image") {
         c.pretrain_iterations = 0;

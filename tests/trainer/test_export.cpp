@@ -18,6 +18,7 @@
 #include "export/faiss_writer.h"
 #include "export/model_export.h"
 #include "report/train_outputs.h"
+#include "train/trainer.h"
 #include "io_test_util.h"
 
 using Catch::Matchers::Contains;
@@ -312,6 +313,61 @@ TEST_CASE("Faiss IndexPQ bytes follow the documented layout", "[export][faiss]")
     }
 }
 
+namespace {
+
+// Faiss (Debian's python3-faiss) reads the IndexIDMap(IndexPQ) export of `db` and searches it with the
+// core's latent vectors of the first 10 images of `ds`: its top 5 must be the core's ADC top 5, distances
+// equal up to float rounding, ids equal except where a tie (equal distance) lets two swap.
+void check_faiss_finds_core_neighbours(const TempDir& dir, const dq::Model& m, const dqt::Dataset& ds,
+                                       const dq::Database& db) {
+    dq::Index index(m, db);
+    const size_t nq = 10, k = 5, d = m.latent_dim();
+    std::vector<float> z(nq * d);
+    index.embed(ds.x.data(), nq, z.data());
+    std::vector<float> dist(nq * k);
+    std::vector<int64_t> ids(nq * k);
+    index.search(ds.x.data(), nq, k, dq::SearchMode::adc, dist.data(), ids.data());
+
+    iotest::write_bytes(dir / "index.faiss", dqt::faiss_index_pq(m, db, true));
+    std::vector<uint8_t> zb(z.size() * 4);
+    std::memcpy(zb.data(), z.data(), zb.size());
+    iotest::write_bytes(dir / "z.f32", zb);
+    // Also prints what Faiss read (nbits, M, code size): a 4-bit index must be read as one.
+    std::string cmd = "/usr/bin/python3 -c \"import faiss, numpy as np; i = faiss.read_index('" + (dir / "index.faiss") +
+                      "'); p = faiss.downcast_index(i.index).pq; print(p.nbits, p.M, p.code_size); q = np.fromfile('" +
+                      (dir / "z.f32") + "', dtype='float32').reshape(-1, " + std::to_string(d) +
+                      "); D, I = i.search(q, " + std::to_string(k) +
+                      "); [print(' '.join(str(int(a)) + ':' + repr(float(b)) for a, b in zip(I[r], D[r]))) for r in range(len(I))]\" > " +
+                      (dir / "out.txt");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::vector<uint8_t> out = iotest::read_bytes(dir / "out.txt");
+    std::istringstream in(std::string(out.begin(), out.end()));
+    uint32_t nbits = 0, M = 0, code_size = 0;
+    REQUIRE(bool(in >> nbits >> M >> code_size));
+    CHECK(nbits == m.nbits());
+    CHECK(M == m.M);
+    CHECK(code_size == (m.M * m.nbits() + 7) / 8);
+    for (size_t q = 0; q < nq; ++q) {
+        for (size_t r = 0; r < k; ++r) {
+            std::string tok;
+            REQUIRE(bool(in >> tok));
+            size_t colon = tok.find(':');
+            int64_t fid = std::stoll(tok.substr(0, colon));
+            float fd = std::stof(tok.substr(colon + 1));
+            const float cd = dist[q * k + r];
+            CHECK(fd == Approx(cd).epsilon(1e-4).margin(1e-5));
+            if (fid != ids[q * k + r]) {
+                // Only a tie (equal distance up to float rounding) may swap two neighbours.
+                bool tie = (r > 0 && std::fabs(dist[q * k + r - 1] - cd) <= 1e-4f * (1 + cd)) ||
+                           (r + 1 < k && std::fabs(dist[q * k + r + 1] - cd) <= 1e-4f * (1 + cd));
+                CHECK(tie);
+            }
+        }
+    }
+}
+
+}  // namespace
+
 TEST_CASE("Faiss reads the export and finds the core's ADC neighbours", "[export][faiss]") {
     if (!have_faiss()) {
         WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
@@ -319,49 +375,110 @@ TEST_CASE("Faiss reads the export and finds the core's ADC neighbours", "[export
     }
     TempDir dir;
     for (uint32_t K : {16u, 256u}) {
+        INFO("K " << K);
         dq::Model m = iotest::tiny_model(4, 4, 4, K, 2, 7);
         dqt::Dataset ds = iotest::blobs(3, 100, 4, 4, 8);
         std::vector<uint32_t> rows;
         for (uint32_t i = 10; i < ds.n; ++i) rows.push_back(i);
-        dq::Database db = dqt::build_database(m, ds, rows);
-        dq::Index index(m, db);
-        const size_t nq = 10, k = 5, d = m.latent_dim();
-        std::vector<float> z(nq * d);
-        index.embed(ds.x.data(), nq, z.data());
-        std::vector<float> dist(nq * k);
-        std::vector<int64_t> ids(nq * k);
-        index.search(ds.x.data(), nq, k, dq::SearchMode::adc, dist.data(), ids.data());
-
-        iotest::write_bytes(dir / "index.faiss", dqt::faiss_index_pq(m, db, true));
-        std::vector<uint8_t> zb(z.size() * 4);
-        std::memcpy(zb.data(), z.data(), zb.size());
-        iotest::write_bytes(dir / "z.f32", zb);
-        std::string cmd = "/usr/bin/python3 -c \"import faiss, numpy as np; i = faiss.read_index('" + (dir / "index.faiss") +
-                          "'); q = np.fromfile('" + (dir / "z.f32") + "', dtype='float32').reshape(-1, " + std::to_string(d) +
-                          "); D, I = i.search(q, " + std::to_string(k) +
-                          "); [print(' '.join(str(int(a)) + ':' + repr(float(b)) for a, b in zip(I[r], D[r]))) for r in range(len(I))]\" > " +
-                          (dir / "out.txt");
-        REQUIRE(std::system(cmd.c_str()) == 0);
-        std::vector<uint8_t> out = iotest::read_bytes(dir / "out.txt");
-        std::istringstream in(std::string(out.begin(), out.end()));
-        for (size_t q = 0; q < nq; ++q) {
-            for (size_t r = 0; r < k; ++r) {
-                std::string tok;
-                REQUIRE(bool(in >> tok));
-                size_t colon = tok.find(':');
-                int64_t fid = std::stoll(tok.substr(0, colon));
-                float fd = std::stof(tok.substr(colon + 1));
-                const float cd = dist[q * k + r];
-                CHECK(fd == Approx(cd).epsilon(1e-4).margin(1e-5));
-                if (fid != ids[q * k + r]) {
-                    // Only a tie (equal distance up to float rounding) may swap two neighbours.
-                    bool tie = (r > 0 && std::fabs(dist[q * k + r - 1] - cd) <= 1e-4f * (1 + cd)) ||
-                               (r + 1 < k && std::fabs(dist[q * k + r + 1] - cd) <= 1e-4f * (1 + cd));
-                    CHECK(tie);
-                }
-            }
-        }
+        check_faiss_finds_core_neighbours(dir, m, ds, dqt::build_database(m, ds, rows));
     }
+}
+
+// A trained 4-bit model, as `deepquan train --codeword-bits 4` makes them, with an odd M (12 bits: three
+// sub-codes, the last one alone in the low half of its byte, the way Faiss's PQEncoderGeneric packs it).
+TEST_CASE("Faiss reads a trained 4-bit model's export (odd M) and finds the core's neighbours", "[export][faiss]") {
+    if (!have_faiss()) {
+        WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
+        return;
+    }
+    TempDir dir;
+    dqt::Dataset ds = iotest::blobs(4, 80, 4, 4, 21);
+    dqt::TrainConfig c;
+    c.bits = 12;
+    c.K = 16;
+    c.dsub = 4;
+    c.hidden = {24, 20};
+    c.pretrain_iterations = 150;
+    c.pretrain_lr = 0.01f;
+    c.pretrain_batch = 64;
+    c.pretrain_noise = 0;
+    c.iterations = 20;
+    c.batch = 64;
+    c.kmeans_iters = 5;
+    c.progress_every = 0;
+    const dq::Model m = dqt::train_deepquan(c, ds).model;
+    REQUIRE(m.K == 16);
+    REQUIRE(m.M == 3);
+    std::vector<uint32_t> rows;
+    for (uint32_t i = 10; i < ds.n; ++i) rows.push_back(i);
+    const dq::Database db = dqt::build_database(m, ds, rows);
+    std::set<uint8_t> used(db.codes.begin(), db.codes.end());
+    CHECK(used.size() > 8);  // the codes use the 4-bit range, not a handful of codewords
+    check_faiss_finds_core_neighbours(dir, m, ds, db);
+}
+
+// Faiss's own conversion is the reference: faiss.IndexPQFastScan(index_pq) re-packs an IndexPQ's codes into
+// its blocked layout, and serializing that must give our bytes exactly, at every M parity and at item counts
+// below, at and above a 32-item block.
+TEST_CASE("IndexPQFastScan export is byte for byte what Faiss makes of the IndexPQ", "[export][faiss]") {
+    if (!have_faiss()) {
+        WARN("python3-faiss is not installed (/usr/bin/python3 -c 'import faiss' failed): skipped");
+        return;
+    }
+    TempDir dir;
+    struct Case {
+        uint32_t M;
+        uint32_t n;
+    };
+    const std::vector<Case> cases = {{1, 1}, {2, 31}, {3, 32}, {4, 33}, {5, 70}, {8, 96}};
+    std::vector<std::vector<uint8_t>> ours;
+    std::string list;
+    for (size_t c = 0; c < cases.size(); ++c) {
+        dq::Model m = iotest::tiny_model(4, 4, cases[c].M, 16, 2, 30 + c);
+        dqt::Dataset ds = iotest::blobs(2, (cases[c].n + 1) / 2, 4, 4, 40 + c);
+        std::vector<uint32_t> rows(cases[c].n);
+        for (uint32_t i = 0; i < cases[c].n; ++i) rows[i] = i;
+        const dq::Database db = dqt::build_database(m, ds, rows);
+        iotest::write_bytes(dir / ("pq" + std::to_string(c) + ".faiss"), dqt::faiss_index_pq(m, db, false));
+        ours.push_back(dqt::faiss_index_pq_fastscan(m, db, false));
+        list += (c ? "," : "") + std::to_string(c);
+    }
+    std::string cmd = "/usr/bin/python3 -c \"import faiss\nfor c in [" + list + "]:\n  f = faiss.IndexPQFastScan(faiss.read_index('" +
+                      (dir / "pq") + "%d.faiss' % c))\n  open('" + (dir / "fs") +
+                      "%d.faiss' % c, 'wb').write(faiss.serialize_index(f).tobytes())\" 2> " + (dir / "err.txt");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    for (size_t c = 0; c < cases.size(); ++c) {
+        INFO("M " << cases[c].M << ", " << cases[c].n << " items");
+        const std::vector<uint8_t> faiss = iotest::read_bytes(dir / ("fs" + std::to_string(c) + ".faiss"));
+        REQUIRE(faiss.size() == ours[c].size());
+        CHECK(faiss == ours[c]);
+        CHECK(std::memcmp(ours[c].data(), "IPfs", 4) == 0);
+    }
+    dq::Model k256 = iotest::tiny_model(4, 4, 2, 256, 2, 3);
+    dqt::Dataset ds = iotest::blobs(2, 5, 4, 4, 1);
+    const dq::Database db = dqt::build_database(k256, ds, {0, 1, 2});
+    CHECK_THROWS_WITH(dqt::faiss_index_pq_fastscan(k256, db, false), Contains("IndexPQFastScan holds 4-bit codes (K = 16)") &&
+                                                                         Contains("this model has K = 256"));
+}
+
+// The blocked layout by hand on one block: item i's sub-code m = (i + 3 m) % 16.
+TEST_CASE("pq4_pack_codes: Faiss's pair-of-sub-quantizers blocks with the 0, 8, 1, 9 ... order", "[export][faiss]") {
+    const size_t n = 40, M = 3, code_size = 2, M2 = 4;
+    std::vector<uint8_t> codes(n * code_size, 0);
+    auto sub = [](size_t i, size_t m) { return uint8_t((i + 3 * m) % 16); };
+    for (size_t i = 0; i < n; ++i)
+        for (size_t m = 0; m < M; ++m) codes[i * code_size + m / 2] |= uint8_t(sub(i, m) << (4 * (m % 2)));
+    const std::vector<uint8_t> b = dqt::pq4_pack_codes(codes.data(), n, code_size, M2);
+    REQUIRE(b.size() == 64 * M2 / 2);
+    const size_t perm[16] = {0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15};
+    for (size_t blk = 0; blk < 2; ++blk)
+        for (size_t pair = 0; pair < 2; ++pair)
+            for (size_t j = 0; j < 32; ++j) {
+                const size_t m = 2 * pair + j / 16, lo = blk * 32 + perm[j % 16], hi = lo + 16;
+                auto at = [&](size_t i) { return i < n && m < M ? sub(i, m) : uint8_t(0); };
+                INFO("block " << blk << " pair " << pair << " byte " << j);
+                CHECK(b[(blk * 2 + pair) * 32 + j] == uint8_t(at(lo) | (at(hi) << 4)));
+            }
 }
 
 TEST_CASE("train outputs: export, evaluation through the core, report and plots", "[export][train]") {

@@ -19,10 +19,13 @@ double now_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-size_t pq_m_for_bits(int bits, const char* method) {
-    DQ_CHECK(bits >= 8 && bits % 8 == 0, "%s: bits must be a positive multiple of 8 (8 bits per subspace), got %d",
-             method, bits);
-    return size_t(bits) / 8;
+size_t pq_m_for_bits(int bits, uint32_t K, const char* method) {
+    DQ_CHECK(K == 256 || K == 16, "%s: K must be 256 or 16, got %u", method, K);
+    const int sub = K == 256 ? 8 : 4;
+    DQ_CHECK(bits >= sub && bits % sub == 0,
+             "%s: bits must be a positive multiple of %d (%d bits per subspace for K = %u), got %d", method, sub, sub, K,
+             bits);
+    return size_t(bits) / size_t(sub);
 }
 
 std::vector<uint8_t> encode_all(const dq::ProductQuantizer& pq, const float* x, size_t n) {
@@ -48,6 +51,10 @@ BaselineMethod parse_baseline_method(const std::string& s) {
     for (const auto& [n, m] : names)
         if (s == n) return m;
     throw dq::Error("unknown method '" + s + "' (expected pq, opq, pcapq, itq, lsh, pcah, l2 or daepq)");
+}
+
+bool baseline_uses_pq(BaselineMethod m) {
+    return m == BaselineMethod::pq || m == BaselineMethod::opq || m == BaselineMethod::pcapq || m == BaselineMethod::daepq;
 }
 
 const char* to_string(BaselineMethod m) {
@@ -208,21 +215,25 @@ BaselineResult run_baseline(const BaselineConfig& cfg, const Dataset& gallery, c
     const size_t d = gallery.dim, ng = gallery.n, nq = queries.n;
     const int32_t* gl = gallery.labels.data();
     const int32_t* ql = queries.labels.data();
+    DQ_CHECK(cfg.K == 256 || baseline_uses_pq(cfg.method),
+             "%s: K = %u codewords applies to the PQ methods only (%s is a binary hash or exact)", r.method.c_str(), cfg.K,
+             r.method.c_str());
+    const size_t K = cfg.K;
     const double t0 = now_seconds();
     switch (cfg.method) {
         case BaselineMethod::pq: {
-            const size_t M = pq_m_for_bits(cfg.bits, "pq");
-            dq::ProductQuantizer pq = train_pq(gallery.x.data(), ng, d, M, 256, cfg.kmeans_iters, cfg.seed);
+            const size_t M = pq_m_for_bits(cfg.bits, cfg.K, "pq");
+            dq::ProductQuantizer pq = train_pq(gallery.x.data(), ng, d, M, K, cfg.kmeans_iters, cfg.seed);
             r.train_seconds = now_seconds() - t0;
-            r.detail = dq::strformat("M=%zu K=256 dsub=%zu", M, d / M);
+            r.detail = dq::strformat("M=%zu K=%zu dsub=%zu", M, K, d / M);
             eval_pq_both(r, pq, gallery.x.data(), ng, gl, queries.x.data(), nq, ql, cfg.eval);
             break;
         }
         case BaselineMethod::opq: {
-            const size_t M = pq_m_for_bits(cfg.bits, "opq");
-            Opq o = train_opq(gallery.x.data(), ng, d, M, 256, cfg.opq_iters, cfg.kmeans_iters, cfg.opq_inner, cfg.seed);
+            const size_t M = pq_m_for_bits(cfg.bits, cfg.K, "opq");
+            Opq o = train_opq(gallery.x.data(), ng, d, M, K, cfg.opq_iters, cfg.kmeans_iters, cfg.opq_inner, cfg.seed);
             r.train_seconds = now_seconds() - t0;
-            r.detail = dq::strformat("M=%zu K=256 dsub=%zu outer=%d distortion %.4f -> %.4f", M, d / M,
+            r.detail = dq::strformat("M=%zu K=%zu dsub=%zu outer=%d distortion %.4f -> %.4f", M, K, d / M,
                                      cfg.opq_iters, o.distortion.front(), o.distortion.back());
             std::vector<float> gy(ng * d), qy(nq * d);
             o.rotate(gallery.x.data(), ng, gy.data());
@@ -231,16 +242,16 @@ BaselineResult run_baseline(const BaselineConfig& cfg, const Dataset& gallery, c
             break;
         }
         case BaselineMethod::pcapq: {
-            const size_t M = pq_m_for_bits(cfg.bits, "pcapq");
+            const size_t M = pq_m_for_bits(cfg.bits, cfg.K, "pcapq");
             const size_t L = std::min(16 * M, d - d % M);
             DQ_CHECK(L >= M, "pcapq: %zu dimensions are fewer than M = %zu", d, M);
             Pca pca = fit_pca(gallery.x.data(), ng, d, L);
             std::vector<float> gz(ng * L), qz(nq * L);
             pca.project(gallery.x.data(), ng, gz.data());
             pca.project(queries.x.data(), nq, qz.data());
-            dq::ProductQuantizer pq = train_pq(gz.data(), ng, L, M, 256, cfg.kmeans_iters, cfg.seed);
+            dq::ProductQuantizer pq = train_pq(gz.data(), ng, L, M, K, cfg.kmeans_iters, cfg.seed);
             r.train_seconds = now_seconds() - t0;
-            r.detail = dq::strformat("PCA %zu -> %zu, M=%zu K=256 dsub=%zu", d, L, M, L / M);
+            r.detail = dq::strformat("PCA %zu -> %zu, M=%zu K=%zu dsub=%zu", d, L, M, K, L / M);
             eval_pq_both(r, pq, gz.data(), ng, gl, qz.data(), nq, ql, cfg.eval);
             break;
         }

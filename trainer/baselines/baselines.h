@@ -2,6 +2,7 @@
 //
 //   pq     product quantization on the pixels (Jégou et al. 2011): M = bits/8 subspaces of D/M
 //          dimensions, K = 256 codewords each, K-means per subspace; ranked by SDC (and ADC).
+//          With 4-bit codes (K = 16) M = bits/4, for pq, opq, pcapq and daepq alike.
 //   opq    optimized PQ, non-parametric (Ge et al. 2013): a D × D rotation R initialized by PCA with
 //          eigenvalue allocation, then alternating { PQ on X R ; R = Procrustes(X, decoded) }.
 //   pcapq  PCA to L = 16·M dimensions (the paper's latent size), then PQ: DeepQuan's shape
@@ -32,6 +33,8 @@ enum class BaselineMethod { pq, opq, pcapq, itq, lsh, pcah, l2, daepq };
 /// Parses a method name; throws dq::Error listing the valid names otherwise.
 BaselineMethod parse_baseline_method(const std::string& s);
 const char* to_string(BaselineMethod m);
+/// pq, opq, pcapq and daepq: the methods whose codes are PQ codes (and so take K = 16 or 256).
+bool baseline_uses_pq(BaselineMethod m);
 
 /// K-means PQ on x (n × d, d divisible by M) through dqt::train_pq_codebooks; init (M × K × d/M)
 /// warm-starts Lloyd if non-null.
@@ -74,6 +77,7 @@ BinaryHash train_pcah(const float* x, size_t n, size_t d, size_t bits);
 struct BaselineConfig {
     BaselineMethod method = BaselineMethod::pq;
     int bits = 32;
+    uint32_t K = 256;        ///< PQ methods: codewords per subspace, 256 or 16 (M = bits / log2 K)
     uint64_t seed = 0;
     int kmeans_iters = 25;   ///< Lloyd iterations of each PQ training (Faiss's default)
     int opq_iters = 10;      ///< outer OPQ iterations
@@ -93,7 +97,7 @@ struct BaselineResult {
 
 /// Trains on `gallery` (which is also the database, as in the paper) and evaluates `queries`.
 /// Not for daepq (needs the autoencoder; the CLI runs it). Throws dq::Error on impossible shapes
-/// ("pq: 784 dimensions do not split into M = 3 subspaces").
+/// ("pq: 784 dimensions do not split into M = 3 subspaces") and for K = 16 with a hashing method.
 BaselineResult run_baseline(const BaselineConfig& cfg, const Dataset& gallery, const Dataset& queries);
 
 }  // namespace dqt

@@ -110,12 +110,24 @@ double Args::real(const std::string& name, double def, double lo, double hi) con
     return v;
 }
 
-int parse_bits(const Args& a) {
+int parse_codeword_bits(const Args& a) {
+    const std::string s = a.str("codeword-bits", "8");
+    if (s != "8" && s != "4")
+        throw UsageError("--codeword-bits must be 4 (K = 16 codewords) or 8 (K = 256), got '" + s + "'");
+    return s == "8" ? 8 : 4;
+}
+
+int parse_bits(const Args& a, int codeword_bits) {
     std::string s = a.required("bits");
     long long v = 0;
     if (!parse_ll(s, v)) throw UsageError("--bits: '" + s + "' is not an integer");
-    if (v < 8 || v > 128 || v % 8 != 0)
-        throw UsageError(dq::strformat("bits must be a multiple of 8 between 8 and 128, got %lld", v));
+    const int c = codeword_bits;
+    if (v < c || v > 128 || v % c != 0) {
+        std::string m = dq::strformat("bits must be a multiple of %d between %d and 128, got %lld", c, c, v);
+        if (c == 4) m += " (--codeword-bits 4: M = bits / 4 subspaces of 16 codewords)";
+        else if (v >= 4 && v <= 128 && v % 4 == 0) m += " (4-bit codes take multiples of 4: --codeword-bits 4)";
+        throw UsageError(m);
+    }
     return int(v);
 }
 

@@ -58,8 +58,11 @@ private:
     std::map<std::string, std::string> values_;
 };
 
-/// --bits, checked: "bits must be a multiple of 8 between 8 and 128".
-int parse_bits(const Args& a);
+/// --codeword-bits 4|8 (default 8): the bits of one subspace's code, K = 16 or 256 codewords.
+int parse_codeword_bits(const Args& a);
+/// --bits, checked against the bits of one subspace's code (8 or 4): "bits must be a multiple of 8
+/// between 8 and 128".
+int parse_bits(const Args& a, int codeword_bits = 8);
 /// Applies --threads T (0 or absent = all cores).
 void apply_threads(const Args& a);
 /// Strict whole-string number parsing (no trailing characters, finite).

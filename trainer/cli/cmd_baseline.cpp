@@ -70,7 +70,12 @@ int run_baseline(const Args& a) {
     } catch (const dq::Error& e) {
         throw UsageError(std::string("--method: ") + e.what());
     }
-    cfg.bits = parse_bits(a);
+    const int codeword_bits = parse_codeword_bits(a);
+    cfg.K = codeword_bits == 4 ? 16 : 256;
+    if (codeword_bits == 4 && !baseline_uses_pq(cfg.method))
+        throw UsageError(std::string("--codeword-bits 4 applies to the product-quantization methods (pq, opq, pcapq, "
+                                     "daepq); ") + to_string(cfg.method) + " is not one of them");
+    cfg.bits = parse_bits(a, codeword_bits);
     const long long trials = a.integer("trials", 1, 1, 1000);
     const long long seed0 = a.integer("seed", 0, 0, (1LL << 62));
     a.required("dataset");
@@ -112,6 +117,7 @@ const Command& baseline_command() {
         "run a classic baseline (pq, opq, pcapq, itq, lsh, pcah, l2, daepq) on the paper split",
         {{"method", "pq|opq|pcapq|itq|lsh|pcah|l2|daepq", "the method (required)"},
          {"bits", "B", "code length (required)"},
+         {"codeword-bits", "4|8", "pq, opq, pcapq, daepq: bits of one subspace's code, 8 (K = 256, default) or 4 (K = 16)"},
          {"dataset", "NAME|PATH", "data (required)"},
          {"labels", "PATH", "labels of a --dataset PATH"},
          {"seed", "S", "seed of the first trial (0)"},

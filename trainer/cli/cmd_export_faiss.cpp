@@ -1,4 +1,4 @@
-// `deepquan export-faiss`: a database as a Faiss IndexPQ file (export/export.h).
+// `deepquan export-faiss`: a database as a Faiss IndexPQ or IndexPQFastScan file (export/faiss_writer.h).
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -16,11 +16,14 @@ namespace {
 int run_export_faiss(const Args& a) {
     const std::string out = a.required("out");
     auto [model, db] = load_model_and_database(a);
-    std::vector<uint8_t> bytes = faiss_index_pq(model, db, a.has("idmap"));
+    const bool fast = a.has("fast-scan");
+    std::vector<uint8_t> bytes = fast ? faiss_index_pq_fastscan(model, db, a.has("idmap"))
+                                      : faiss_index_pq(model, db, a.has("idmap"));
     write_file_atomic(out, bytes);
+    const std::string kind = fast ? "IndexPQFastScan" : "IndexPQ";
     std::fprintf(stderr, "wrote %s: Faiss %s, d=%u M=%u nbits=%u, %zu codes, %zu bytes\n", out.c_str(),
-                 a.has("idmap") ? "IndexIDMap(IndexPQ)" : "IndexPQ", model.latent_dim(), model.M, model.nbits(),
-                 db.size(), bytes.size());
+                 a.has("idmap") ? ("IndexIDMap(" + kind + ")").c_str() : kind.c_str(), model.latent_dim(), model.M,
+                 model.nbits(), db.size(), bytes.size());
     return 0;
 }
 
@@ -33,8 +36,10 @@ const Command& export_faiss_command() {
         {{"model", "M.dqm", "the model (required)"},
          {"db", "DB.dqdb", "a database of that model (required)"},
          {"out", "index.faiss", "the file to write (required)"},
-         {"idmap", nullptr, "wrap it in an IndexIDMap carrying the database's ids"}},
-        "Faiss cannot run the encoder: the index expects queries that are already latent vectors.\n",
+         {"idmap", nullptr, "wrap it in an IndexIDMap carrying the database's ids"},
+         {"fast-scan", nullptr, "4-bit models: an IndexPQFastScan (Faiss's blocked 4-bit layout) instead"}},
+        "Faiss cannot run the encoder: the index expects queries that are already latent vectors.\n"
+        "--fast-scan: Faiss scans it with 8-bit quantized lookup tables, so its distances are approximate.\n",
         run_export_faiss};
     return c;
 }

@@ -18,6 +18,7 @@ namespace dqt {
 TrainConfig parse_train_config(const Args& a, int bits, uint64_t seed) {
     TrainConfig c;
     c.bits = uint32_t(bits);
+    c.K = parse_codeword_bits(a) == 4 ? 16 : 256;
     c.seed = seed;
     c.dataset = a.str("dataset");
     if (a.has("variant")) {
@@ -65,7 +66,7 @@ std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt, 
     JsonWriter j;
     j.begin_object();
     if (a.has("images")) j.kv("images", a.str("images"));   // only then, so other runs' reports stay as they were
-    j.kv("dataset", a.str("dataset")).kv("bits", c.bits).kv("variant", variant_name(c.variant)).kv("seed", c.seed);
+    j.kv("dataset", a.str("dataset")).kv("bits", c.bits).kv("codeword_bits", c.K == 16 ? 4 : 8).kv("variant", variant_name(c.variant)).kv("seed", c.seed);
     j.kv("iterations", c.iterations).kv("pretrain_iterations", c.pretrain_iterations);
     j.kv("s", c.s).kv("lambda", c.lambda).kv("eta", c.eta).kv("lr", c.lr).kv("batch", c.batch);
     j.kv("optimizer", c.optimizer).kv("lr_schedule", c.lr_schedule).kv("quad_weight", c.quad_weight);
@@ -140,7 +141,7 @@ static int run_train(const Args& a) {
     if (!a.has("images"))
         for (const char* f : {"channels", "size", "background", "thumbnail-size", "skip-bad"})
             if (a.has(f)) throw UsageError(std::string("--") + f + " needs --images DIR");
-    const int bits = parse_bits(a);
+    const int bits = parse_bits(a, parse_codeword_bits(a));
     const uint64_t seed = uint64_t(a.integer("seed", 0, 0, (1LL << 62)));
     dq::WeightType wt;
     try {
@@ -197,6 +198,7 @@ const Command& train_command() {
         "train a DeepQuan model, export model.dqm + gallery.dqdb, evaluate, write a report",
         {{"dataset", "mnist10k|fashion70k|PATH", "training data (this or --images); the bundled names get their validated values"},
          {"bits", "B", "code length: 8, 16, 32, 64 ... (required)"},
+         {"codeword-bits", "4|8", "bits of one subspace's code: 8 (K = 256, default) or 4 (K = 16, M = B / 4)"},
          {"out", "DIR", "output directory (required)"},
          {"labels", "PATH", "labels of a --dataset PATH (default: the sibling labels file)"},
          {"images", "DIR", "train on every PNG / JPEG under DIR instead (labels = sub-folders; see below)"},
@@ -246,6 +248,8 @@ const Command& train_command() {
         "sub-folder (files directly in DIR are left out of training), symlinks followed but no file twice;\n"
         "each composited over --background, made gray or RGB and area-resized to --size (dq/image.h), the\n"
         "background recorded in model.dqm. A bad file stops the run before training unless --skip-bad.\n"
+        "--codeword-bits 4: B / 4 subspaces of 16 codewords (latent size 4 B instead of 2 B), the codes the\n"
+        "core's 4-bit scan reads; Eq. 2 then draws each negative among the 15 unassigned codewords.\n"
         "--epoch-z: reuse (default) the latent vectors the epoch's own forward passes computed, or fresh:\n"
         "re-encode the whole training set with the current network.\n",
         run_train};

@@ -53,7 +53,7 @@ static double argf(const std::string& k, double d) {
 // A mistyped flag would otherwise run the defaults for many minutes and look like a result.
 static void parse_args(int argc, char** argv) {
     static const std::set<std::string> known = {
-        "adam-lr", "batch", "bits", "dataset", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
+        "adam-lr", "batch", "bits", "codeword-bits", "dataset", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
         "lambda", "lr", "lr-schedule", "momentum", "optimizer", "pretrain-iterations", "pretrain-lr",
         "pretrain-noise", "pretrain-optimizer", "pretrained", "progress-every", "protocol", "quad-weight", "r-mean",
         "reassign", "s", "seed", "snapshot-every", "squared", "threads", "variant", "z-scale"};
@@ -181,6 +181,12 @@ int main(int argc, char** argv) {
         c.variant = *v;
     }
     c.bits = uint32_t(argf("bits", 32));
+    const double codeword_bits = argf("codeword-bits", 8);  // 4: K = 16, M = bits / 4 (as `deepquan train`)
+    if (codeword_bits != 4 && codeword_bits != 8) {
+        std::fprintf(stderr, "dq_experiment: --codeword-bits must be 4 or 8, got %g\n", codeword_bits);
+        std::exit(2);
+    }
+    c.K = codeword_bits == 4 ? 16 : 256;
     c.seed = seed;
     // Only the flags given reach the request; everything else is the recipe's (as in `deepquan train`).
     auto real = [&](const char* k, std::optional<float>& knob) { if (args.count(k)) knob = float(argf(k, 0)); };

@@ -6,6 +6,12 @@
 
 namespace dqt {
 
+uint32_t draw_unassigned(SplitMix64& rng, uint32_t K, uint32_t assigned) {
+    DQ_CHECK(K >= 2 && assigned < K, "C-: no unassigned codeword to draw (K = %u, assigned codeword %u)", K, assigned);
+    uint32_t r = uint32_t(rng.below(K - 1));
+    return r >= assigned ? r + 1 : r;
+}
+
 double QuantLoss::operator()(const Mat& z, const Mat& pos, const Mat& neg, Mat* grad, double* active) const {
     DQ_CHECK(z.rows() == pos.rows() && z.rows() == neg.rows() && z.cols() == pos.cols() && z.cols() == neg.cols(),
              "quantization loss: z, C+ and C- must have the same shape (%ld x %ld, %ld x %ld, %ld x %ld)", long(z.rows()),

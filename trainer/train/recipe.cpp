@@ -135,9 +135,11 @@ std::string Recipe::pretrain_key() const {
 }
 
 Recipe resolve_recipe(const TrainRequest& c, size_t n) {
-    DQ_CHECK(c.bits >= 8 && c.bits % 8 == 0 && c.bits <= 8 * 1024,
-             "bits must be a positive multiple of 8 (8 bits per subspace), got %u", c.bits);
     DQ_CHECK(c.K == 256 || c.K == 16, "K must be 256 or 16, got %u", c.K);
+    const uint32_t sub_bits = c.K == 256 ? 8 : 4;  // bits of one subspace's code
+    DQ_CHECK(c.bits >= sub_bits && c.bits % sub_bits == 0 && c.bits <= 8 * 1024,
+             "bits must be a positive multiple of %u (%u bits per subspace for K = %u), got %u", sub_bits, sub_bits,
+             c.K, c.bits);
     DQ_CHECK(c.dsub >= 1, "dsub must be at least 1");
     DQ_CHECK(!c.iterations || *c.iterations >= 0, "iterations must be >= 0, got %d", *c.iterations);
     DQ_CHECK(!c.min_epochs || *c.min_epochs >= 0, "min_epochs must be >= 0, got %d", *c.min_epochs);
@@ -167,7 +169,7 @@ Recipe resolve_recipe(const TrainRequest& c, size_t n) {
     r.hidden = c.hidden;
     r.K = c.K;
     r.dsub = c.dsub;
-    r.M = c.K == 256 ? c.bits / 8 : c.bits / 4;
+    r.M = c.bits / sub_bits;
     DQ_CHECK(n >= r.K, "training set has %zu images, fewer than the K = %u codewords of a subspace", n, r.K);
     const bool ours = c.variant == Variant::deepquan;
     const bool eq2_only_or_eq1 = c.variant == Variant::quad || c.variant == Variant::wtps;

@@ -288,9 +288,7 @@ void Trainer::alternate() {
                         }
                     }
                 }
-                // One unassigned codeword drawn uniformly: r in [0, K-1) skipping c.
-                uint32_t r = uint32_t(s_.rng.below(K - 1));
-                if (r >= c) ++r;
+                const uint32_t r = draw_unassigned(s_.rng, uint32_t(K), c);
                 std::memcpy(pos.row(Eigen::Index(i)).data() + m * ds, s_.codebooks.data() + (m * K + c) * ds,
                             ds * sizeof(float));
                 std::memcpy(neg.row(Eigen::Index(i)).data() + m * ds, s_.codebooks.data() + (m * K + r) * ds,
