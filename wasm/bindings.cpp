@@ -26,6 +26,7 @@
 
 #include "dq/error.h"
 #include "dq/format.h"
+#include "dq/image.h"
 #include "dq/index.h"
 
 using emscripten::typed_memory_view;
@@ -72,6 +73,11 @@ val thumb_shape(const dq::Database& db) {
     shape.call<void>("push", db.thumb_channels);
     return shape;
 }
+
+/// The colour an ImageData-like query is composited over: the one the model recorded (IMGP) for a
+/// model trained on image files; black for any other model, since those were trained on pixel
+/// datasets such as MNIST (white ink on black) and the page's drawing canvas relies on it.
+uint32_t query_background(const dq::Model& m) { return m.input.from_image_files ? m.input.background : 0x000000; }
 
 dq::ScanOptions scan_options(size_t pool, bool exact) {
     dq::ScanOptions o;
@@ -137,6 +143,8 @@ public:
             exact.exact = true;
             o.set("exactScanKernel", std::string(ix.scan_kernel_name(exact)));
             o.set("meta", m.meta_json);
+            o.set("fromImageFiles", m.input.from_image_files);
+            o.set("background", dq::format_background(query_background(m)));
             return o;
         });
     }
@@ -404,6 +412,29 @@ val shard_database_js(uintptr_t ptr, size_t size, size_t parts) {
     });
 }
 
+// dq/image.h's preprocess_rgba: rgba (Uint8Array / Uint8ClampedArray of src_height × src_width × 4
+// straight RGBA bytes) -> Uint8Array of height × width × channels, composited over background
+// (0xRRGGBB). The one arithmetic for decoded images, the trainer's too. The source size is checked
+// before the pixels are copied in, so a huge claimed size allocates nothing.
+val preprocess_rgba_js(const val& rgba, uint32_t src_height, uint32_t src_width, uint32_t height, uint32_t width,
+                       uint32_t channels, uint32_t background) {
+    return guarded([&] {
+        DQ_CHECK(src_height >= 1 && src_height <= dq::kMaxImageSide && src_width >= 1 && src_width <= dq::kMaxImageSide,
+                 "image size %ux%u: each side must be in [1, %u]", src_height, src_width, dq::kMaxImageSide);
+        DQ_CHECK(uint64_t(src_height) * src_width <= dq::kMaxImagePixels, "image size %ux%u: more than %llu pixels",
+                 src_height, src_width, (unsigned long long)dq::kMaxImagePixels);
+        dq::ImageTarget t;
+        t.height = height;
+        t.width = width;
+        t.channels = channels;
+        t.background = background;
+        dq::validate(t);
+        const auto px = copy_in<uint8_t>(rgba, size_t(src_height) * src_width * 4, "image: RGBA bytes");
+        const std::vector<uint8_t> out = dq::preprocess_rgba(px.data(), src_height, src_width, t);
+        return copy_out(out.data(), out.size());
+    });
+}
+
 // Heap buffers for file bytes: 64-byte aligned like the file sections. 0 means out of memory.
 double alloc_buffer(double size) {
     if (!(size >= 0) || size > 4294967295.0) return 0;
@@ -427,6 +458,7 @@ EMSCRIPTEN_BINDINGS(deepquan) {
     emscripten::function("heapUsed", &heap_used);
     emscripten::function("readDatabase", &read_database_js);
     emscripten::function("shardDatabase", &shard_database_js);
+    emscripten::function("preprocessRgba", &preprocess_rgba_js);
     emscripten::constant("formatVersionMajor", int(dq::kFormatVersionMajor));
     emscripten::constant("formatVersionMinor", int(dq::kFormatVersionMinor));
     emscripten::class_<NativeIndex>("NativeIndex")

@@ -32,7 +32,12 @@ export interface WasmFiles {
   baseline?: string | URL | ArrayBuffer | Uint8Array;
 }
 
-/** An ImageData-like RGBA image: converted to the model's channels and resized by area averaging. */
+/**
+ * An ImageData-like straight-RGBA image (a canvas's getImageData, a decoded PNG / JPEG): turned into
+ * the model's input bytes by the core's preprocess_rgba, as the trainer does for image files:
+ * composited over IndexInfo.background, BT.601 integer gray (1-channel models) or RGB (3-channel),
+ * exact integer area resize to the model's size. Models with other channel counts refuse it.
+ */
 export interface ImageDataLike {
   data: Uint8ClampedArray | Uint8Array;
   width: number;
@@ -103,6 +108,14 @@ export interface IndexInfo {
   scanKernel: string;
   /** The kernel of exact scans ({ exact: true }, and every K = 256 search): a lut8 one. */
   exactScanKernel: string;
+  /** True for a model trained on image files (PNG / JPEG folders; the model's IMGP section). */
+  fromImageFiles: boolean;
+  /**
+   * '#rrggbb': the colour ImageData-like inputs are composited over. The model's recorded
+   * background when fromImageFiles; '#000000' for any other model (pixel datasets such as MNIST:
+   * white ink on black).
+   */
+  background: string;
   backend: 'wasm-simd128' | 'wasm-baseline';
   /** The model's META provenance JSON (dataset, hyper-parameters, seed, ...), or null if it is not a JSON object. */
   meta: Record<string, unknown> | null;
@@ -126,6 +139,8 @@ export declare class DeepQuanIndex {
   encode(pixels: Pixels): Uint8Array;
   /** The encoder's output: latentDim floats. */
   embed(pixels: Pixels): Float32Array;
+  /** The model's input bytes (height × width × channels) for an ImageData-like image. */
+  preprocess(image: ImageDataLike): Uint8Array;
   /** Encodes and appends an image; id in [0, 2^32 - 1], label an integer (-1 = unknown) or omitted. */
   add(pixels: Pixels, id: number, label?: number | null): void;
   /** Encodes and appends many images at once (all or nothing); labels one per image or omitted. */

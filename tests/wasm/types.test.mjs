@@ -25,6 +25,10 @@ export async function main(): Promise<void> {
   const label: number | null = hits[0].label;
   const all: Hit[][] = index.searchBatch([px, new Uint8Array(784), { data: new Uint8ClampedArray(16), width: 2, height: 2 }]);
   const code: Uint8Array = index.encode(px);
+  const input: Uint8Array = index.preprocess({ data: new Uint8Array(16), width: 2, height: 2 });
+  const bg: string = index.info.background;
+  const fromFiles: boolean = index.info.fromImageFiles;
+  console.log(input, bg, fromFiles);
   const z: Float32Array = index.embed(px);
   index.add(px, 3);
   index.add(px, 4, 1);

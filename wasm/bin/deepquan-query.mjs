@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 // deepquan-query: search a DeepQuan database from Node.js with the WebAssembly package.
 //
-// The query is an image of an IDX file (--image FILE[:INDEX], gzip or not), or a database item
+// The query is a PNG or JPEG file (--image photo.png: decoded by pngjs / jpeg-js, preprocessed by the
+// core as the model's image section says), an image of an IDX file (--image FILE[:INDEX], gzip or
+// not; the format comes from the bytes), or a database item
 // (--query-index I). For the latter the item's thumbnail is the query when it has the model's input
 // shape (the original image: both modes work); otherwise the item's stored code is (SDC only: a
 // code has no float latent vector for ADC).
 // Exit codes: 0 ok, 1 error (message on stderr), 2 usage error (usage on stderr).
 
 // Relative to the assembled package (wasm/dist): the bin sits in bin/, the modules one level up.
+import fs from 'node:fs';
 import { readIdxImagesFile } from '../idx-file.mjs';
-import { loadIndex } from '../node.mjs';
+import { readImageFile, sniffImage } from '../image-file.mjs';
+import { loadIndex, readDatabase } from '../node.mjs';
 
-const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.idx[.gz][:INDEX] | --query-index I)
+const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.png|.jpg|.idx[.gz][:INDEX] | --query-index I)
                       [--k 10] [--mode sdc|adc] [--pool P | --exact] [--json] [--simd auto|on|off]
 
   --model FILE        model file (.dqm)
   --db FILE           code database (.dqdb)
+  --image FILE        query = a PNG or JPEG file (composited over the model's background, BT.601 gray
+                      or RGB, area-resized to the model's size: as deepquan encode --images does)
   --image FILE[:N]    query = image N (default 0) of an IDX image file (ubyte, optionally gzipped)
   --query-index I     query = database item at position I (its thumbnail if full-size, else its code)
   --k K               number of results, 1..database size (default 10)
@@ -62,6 +68,22 @@ function nonNegInt(s, flag) {
   return Number(s);
 }
 
+/// Whether --image names a PNG or JPEG (by its first bytes; a missing file is reported by the reader).
+function isPngOrJpeg(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(8);
+    return sniffImage(head.subarray(0, fs.readSync(fd, head, 0, 8, 0))) !== null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 async function main(argv) {
   const a = parseArgs(argv);
   if (a.help) {
@@ -96,7 +118,15 @@ async function main(argv) {
     const scanKernel = exact ? info.exactScanKernel : info.scanKernel;
     const opts = { k, mode, pool, exact };
     let hits, query;
-    if (image) {
+    if (image && !fs.existsSync(image.file)) throw new Error(`${image.file}: cannot read: no such file`);
+    // By the bytes; a file named .png / .jpg that is neither is reported as such by the decoder.
+    if (image && (isPngOrJpeg(image.file) || /\.(png|jpe?g)$/i.test(image.file))) {
+      if (image.index !== 0) {
+        throw new UsageError(`--image ${a.image}: a PNG or JPEG file holds one image (index 0)`);
+      }
+      query = image.file;
+      hits = index.search(readImageFile(image.file), opts);
+    } else if (image) {
       const { shape, image: imageAt } = readIdxImagesFile(image.file);
       const pixels = imageAt(image.index);
       if (shape[0] !== info.height || shape[1] !== info.width || shape[2] !== info.channels) {
@@ -119,15 +149,28 @@ async function main(argv) {
         hits = index.searchCode(index.code(position), opts);
       }
     }
+    // An image folder's database names its items (as deepquan search prints them): the label's
+    // folder name and the item's string (its file's relative path).
+    const db = await readDatabase(a.db, { simd });
+    const positionOfId = new Map();
+    db.ids.forEach((id, p) => { if (!positionOfId.has(id)) positionOfId.set(id, p); });
+    const names = hits.map((h) => {
+      const p = positionOfId.get(h.id);
+      return {
+        labelName: db.labelNames && h.label !== null && h.label < db.labelNames.length ? db.labelNames[h.label] : null,
+        string: db.strings && p !== undefined ? db.strings[p] : null,
+      };
+    });
     if (a.json) {
-      const results = hits.map((h, r) => ({ rank: r + 1, id: h.id, label: h.label, distance: h.distance }));
+      const results = hits.map((h, r) => ({ rank: r + 1, id: h.id, label: h.label, distance: h.distance, ...names[r] }));
       process.stdout.write(JSON.stringify({ query, mode, k, backend: index.backend, scanKernel, results }) + '\n');
     } else {
       process.stdout.write(`query ${query}, ${mode}, ${info.size} items, ${index.backend}, kernel ${scanKernel}\n`);
       process.stdout.write(`${'rank'.padStart(5)} ${'id'.padStart(10)} ${'label'.padStart(6)} ${'distance'.padStart(12)}\n`);
       hits.forEach((h, r) => {
         const label = h.label === null ? '-' : String(h.label);
-        process.stdout.write(`${String(r + 1).padStart(5)} ${String(h.id).padStart(10)} ${label.padStart(6)} ${h.distance.toPrecision(7).padStart(12)}\n`);
+        const named = (names[r].labelName !== null ? `  ${names[r].labelName}` : '') + (names[r].string !== null ? `  ${names[r].string}` : '');
+        process.stdout.write(`${String(r + 1).padStart(5)} ${String(h.id).padStart(10)} ${label.padStart(6)} ${h.distance.toPrecision(7).padStart(12)}${named}\n`);
       });
     }
   } finally {

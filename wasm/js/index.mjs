@@ -9,7 +9,7 @@
 // Without a model: readDatabase (database.mjs) reads a .dqdb's labels, thumbnails and strings, and
 // download (download.mjs) fetches files with one summed progress, as the search page needs.
 
-import { describe, toInput, toBatch, isImageDataLike } from './pixels.mjs';
+import { describe, toInput, toBatch, isImageDataLike, pixelSpec, imageDataToBytes } from './pixels.mjs';
 import { openSource } from './sources.mjs';
 import { call, pickModule, simdSupported } from './module.mjs';
 import { checkOptions } from './options.mjs';
@@ -102,7 +102,7 @@ export class DeepQuanIndex {
     this.#backend = backend;
     this.#info = call(native, 'info');
     this.#meta = parseMeta(this.#info.meta);
-    this.#spec = { inputDim: this.#info.inputDim, height: this.#info.height, width: this.#info.width, channels: this.#info.channels, scale: this.#info.scale };
+    this.#spec = pixelSpec(module, this.#info);
     if (finalizer) finalizer.register(this, native, this);
   }
 
@@ -120,6 +120,7 @@ export class DeepQuanIndex {
       latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
       weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
       thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, exactScanKernel: i.exactScanKernel,
+      fromImageFiles: i.fromImageFiles, background: i.background,
       backend: this.#backend,
       meta: this.#meta === null ? null : structuredClone(this.#meta),
     };
@@ -224,6 +225,17 @@ export class DeepQuanIndex {
   encode(pixels) {
     const native = this.#live();
     return call(native, 'encode', toInput(pixels, this.#spec, 'encode: pixels'), 1);
+  }
+
+  /**
+   * The model's input bytes (Uint8Array of height × width × channels) for an ImageData-like RGBA
+   * image: what encode / search feed the encoder (scaled by info.scale), computed by the core's
+   * preprocess_rgba exactly as the trainer does for a PNG / JPEG file.
+   */
+  preprocess(image) {
+    this.#live();
+    if (!isImageDataLike(image)) throw new Error(`preprocess: expected an ImageData-like {data, width, height} of RGBA bytes, got ${describe(image)}`);
+    return imageDataToBytes(image, this.#spec, 'preprocess: image');
   }
 
   /** The encoder's output (the latent vector that is quantized): Float32Array of latentDim values. */

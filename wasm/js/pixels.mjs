@@ -6,9 +6,12 @@
 //     whose input scale is not 1/255);
 //   Uint8Array / Uint8ClampedArray(D) of raw bytes: x = byte × scale, rounded to float32 exactly as
 //     the native trainer does (float(byte) * scale), so both sides feed the encoder the same bits;
-//   an ImageData-like { data, width, height } (RGBA bytes): composited over black (the MNIST
-//     background), converted to the model's channels (1: luminance 0.299 R + 0.587 G + 0.114 B,
-//     exact for gray pixels; 3: RGB; 4: RGBA) and resized to the model's size by area averaging.
+//   an ImageData-like { data, width, height } (straight RGBA bytes): the core's preprocess_rgba
+//     (dq/image.h) makes the model's bytes, exactly as the trainer does for a PNG / JPEG file:
+//     composited over the model's background (black for a model not trained on image files),
+//     BT.601 integer gray (1 channel) or RGB (3), exact integer area resize, rounded once.
+
+import { call } from './module.mjs';
 
 /// Short description of a value for error messages: "Float32Array(100)", "Array(3)", "string".
 export function describe(v) {
@@ -58,25 +61,26 @@ export function bytesToFloats(bytes, spec, out = new Float32Array(bytes.length),
   return out;
 }
 
-// For each target index t of `dst` cells over `src` cells: the source cells it overlaps and their
-// overlap lengths (box filter; also right when enlarging).
-function areaWeights(src, dst) {
-  const spans = [];
-  const step = src / dst;
-  for (let t = 0; t < dst; t++) {
-    const a = t * step, b = (t + 1) * step;
-    const cells = [];
-    for (let s = Math.floor(a); s < Math.min(src, Math.ceil(b)); s++) {
-      const w = Math.min(b, s + 1) - Math.max(a, s);
-      if (w > 0) cells.push(s, w / step);
-    }
-    spans.push(cells);
-  }
-  return spans;
+/// The pixel spec every entry point converts with, from a module and an index's info: the model's
+/// input shape and scale, and its image rule (dq/image.h's preprocess_rgba in the core, over the
+/// colour info.background names: the model's recorded background, black for a model without one).
+export function pixelSpec(Module, info) {
+  const { inputDim, height, width, channels, scale } = info;
+  const background = parseInt(info.background.slice(1), 16);
+  const preprocess = (rgba, h, w) => call(Module, 'preprocessRgba', rgba, h, w, height, width, channels, background);
+  return { inputDim, height, width, channels, scale, background, preprocess };
 }
 
-/// ImageData-like RGBA -> model input floats.
+/// ImageData-like RGBA -> model input floats: the core's preprocess_rgba gives the model's bytes
+/// (composite, BT.601 gray or RGB, exact integer area resize, as the trainer does for PNG / JPEG
+/// files), then the byte path scales them, so the same decoded pixels give the same floats here
+/// and natively.
 export function imageDataToFloats(img, spec, what) {
+  return bytesToFloats(imageDataToBytes(img, spec, what), spec);
+}
+
+/// ImageData-like RGBA -> the model's input bytes (Uint8Array(inputDim)), checked.
+export function imageDataToBytes(img, spec, what) {
   const { data, width, height } = img;
   if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
     throw new Error(`${what}: ImageData-like input needs data as a Uint8ClampedArray or Uint8Array of RGBA bytes, got ${describe(data)}`);
@@ -88,43 +92,12 @@ export function imageDataToFloats(img, spec, what) {
     throw new Error(`${what}: ImageData-like data has ${data.length} bytes, expected width × height × 4 = ${width} × ${height} × 4 = ${width * height * 4}`);
   }
   const C = spec.channels;
-  if (C !== 1 && C !== 3 && C !== 4) throw new Error(`${what}: ImageData input needs a model with 1, 3 or 4 channels, this one has ${C}`);
-  // Source in the model's channels, 0..255 doubles.
-  const src = new Float64Array(width * height * C);
-  for (let p = 0; p < width * height; p++) {
-    const r = data[4 * p], g = data[4 * p + 1], b = data[4 * p + 2], a = data[4 * p + 3];
-    const alpha = C === 4 ? 1 : a / 255;
-    if (C === 1) src[p] = (r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b) * alpha;
-    else {
-      src[p * C] = r * alpha;
-      src[p * C + 1] = g * alpha;
-      src[p * C + 2] = b * alpha;
-      if (C === 4) src[p * C + 3] = a;
-    }
+  if (C !== 1 && C !== 3) throw new Error(`${what}: ImageData input needs a model with 1 or 3 channels, this one has ${C}`);
+  try {
+    return spec.preprocess(data, height, width);
+  } catch (e) {
+    throw new Error(`${what}: ${e.message}`);
   }
-  const H = spec.height, W = spec.width;
-  const out = new Float32Array(H * W * C);
-  const s = spec.scale;
-  if (H === height && W === width) {
-    for (let i = 0; i < out.length; i++) out[i] = src[i] * s;
-    return out;
-  }
-  const rows = areaWeights(height, H), cols = areaWeights(width, W);
-  for (let ty = 0; ty < H; ty++) {
-    const ry = rows[ty];
-    for (let tx = 0; tx < W; tx++) {
-      const rx = cols[tx];
-      for (let c = 0; c < C; c++) {
-        let acc = 0;
-        for (let i = 0; i < ry.length; i += 2) {
-          const base = ry[i] * width;
-          for (let j = 0; j < rx.length; j += 2) acc += src[(base + rx[j]) * C + c] * ry[i + 1] * rx[j + 1];
-        }
-        out[(ty * W + tx) * C + c] = Math.min(255, Math.max(0, acc)) * s;
-      }
-    }
-  }
-  return out;
 }
 
 /// Any accepted pixel input -> a fresh Float32Array(inputDim), validated.

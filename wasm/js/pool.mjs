@@ -11,7 +11,7 @@
 //   const hits = await pool.search(pixels, { k: 10, mode: 'sdc' });
 //   pool.dispose();
 
-import { describe, toBatch, toInput } from './pixels.mjs';
+import { describe, toBatch, toInput, pixelSpec } from './pixels.mjs';
 import { call, pickModule } from './module.mjs';
 import { checkOptions } from './options.mjs';
 import { platform } from './platform.mjs';
@@ -104,7 +104,7 @@ export async function loadSearchPool(options) {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     progress('init', 1, 1);
-    return new SearchPool(handles, settled.map((r) => r.value));
+    return new SearchPool(handles, settled.map((r) => r.value), Module);
   } catch (e) {
     for (const h of handles) h.terminate();
     throw e;
@@ -120,12 +120,13 @@ export class SearchPool {
   #pending = new Map(); // request id -> { parts: [], left, resolve, reject, k }
   #failed = null;
 
-  constructor(workers, infos) {
+  constructor(workers, infos, Module) {
     this.#workers = workers;
     this.#shardSizes = infos.map((i) => i.size);
     const size = this.#shardSizes.reduce((a, b) => a + b, 0);
     this.#info = Object.freeze({ ...infos[0], size, workers: workers.length, shardSizes: [...this.#shardSizes] });
-    this.#spec = { inputDim: infos[0].inputDim, height: infos[0].height, width: infos[0].width, channels: infos[0].channels, scale: infos[0].scale };
+    // ImageData queries are preprocessed here, by this thread's instance of the core.
+    this.#spec = pixelSpec(Module, infos[0]);
     workers.forEach((h, i) => {
       h.onMessage((msg) => this.#receive(i, msg));
       h.onError((e) => this.#fail(new Error(`search pool: worker ${i} failed: ${e.message}`)));

@@ -1,0 +1,89 @@
+// A folder of PNGs in 3 labelled sub-folders, written with pngjs, and the native trainer's models of
+// it: shared by tests/wasm/images.test.mjs (native vs WASM bytes and codes) and tests/web/images.test.mjs
+// (the page with a 3-channel model). Deterministic: the same files on every run.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pngjs from 'pngjs';
+
+// A small deterministic generator (xorshift32), so the folder is the same on every run.
+export function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+// pngjs colour types: 0 gray, 2 RGB, 4 gray + alpha, 6 RGBA (written from RGBA input).
+export const COLOR_TYPES = [6, 2, 0, 4];
+export const SIZES = [[24, 24], [31, 17], [9, 13], [40, 28], [16, 16], [5, 7]];
+
+/// RGBA pixels of class `cls`: 0 red discs, 1 green horizontal bands, 2 blue checkers; alpha varies.
+export function drawRgba(cls, w, h, rand) {
+  const data = Buffer.alloc(w * h * 4);
+  const cx = w * (0.3 + 0.4 * rand()), cy = h * (0.3 + 0.4 * rand()), r = Math.min(w, h) * (0.2 + 0.2 * rand());
+  const period = 2 + Math.floor(rand() * 4), base = Math.floor(rand() * 60);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const on = cls === 0 ? (x - cx) ** 2 + (y - cy) ** 2 < r * r
+        : cls === 1 ? Math.floor(y / period) % 2 === 0 : (Math.floor(x / period) + Math.floor(y / period)) % 2 === 0;
+      const hi = 150 + Math.floor(rand() * 100), lo = base + Math.floor(rand() * 30);
+      const px = [lo, lo, lo];
+      px[cls] = on ? hi : lo;
+      data.set([...px, on ? 255 : Math.floor(rand() * 256)], 4 * (y * w + x));
+    }
+  }
+  return data;
+}
+
+/// 8-bit, or 16-bit with random low bytes (so the 16 -> 8 rounding of both decoders is exercised).
+export function writePng(file, w, h, rgba, colorType, depth16, rand) {
+  const png = new pngjs.PNG({ width: w, height: h });
+  let data = rgba;
+  if (depth16) {
+    const u16 = Uint16Array.from(rgba, (v) => Math.min(65535, v * 257 + Math.floor(rand() * 257) - 128 * (v > 0)));
+    data = Buffer.from(u16.buffer);
+  }
+  png.data = data;
+  fs.writeFileSync(file, pngjs.PNG.sync.write(png, { colorType, inputColorType: 6, bitDepth: depth16 ? 16 : 8 }));
+}
+
+export const CLASSES = ['discs', 'bands', 'checkers'];
+
+/// Writes root/<class>/NN.png, 12 a class; colour type i % 4 of COLOR_TYPES, 16-bit when i % 6 = 5.
+/// Returns the relative paths, sorted (the order the trainer lists them in).
+export function writeImageFolder(root, rand = rng(19)) {
+  const files = [];
+  CLASSES.forEach((name, cls) => {
+    fs.mkdirSync(path.join(root, name), { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const [w, h] = SIZES[(i + cls) % SIZES.length];
+      const rel = `${name}/${String(i).padStart(2, '0')}.png`;
+      writePng(path.join(root, rel), w, h, drawRgba(cls, w, h, rand), COLOR_TYPES[i % COLOR_TYPES.length], i % 6 === 5, rand);
+      files.push(rel);
+    }
+  });
+  return files.sort();
+}
+
+/// The colour type a file of writeImageFolder was written with (and whether it is 16-bit).
+export const fileKind = (rel) => {
+  const i = Number(path.basename(rel, '.png'));
+  return { colorType: COLOR_TYPES[i % COLOR_TYPES.length], depth16: i % 6 === 5 };
+};
+
+export function runNative(bin, args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, `deepquan ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/// deepquan train --images on the folder: a small K = 16 model (16 bits, 2 queries a class), at
+/// size x size with `channels`, over `background`; out gets model.dqm, gallery.dqdb, queries.dqdb.
+export function trainFolder(bin, root, out, { channels, background, size = '12x12', thumbnailSize = size }) {
+  runNative(bin, ['train', '--images', root, '--bits', '16', '--codeword-bits', '4', '--size', size, '--channels', String(channels),
+    '--background', background, '--thumbnail-size', thumbnailSize, '--queries-per-class', '2', '--pretrain-iterations', '100', '--pretrain-lr', '0.01',
+    '--iterations', '4', '--batch', '8', '--threads', '1', '--out', out]);
+}
