@@ -1,7 +1,9 @@
 // Query images from the user: a dropped, pasted or picked file, decoded by the browser's own decoders
 // (createImageBitmap: PNG, JPEG, GIF, WebP, whatever the browser reads), handed to the package as
-// ImageData-like RGBA. The package composites it over white and resizes it to the model's input by
-// area averaging (wasm/js/pixels.mjs), the same arithmetic for every source.
+// ImageData-like RGBA. The package turns it into the model's input with the core's preprocess_rgba
+// (composite over the model's background, BT.601 gray or RGB, exact area resize): the arithmetic the
+// trainer applies to the same file, so an opaque PNG of the gallery finds its own code. (A canvas
+// stores premultiplied alpha, so semi-transparent pixels may come back a level off.)
 
 /// Images larger than this are refused before decoding: a 60,000 × 60,000 header would otherwise ask
 /// for 14 GB of RGBA.
@@ -23,7 +25,9 @@ export async function decodeImage(file) {
   const name = file.name || 'the pasted image';
   let bitmap;
   try {
-    bitmap = await createImageBitmap(file);
+    // No colour management: libpng / libjpeg-turbo in the trainer ignore gAMA / iCCP / sRGB, so
+    // the browser must hand over the file's own values too.
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none' });
   } catch (e) {
     throw new Error(`${name}: not an image this browser can read (${e && e.message ? e.message : e})`);
   }

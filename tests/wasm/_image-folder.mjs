@@ -80,10 +80,11 @@ export function runNative(bin, args) {
   return r.stdout;
 }
 
-/// deepquan train --images on the folder: a small K = 16 model (16 bits, 2 queries a class), at
+/// deepquan train --images on the folder: a small K = 16 model (16 bits, 2 queries a class; 400
+/// pretraining steps at lr 0.003 pass the "did not learn" guard for every model made here), at
 /// size x size with `channels`, over `background`; out gets model.dqm, gallery.dqdb, queries.dqdb.
 export function trainFolder(bin, root, out, { channels, background, size = '12x12', thumbnailSize = size }) {
   runNative(bin, ['train', '--images', root, '--bits', '16', '--codeword-bits', '4', '--size', size, '--channels', String(channels),
-    '--background', background, '--thumbnail-size', thumbnailSize, '--queries-per-class', '2', '--pretrain-iterations', '100', '--pretrain-lr', '0.01',
+    '--background', background, '--thumbnail-size', thumbnailSize, '--queries-per-class', '2', '--pretrain-iterations', '400', '--pretrain-lr', '0.003',
     '--iterations', '4', '--batch', '8', '--threads', '1', '--out', out]);
 }
