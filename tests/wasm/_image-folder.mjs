@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import pngjs from 'pngjs';
 
 // A small deterministic generator (xorshift32), so the folder is the same on every run.
@@ -87,4 +88,70 @@ export function trainFolder(bin, root, out, { channels, background, size = '12x1
   runNative(bin, ['train', '--images', root, '--bits', '16', '--codeword-bits', '4', '--size', size, '--channels', String(channels),
     '--background', background, '--thumbnail-size', thumbnailSize, '--queries-per-class', '2', '--pretrain-iterations', '400', '--pretrain-lr', '0.003',
     '--iterations', '4', '--batch', '8', '--threads', '1', '--out', out]);
+}
+
+/// A PNG pngjs's writer cannot make (palette, gray below 8 bits, tRNS), written chunk by chunk with
+/// node:zlib (deflate, crc32) from the PNG specification: rows of `samples` (h × w × channels values
+/// of the colour type, palette indices for type 3), packed MSB first at `bitDepth`, filter 0.
+export function writeRawPng(file, { width, height, colorType, bitDepth, samples, palette, trns }) {
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType];
+  const rowBytes = Math.ceil((width * channels * bitDepth) / 8);
+  const raw = Buffer.alloc(height * (rowBytes + 1));
+  for (let y = 0; y < height; y++) {
+    let bit = 0;
+    const row = y * (rowBytes + 1) + 1; // byte 0 of each row: filter type 0 (none)
+    for (let i = 0; i < width * channels; i++, bit += bitDepth) {
+      const v = samples[y * width * channels + i];
+      if (bitDepth === 16) raw.writeUInt16BE(v, row + bit / 8);
+      else raw[row + (bit >> 3)] |= v << (8 - bitDepth - (bit & 7));
+    }
+  }
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([bitDepth, colorType, 0, 0, 0], 8);
+  const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
+  if (palette) parts.push(chunk('PLTE', Buffer.from(palette.flat())));
+  if (trns) parts.push(chunk('tRNS', Buffer.from(trns)));
+  parts.push(chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0)));
+  fs.writeFileSync(file, Buffer.concat(parts));
+}
+
+/// Palette PNGs at 1, 2, 4 and 8 bits (with a partial tRNS), gray at 1, 2 and 4 bits, gray and RGB
+/// with a tRNS colour key: the colour types real folders hold besides pngjs's. Returns the names.
+export function writeOddPngs(dir, rand = rng(7)) {
+  fs.mkdirSync(dir, { recursive: true });
+  const made = [];
+  const pick = (n) => Math.floor(rand() * n);
+  for (const bitDepth of [1, 2, 4, 8]) {
+    const n = 2 ** bitDepth;
+    const palette = Array.from({ length: Math.min(n, 40) }, () => [pick(256), pick(256), pick(256)]);
+    const trns = Array.from({ length: Math.ceil(palette.length / 2) }, () => pick(256));
+    const [w, h] = [11 + bitDepth, 9 + 2 * bitDepth];
+    const name = `palette-${bitDepth}bit.png`;
+    writeRawPng(path.join(dir, name), { width: w, height: h, colorType: 3, bitDepth, palette, trns,
+      samples: Array.from({ length: w * h }, () => pick(palette.length)) });
+    made.push(name);
+  }
+  for (const bitDepth of [1, 2, 4]) {
+    const [w, h] = [17, 5 + bitDepth];
+    const name = `gray-${bitDepth}bit.png`;
+    writeRawPng(path.join(dir, name), { width: w, height: h, colorType: 0, bitDepth, samples: Array.from({ length: w * h }, () => pick(2 ** bitDepth)) });
+    made.push(name);
+  }
+  // tRNS colour keys: the gray value 3 of 4 bits, the RGB colour (10, 20, 30), made transparent.
+  writeRawPng(path.join(dir, 'gray-4bit-trns.png'), { width: 14, height: 14, colorType: 0, bitDepth: 4, trns: [0, 3],
+    samples: Array.from({ length: 196 }, () => pick(16)) });
+  const rgbSamples = Array.from({ length: 20 * 15 }, () => (rand() < 0.3 ? [10, 20, 30] : [pick(256), pick(256), pick(256)])).flat();
+  writeRawPng(path.join(dir, 'rgb-trns.png'), { width: 20, height: 15, colorType: 2, bitDepth: 8, trns: [0, 10, 0, 20, 0, 30], samples: rgbSamples });
+  made.push('gray-4bit-trns.png', 'rgb-trns.png');
+  return made.sort();
 }

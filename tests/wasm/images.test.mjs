@@ -3,7 +3,8 @@
 // the native trainer (libpng, dq/image.h), then decoded by the package's Node decoder (pngjs) and
 // preprocessed by the package (the core's preprocess_rgba in WASM). The thumbnails are stored at the
 // model's input size, so they are the model's input bytes: the package must give the same bytes, the
-// same codes and find each image first at distance 0, for a 3-channel and a 1-channel model.
+// same codes and find each image first at distance 0, for a 3-channel and a 1-channel model; so must
+// palette (1-8 bits, tRNS), low-bit gray and colour-key PNGs written chunk by chunk.
 // JPEG: libjpeg-turbo and jpeg-js decode with different IDCT / upsampling, so only a clean decode
 // is required (the byte difference is reported). deepquan-query --image on a PNG and a JPEG, equal
 // to native deepquan search, and its errors.
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import jpeg from 'jpeg-js';
 import { pkg, tmpDir, ROOT, DIST, CLI } from './_helpers.mjs';
-import { CLASSES, SIZES, drawRgba, rng, runNative, trainFolder, writeImageFolder } from './_image-folder.mjs';
+import { CLASSES, SIZES, drawRgba, rng, runNative, trainFolder, writeImageFolder, writeOddPngs } from './_image-folder.mjs';
 
 const DEEPQUAN = process.env.DQ_DEEPQUAN_BIN || path.join(ROOT, 'build/native/trainer/deepquan');
 const { loadIndex, loadSearchPool, readDatabase } = await pkg();
@@ -29,7 +30,8 @@ function query(args) {
 }
 
 let folder = null;
-/// { root, files (relative paths), jpegs (dir of JPEGs), models: { rgb, gray } (dirs with model.dqm, all.dqdb, jpegs.dqdb) }
+/// { root, files (relative paths), jpegs (dir of JPEGs), odd (palette / low-bit / tRNS PNGs), oddFiles,
+///   models: { rgb, gray } (dirs with model.dqm, all.dqdb, jpegs.dqdb, odd.dqdb) }
 function fixture() {
   if (folder) return folder;
   if (!fs.existsSync(DEEPQUAN)) throw new Error(`${DEEPQUAN} not found: build it with cmake --build --preset native --target deepquan (or set DQ_DEEPQUAN_BIN)`);
@@ -45,16 +47,18 @@ function fixture() {
     for (let p = 3; p < rgba.length; p += 4) rgba[p] = 255;
     fs.writeFileSync(path.join(jpegs, `${i}.jpg`), jpeg.encode({ data: rgba, width: w, height: h }, 90).data);
   }
+  const odd = path.join(dir, 'odd');
+  const oddFiles = writeOddPngs(odd);
   const models = {};
   for (const [name, channels, background] of [['rgb', 3, '#203040'], ['gray', 1, 'white']]) {
     const out = path.join(dir, name);
     trainFolder(DEEPQUAN, root, out, { channels, background });
-    for (const [src, db] of [[root, 'all.dqdb'], [jpegs, 'jpegs.dqdb']]) {
+    for (const [src, db] of [[root, 'all.dqdb'], [jpegs, 'jpegs.dqdb'], [odd, 'odd.dqdb']]) {
       native(['encode', '--images', src, '--model', path.join(out, 'model.dqm'), '--out', path.join(out, db), '--threads', '1']);
     }
     models[name] = out;
   }
-  folder = { root, files, jpegs, models };
+  folder = { root, files, jpegs, odd, oddFiles, models };
   return folder;
 }
 
@@ -103,6 +107,26 @@ for (const name of ['rgb', 'gray']) {
     }
   });
 }
+
+test('palette (1, 2, 4, 8 bits, tRNS), low-bit gray and colour-key PNGs: pngjs gives libpng\'s pixels', async () => {
+  const { odd, oddFiles, models } = fixture();
+  for (const name of ['rgb', 'gray']) {
+    const dbFile = path.join(models[name], 'odd.dqdb');
+    const db = await readDatabase(dbFile);
+    assert.deepEqual(db.strings, oddFiles);
+    const index = await loadIndex({ model: path.join(models[name], 'model.dqm'), database: dbFile });
+    let transparent = 0;
+    for (let p = 0; p < db.size; p++) {
+      const img = readImageFile(path.join(odd, db.strings[p]));
+      if (img.data.some((v, i) => i % 4 === 3 && v < 255)) transparent++;
+      if (name === 'rgb') assert.deepEqual(index.preprocess(img), thumbOf(db, p), `${db.strings[p]}: the model's input bytes`);
+      assert.deepEqual(index.encode(img), index.code(p), `${db.strings[p]} (${name}): the native code`);
+    }
+    // The palettes' tRNS and both colour keys give transparent pixels.
+    assert.equal(transparent, 6);
+    index.dispose();
+  }
+});
 
 test('search pool: an ImageData query is preprocessed by the pool\'s own core, as by the index', async () => {
   const { root, models } = fixture();
