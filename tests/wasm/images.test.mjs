@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import jpeg from 'jpeg-js';
-import { pkg, tmpDir, ROOT, DIST, CLI } from './_helpers.mjs';
+import { pkg, tmpDir, goldenData, file, ROOT, DIST, CLI } from './_helpers.mjs';
 import { CLASSES, SIZES, drawRgba, rng, runNative, trainFolder, writeImageFolder, writeOddPngs } from './_image-folder.mjs';
 
 const DEEPQUAN = process.env.DQ_DEEPQUAN_BIN || path.join(ROOT, 'build/native/trainer/deepquan');
@@ -216,6 +216,13 @@ test('deepquan-query --image: bad files are named, exit 1; an index after a PNG 
   huge.writeUInt32BE(60000, 16);
   huge.writeUInt32BE(60000, 20);
   cases.push(['huge.png', huge, 'huge.png: cannot decode PNG: PNG is 60000x60000 (width x height): each side must be in [1, 16384]']);
+  // The same claim in a JPEG's frame header (SOF0: FF C0, length, precision, height, width).
+  const bigJpeg = Buffer.from(fs.readFileSync(path.join(fixture().jpegs, '0.jpg')));
+  const sof = bigJpeg.indexOf(Buffer.from([0xff, 0xc0]));
+  assert.ok(sof > 0);
+  bigJpeg.writeUInt16BE(60000, sof + 5);
+  bigJpeg.writeUInt16BE(60000, sof + 7);
+  cases.push(['huge.jpg', bigJpeg, 'huge.jpg: cannot decode JPEG: JPEG is 60000x60000 (width x height): each side must be in [1, 16384]']);
   // A photo named .idx is still read as what its bytes say.
   cases.push(['photo.idx', good, null]);
   for (const [name, bytes, message] of cases) {
@@ -239,4 +246,25 @@ test('deepquan-query --image: bad files are named, exit 1; an index after a PNG 
   assert.ok(r.err.includes('a PNG or JPEG file holds one image (index 0)'), r.err);
   // The package's decoder directly: the same messages, naming what it was given.
   assert.throws(() => decodeImage(new Uint8Array([1, 2, 3]), 'x.png'), /^Error: x\.png: not a PNG or JPEG file/);
+});
+
+test('deepquan-query --image PNG on a model of a pixel dataset (no image section): composited over black, as the package does', async () => {
+  const { root } = fixture();
+  const g = goldenData().byName.small; // 28×28×1, trained on IDX-style pixels
+  const model = file('small.dqm'), database = file('small.dqdb');
+  const index = await loadIndex({ model, database });
+  assert.equal(index.info.fromImageFiles, false);
+  assert.equal(index.info.background, '#000000');
+  const png = path.join(root, 'discs/00.png'); // RGBA with transparent pixels
+  const img = readImageFile(png);
+  const black = { ...img, data: img.data.map((v, i) => (i % 4 === 3 ? 255 : (v * img.data[i - (i % 4) + 3] + 127) / 255)) };
+  const r = query(['--model', model, '--db', database, '--image', png, '--k', '4', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const hits = JSON.parse(r.out).results.map(({ id, distance }) => ({ id, distance }));
+  assert.deepEqual(hits, index.search(img, { k: 4 }).map(({ id, distance }) => ({ id, distance })));
+  assert.equal(g.size, index.size);
+  // Over black: alpha-premultiplied RGB, made opaque, gives the same bytes up to the one rounding.
+  const a = index.preprocess(img), b = index.preprocess(black);
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 1));
+  index.dispose();
 });
