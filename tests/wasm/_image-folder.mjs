@@ -93,19 +93,29 @@ export function trainFolder(bin, root, out, { channels, background, size = '12x1
 /// A PNG pngjs's writer cannot make (palette, gray below 8 bits, tRNS), written chunk by chunk with
 /// node:zlib (deflate, crc32) from the PNG specification: rows of `samples` (h × w × channels values
 /// of the colour type, palette indices for type 3), packed MSB first at `bitDepth`, filter 0.
-export function writeRawPng(file, { width, height, colorType, bitDepth, samples, palette, trns }) {
+export function writeRawPng(file, { width, height, colorType, bitDepth, samples, palette, trns, interlace = false }) {
   const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType];
-  const rowBytes = Math.ceil((width * channels * bitDepth) / 8);
-  const raw = Buffer.alloc(height * (rowBytes + 1));
-  for (let y = 0; y < height; y++) {
-    let bit = 0;
-    const row = y * (rowBytes + 1) + 1; // byte 0 of each row: filter type 0 (none)
-    for (let i = 0; i < width * channels; i++, bit += bitDepth) {
-      const v = samples[y * width * channels + i];
-      if (bitDepth === 16) raw.writeUInt16BE(v, row + bit / 8);
-      else raw[row + (bit >> 3)] |= v << (8 - bitDepth - (bit & 7));
+  // Adam7 passes (x0, y0, dx, dy), or the whole image as one pass.
+  const passes = interlace ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] : [[0, 0, 1, 1]];
+  const rows = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = Math.ceil((width - x0) / dx), ph = Math.ceil((height - y0) / dy);
+    if (pw <= 0 || ph <= 0) continue;
+    const rowBytes = Math.ceil((pw * channels * bitDepth) / 8);
+    for (let py = 0; py < ph; py++) {
+      const row = Buffer.alloc(rowBytes + 1); // byte 0: filter type 0 (none)
+      let bit = 0;
+      for (let px = 0; px < pw; px++) {
+        for (let c = 0; c < channels; c++, bit += bitDepth) {
+          const v = samples[((y0 + py * dy) * width + x0 + px * dx) * channels + c];
+          if (bitDepth === 16) row.writeUInt16BE(v, 1 + bit / 8);
+          else row[1 + (bit >> 3)] |= v << (8 - bitDepth - (bit & 7));
+        }
+      }
+      rows.push(row);
     }
   }
+  const raw = Buffer.concat(rows);
   const chunk = (type, data) => {
     const head = Buffer.alloc(8);
     head.writeUInt32BE(data.length, 0);
@@ -117,7 +127,7 @@ export function writeRawPng(file, { width, height, colorType, bitDepth, samples,
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr.set([bitDepth, colorType, 0, 0, 0], 8);
+  ihdr.set([bitDepth, colorType, 0, 0, interlace ? 1 : 0], 8);
   const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
   if (palette) parts.push(chunk('PLTE', Buffer.from(palette.flat())));
   if (trns) parts.push(chunk('tRNS', Buffer.from(trns)));
@@ -126,7 +136,8 @@ export function writeRawPng(file, { width, height, colorType, bitDepth, samples,
 }
 
 /// Palette PNGs at 1, 2, 4 and 8 bits (with a partial tRNS), gray at 1, 2 and 4 bits, gray and RGB
-/// with a tRNS colour key: the colour types real folders hold besides pngjs's. Returns the names.
+/// with a tRNS colour key, two Adam7-interlaced ones: what real folders hold besides pngjs's own
+/// output. Returns the names, sorted.
 export function writeOddPngs(dir, rand = rng(7)) {
   fs.mkdirSync(dir, { recursive: true });
   const made = [];
@@ -153,5 +164,11 @@ export function writeOddPngs(dir, rand = rng(7)) {
   const rgbSamples = Array.from({ length: 20 * 15 }, () => (rand() < 0.3 ? [10, 20, 30] : [pick(256), pick(256), pick(256)])).flat();
   writeRawPng(path.join(dir, 'rgb-trns.png'), { width: 20, height: 15, colorType: 2, bitDepth: 8, trns: [0, 10, 0, 20, 0, 30], samples: rgbSamples });
   made.push('gray-4bit-trns.png', 'rgb-trns.png');
+  // Adam7-interlaced: RGBA 8-bit and gray + alpha 16-bit, odd sizes so every pass is partial.
+  writeRawPng(path.join(dir, 'rgba-interlaced.png'), { width: 19, height: 13, colorType: 6, bitDepth: 8, interlace: true,
+    samples: Array.from({ length: 19 * 13 * 4 }, () => pick(256)) });
+  writeRawPng(path.join(dir, 'ga16-interlaced.png'), { width: 9, height: 11, colorType: 4, bitDepth: 16, interlace: true,
+    samples: Array.from({ length: 9 * 11 * 2 }, () => pick(65536)) });
+  made.push('rgba-interlaced.png', 'ga16-interlaced.png');
   return made.sort();
 }

@@ -4,7 +4,7 @@
 // preprocessed by the package (the core's preprocess_rgba in WASM). The thumbnails are stored at the
 // model's input size, so they are the model's input bytes: the package must give the same bytes, the
 // same codes and find each image first at distance 0, for a 3-channel and a 1-channel model; so must
-// palette (1-8 bits, tRNS), low-bit gray and colour-key PNGs written chunk by chunk.
+// palette (1-8 bits, tRNS), low-bit gray, colour-key and Adam7 PNGs written chunk by chunk.
 // JPEG: libjpeg-turbo and jpeg-js decode with different IDCT / upsampling, so only a clean decode
 // is required (the byte difference is reported). deepquan-query --image on a PNG and a JPEG, equal
 // to native deepquan search, and its errors.
@@ -108,7 +108,7 @@ for (const name of ['rgb', 'gray']) {
   });
 }
 
-test('palette (1, 2, 4, 8 bits, tRNS), low-bit gray and colour-key PNGs: pngjs gives libpng\'s pixels', async () => {
+test('palette (1, 2, 4, 8 bits, tRNS), low-bit gray, colour-key and interlaced PNGs: pngjs gives libpng\'s pixels', async () => {
   const { odd, oddFiles, models } = fixture();
   for (const name of ['rgb', 'gray']) {
     const dbFile = path.join(models[name], 'odd.dqdb');
@@ -122,8 +122,8 @@ test('palette (1, 2, 4, 8 bits, tRNS), low-bit gray and colour-key PNGs: pngjs g
       if (name === 'rgb') assert.deepEqual(index.preprocess(img), thumbOf(db, p), `${db.strings[p]}: the model's input bytes`);
       assert.deepEqual(index.encode(img), index.code(p), `${db.strings[p]} (${name}): the native code`);
     }
-    // The palettes' tRNS and both colour keys give transparent pixels.
-    assert.equal(transparent, 6);
+    // The palettes' tRNS, both colour keys and the two interlaced ones with alpha.
+    assert.equal(transparent, 8);
     index.dispose();
   }
 });
