@@ -6,6 +6,7 @@
 // naming it; no console errors. Screenshot:
 // tests/web/artifacts/images-rgb.png.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +104,30 @@ describe('search page, a 3-channel model of a PNG folder', { skip: missing ?? fa
       own += r.some((h) => h.id === db.ids[q] && h.distance === 0);
     }
     t.diagnostic(`semi-transparent PNGs dropped on the page: ${own} of ${tried} find their own code at distance 0`);
+    // JPEGs: Chromium decodes them with its own libjpeg-turbo; compared (reported, not required)
+    // with the native trainer's hits for the same files.
+    const { default: jpeg } = await import('jpeg-js');
+    const { drawRgba } = await import('../wasm/_image-folder.mjs');
+    let sameHits = 0;
+    const nj = 6;
+    for (let i = 0; i < nj; i++) {
+      const rgba = drawRgba(i % 3, 16 + i, 12 + 2 * i, ((s) => () => ((s = (s * 48271) % 2147483647) / 2147483647))(i + 1));
+      for (let k = 3; k < rgba.length; k += 4) rgba[k] = 255;
+      const jpgFile = path.join(dir, `q${i}.jpg`);
+      fs.writeFileSync(jpgFile, jpeg.encode({ data: rgba, width: 16 + i, height: 12 + 2 * i }, 85).data);
+      const m = await page.evaluate(() => window.__dq.searches);
+      await page.evaluate(({ bytes, name }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/jpeg' }));
+        document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, { bytes: Array.from(fs.readFileSync(jpgFile)), name: `q${i}.jpg` });
+      await page.waitForFunction((k) => window.__dq.searches > k && !window.__dq.busy, m);
+      const got = (await page.evaluate(() => window.__dq.lastResults)).map((h) => `${h.id}:${h.distance.toFixed(4)}`);
+      const out = spawnSync(DEEPQUAN, ['search', '--model', model, '--db', gallery, '--image', jpgFile, '-k', '5', '--mode', 'sdc'], { encoding: 'utf8' }).stdout;
+      const want = out.trim().split('\n').slice(2).map((l) => { const f = l.trim().split(/\s+/); return `${f[1]}:${Number(f[2]).toFixed(4)}`; });
+      sameHits += got.join() === want.join();
+    }
+    t.diagnostic(`JPEGs dropped on the page (Chromium's decoder): ${sameHits} of ${nj} give the native deepquan search hits`);
     // A truncated PNG: the browser's decoder refuses it and the page names the file.
     await page.getByTestId('file').setInputFiles({ name: 'cut.png', mimeType: 'image/png', buffer: png.subarray(0, png.length >> 1) });
     await page.waitForFunction(() => window.__dq.errors.length > 0);
