@@ -30,7 +30,10 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
   let server, browser, page, log;
   before(async () => {
     server = await startServer({ data: trained.dir });
-    browser = await launchBrowser();
+    // No service worker (web/sw.js) here: the throttled link of the progress test below is emulated on
+    // the page's DevTools target, which does not cover a service worker's own fetches (and Playwright
+    // gives no DevTools session on one). The page with its service worker: offline.test.mjs.
+    browser = await launchBrowser([], { serviceWorkers: 'block' });
     page = await browser.newPage();
     log = watch(page);
   });
@@ -91,6 +94,9 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
     assert.equal(s.ready, true);
     assert.equal(s.progress, 100);
     assert.equal(await page.getByTestId('progress').evaluate((p) => p.value), 100);
+    // Without a service worker the page still loads, and says it will not work offline.
+    assert.equal(s.offline?.state, 'unavailable', JSON.stringify(s.offline));
+    assert.match(await page.getByTestId('offline').textContent(), /^not available offline: /);
     const seen = await page.evaluate(() => window.__progressSeen);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress never goes back: ${seen}`);
     assert.equal(seen.at(-1), 100);
