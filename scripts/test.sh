@@ -36,7 +36,7 @@ else
   step "fuzzing: skipped (runs when CI=true or DQ_FUZZ_SECONDS=N; or run scripts/fuzz.sh)"
 fi
 
-step "script suite (node --test tests/scripts: the benchmark program: matrix, runner, report)"
+step "script suite (node --test tests/scripts: the benchmark program: matrix, runner, report; demo.sh options)"
 node --test --test-concurrency=1 tests/scripts/ || fail "node --test tests/scripts"
 
 step "core suite in wasm (build/wasm-tests: Catch2 under node, SIMD128 and baseline modules)"

@@ -7,6 +7,7 @@
 // Test hooks: data-testid attributes in index.html and window.__dq (see `state` below).
 import { inkFromRGBA, toModelInput, toRGBA } from './draw.mjs';
 import { decodeImage, imageFileOf } from './image-input.mjs';
+import { startOffline } from './offline.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -29,6 +30,7 @@ const state = {
   lastPrecision: null,
   lastSearchMs: null,
   searches: 0,
+  offline: null,        // { state: 'pending'|'online'|'offline'|'unavailable', text, saved } (offline.mjs)
   get busy() {           // a search is running or waiting: results are not final yet
     return inFlight || pending !== null;
   },
@@ -43,6 +45,9 @@ let current = null; // the query being shown: { pixels, label, source, index }
 let inFlight = false;
 let pending = null;
 let seq = 0;
+let offline = null; // startOffline's answer: check(urls) once the index is ready
+let dataUrls = [];  // what the worker downloads, for the offline check
+let pkgUrl = null;
 
 function labelText(l) {
   if (l === null || l === undefined || l < 0) return '?';
@@ -396,13 +401,23 @@ function onReady(msg) {
   state.ready = true;
   document.body.dataset.ready = 'true';
   pump();
+  // Both WebAssembly builds (the package's two, STYLE.md §7): a visit with ?simd=false offline needs the other one.
+  offline?.check(msg.queries.source === 'queries.dqdb' ? dataUrls : dataUrls.slice(0, 2),
+    ['deepquan.wasm', 'deepquan-simd.wasm'].map((f) => new URL(f, pkgUrl).href));
 }
 
-function start() {
+function showOffline(s) {
+  state.offline = s;
+  $('offline').textContent = s.text;
+  $('offline').dataset.state = s.state;
+}
+
+async function start() {
   clearCanvas();
+  offline = await startOffline(showOffline);
   const dataBase = new URL(params.get('data') ?? './data/', location.href);
   if (!dataBase.pathname.endsWith('/')) dataBase.pathname += '/';
-  const pkgUrl = new URL(params.get('pkg') ?? './pkg/index.mjs', location.href).href;
+  pkgUrl = new URL(params.get('pkg') ?? './pkg/index.mjs', location.href).href;
   const queriesFile = params.has('queries') ? params.get('queries') : 'queries.dqdb';
   const simdParam = params.get('simd') ?? 'auto';
   const simd = simdParam === 'true' ? true : simdParam === 'false' ? false : 'auto';
@@ -441,12 +456,14 @@ function start() {
       showError(msg.message);
     }
   };
+  dataUrls = [new URL('model.dqm', dataBase).href, new URL('gallery.dqdb', dataBase).href];
+  if (queriesFile) dataUrls.push(new URL(queriesFile, dataBase).href);
   worker.postMessage({
     type: 'load',
     pkgUrl,
-    modelUrl: new URL('model.dqm', dataBase).href,
-    databaseUrl: new URL('gallery.dqdb', dataBase).href,
-    queriesUrl: queriesFile ? new URL(queriesFile, dataBase).href : null,
+    modelUrl: dataUrls[0],
+    databaseUrl: dataUrls[1],
+    queriesUrl: dataUrls[2] ?? null,
     simd,
   });
 }

@@ -35,9 +35,10 @@ export function browserMissing() {
 export const packageMissing = () =>
   fs.existsSync(path.join(PKG_DIR, 'index.mjs')) ? null : 'wasm/dist/index.mjs is not built (cmake --preset wasm && cmake --build --preset wasm)';
 
-/// Starts `node scripts/serve.mjs` on a free port; resolves to { url, stop() }.
-export async function startServer({ data, pkg = PKG_DIR } = {}) {
-  const args = [path.join(ROOT, 'scripts/serve.mjs'), '--port', '0', '--quiet'];
+/// Starts `node scripts/serve.mjs` on a free port (or `port`: the same origin again after a stop);
+/// resolves to { url, port, stop() }.
+export async function startServer({ data, pkg = PKG_DIR, port = 0 } = {}) {
+  const args = [path.join(ROOT, 'scripts/serve.mjs'), '--port', String(port), '--quiet'];
   if (fs.existsSync(pkg)) args.push('--pkg', pkg); // else serve.mjs's default (it refuses an explicit missing one)
   if (data) args.push('--data', data);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,6 +60,7 @@ export async function startServer({ data, pkg = PKG_DIR } = {}) {
   child.stdout.resume();
   return {
     url,
+    port: Number(new URL(url).port),
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', resolve);

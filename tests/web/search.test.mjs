@@ -3,6 +3,7 @@
 // loads it with its held-out query set, and clicked queries must bring back mostly their own digit.
 // The files must also fit the demo's download budget: under 2,000,000 bytes gzip in all.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -29,7 +30,10 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
   let server, browser, page, log;
   before(async () => {
     server = await startServer({ data: trained.dir });
-    browser = await launchBrowser();
+    // No service worker (web/sw.js) here: the throttled link of the progress test below is emulated on
+    // the page's DevTools target, which does not cover a service worker's own fetches (and Playwright
+    // gives no DevTools session on one). The page with its service worker: offline.test.mjs.
+    browser = await launchBrowser([], { serviceWorkers: 'block' });
     page = await browser.newPage();
     log = watch(page);
   });
@@ -50,8 +54,10 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
     assert.ok(sizes.every((s) => s.raw > 0));
     assert.ok(total < GZIP_BUDGET, `model.dqm + gallery.dqdb + queries.dqdb are ${total} bytes gzip, the budget is ${GZIP_BUDGET}`);
     // The demo's training command passes the same export flags, so it serves files like these.
-    const demo = fs.readFileSync(path.join(ROOT, 'scripts/demo.sh'), 'utf8');
-    const trainLine = demo.split('\n').find((l) => /deepquan train /.test(l));
+    // What demo.sh would run (its --dry-run parses the options and prints the training command).
+    const demo = spawnSync('bash', [path.join(ROOT, 'scripts/demo.sh'), '--dry-run'], { encoding: 'utf8' });
+    assert.equal(demo.status, 0, demo.stderr);
+    const trainLine = demo.stdout.split('\n').find((l) => l.startsWith('train: '));
     assert.ok(trainLine?.includes(DEMO_EXPORT_FLAGS.join(' ')), `scripts/demo.sh trains with ${DEMO_EXPORT_FLAGS.join(' ')}: ${trainLine}`);
     // And the flags did what they say: int4 weights, 8 gray levels in the gallery, exact queries.
     if (!process.env.DQ_WEB_TRAINED_DIR) {
@@ -88,6 +94,9 @@ describe('search page on a trained mnist10k model', { skip: skip ?? false }, () 
     assert.equal(s.ready, true);
     assert.equal(s.progress, 100);
     assert.equal(await page.getByTestId('progress').evaluate((p) => p.value), 100);
+    // Without a service worker the page still loads, and says it will not work offline.
+    assert.equal(s.offline?.state, 'unavailable', JSON.stringify(s.offline));
+    assert.match(await page.getByTestId('offline').textContent(), /^not available offline: /);
     const seen = await page.evaluate(() => window.__progressSeen);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress never goes back: ${seen}`);
     assert.equal(seen.at(-1), 100);
