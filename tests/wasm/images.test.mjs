@@ -128,6 +128,34 @@ test('palette (1, 2, 4, 8 bits, tRNS), low-bit gray, colour-key and interlaced P
   }
 });
 
+// Real files: Debian's openclipart-png (every PNG colour type and bit depth, gamma and text chunks,
+// sizes up to the decoders' limits). The first 8 of each category, sorted.
+const CLIPART = '/usr/share/openclipart/png';
+test('real clip art (openclipart-png, 8 files of each category): pngjs + the package give the native bytes and codes',
+  { skip: fs.existsSync(CLIPART) ? false : `${CLIPART} is not installed (apt-get install openclipart-png)` }, async (t) => {
+    const { models } = fixture();
+    const dir = tmpDir('dq-clipart-');
+    for (const cat of fs.readdirSync(CLIPART).sort()) {
+      const files = fs.readdirSync(path.join(CLIPART, cat)).filter((f) => f.endsWith('.png')).sort().slice(0, 8);
+      if (!files.length) continue;
+      fs.mkdirSync(path.join(dir, cat));
+      for (const f of files) fs.copyFileSync(path.join(CLIPART, cat, f), path.join(dir, cat, f));
+    }
+    const dbFile = path.join(dir, 'clip.dqdb');
+    // --skip-bad: a few clip-art files are beyond the size limit (16000 × 10534); both sides refuse them.
+    native(['encode', '--images', dir, '--model', path.join(models.rgb, 'model.dqm'), '--out', dbFile, '--skip-bad', '--threads', '1']);
+    const db = await readDatabase(dbFile);
+    assert.ok(db.size >= 100, `${db.size} files`);
+    const index = await loadIndex({ model: path.join(models.rgb, 'model.dqm'), database: dbFile });
+    for (let p = 0; p < db.size; p++) {
+      const img = readImageFile(path.join(dir, db.strings[p]));
+      assert.deepEqual(index.preprocess(img), thumbOf(db, p), `${db.strings[p]}: the model's input bytes`);
+      assert.deepEqual(index.encode(img), index.code(p), `${db.strings[p]}: the native code`);
+    }
+    t.diagnostic(`${db.size} clip-art PNGs in ${db.labelNames.length} categories: the same bytes and codes`);
+    index.dispose();
+  });
+
 test('search pool: an ImageData query is preprocessed by the pool\'s own core, as by the index', async () => {
   const { root, models } = fixture();
   const model = path.join(models.rgb, 'model.dqm'), database = path.join(models.rgb, 'all.dqdb');
