@@ -60,9 +60,12 @@ dq::Index make_index(const dq::Model& model, size_t n, uint64_t seed) {
         ids[i] = uint32_t(5 + 3 * ((i * 7919) % n));
         labels[i] = int32_t((i * 13) % 5);
     }
-    dq::Index index(model);
-    index.add(x.data(), n, ids.data(), labels.data());
-    return index;
+    dq::Database db = dq::Index(model).database();
+    db.codes.resize(n * model.M);
+    dq::Index(model).encode(x.data(), n, db.codes.data());
+    db.ids = ids;
+    db.labels = labels;
+    return dq::Index(model, db);
 }
 
 struct Rows {
