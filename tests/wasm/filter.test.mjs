@@ -308,3 +308,29 @@ for (const name of ['small', 'k16-f16']) {
     index.dispose();
   });
 }
+
+test('memory and JS handles stable over filtered searches, removals and failing filters', async () => {
+  const index = await open('small');
+  const qs = queries(G.small, 4);
+  const bitmap = new Uint8Array(Math.ceil(index.size / 8)).fill(0x55);
+  const shapes = [{ labels: [1, 2] }, { ids: [3, 4, 5] }, { excludeIds: [0] }, { labels: [0], ids: [10, 11] }, (p) => p % 5 === 0];
+  const round = (i) => {
+    const f = shapes[i % shapes.length];
+    index.search(qs[i % qs.length], { k: 10, filter: f });
+    // A filter the core refuses (the bitmap is one state behind after a removal below).
+    try {
+      index.search(qs[0], { k: 3, filter: { bitmap: bitmap.subarray(0, 2) } });
+    } catch { /* expected */ }
+  };
+  for (let i = 0; i < 500; i++) round(i);
+  index.remove([499]);
+  try { index.remove([123456]); } catch { /* expected */ }
+  const before = index.memoryUsage();
+  for (let i = 0; i < 5000; i++) round(i);
+  for (let i = 0; i < 200; i++) {
+    try { index.remove([123456]); } catch { /* expected */ }
+    try { index.removeAt([index.size]); } catch { /* expected */ }
+  }
+  assert.deepEqual(index.memoryUsage(), before);
+  index.dispose();
+});
