@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "dq/error.h"
+#include "dq/filter.h"
 #include "dq/format.h"
 #include "dq/image.h"
 #include "dq/index.h"
@@ -79,10 +80,58 @@ val thumb_shape(const dq::Database& db) {
 /// datasets such as MNIST (white ink on black) and the page's drawing canvas relies on it.
 uint32_t query_background(const dq::Model& m) { return m.input.from_image_files ? m.input.background : 0x000000; }
 
-dq::ScanOptions scan_options(size_t pool, bool exact) {
+template <class T>
+std::vector<T> copy_list(const val& arr) {
+    const size_t len = arr["length"].as<size_t>();
+    std::vector<T> v(len);
+    if (len) val(typed_memory_view(len, v.data())).call<void>("set", arr);
+    return v;
+}
+
+// A search filter checked by js/filter.mjs: null, or { labels?: Int32Array, ids?: Uint32Array,
+// excludeIds?: Uint32Array, bitmap?: Uint8Array }, turned into one bitmap by the core's helpers
+// (what `deepquan search --labels / --ids / --exclude-ids` runs), the parts and'ed.
+struct Filter {
+    bool on = false;
+    std::vector<uint8_t> bits;
+};
+
+Filter filter_of(const dq::Index& ix, const val& f) {
+    Filter out;
+    if (f.isNull() || f.isUndefined()) return out;
+    const dq::Database& db = ix.database();
+    auto combine = [&](std::vector<uint8_t> b) {
+        if (out.on)
+            dq::filter_and(out.bits.data(), b.data(), db.size());
+        else
+            out.bits = std::move(b);
+        out.on = true;
+    };
+    if (!f["labels"].isUndefined()) {
+        const auto l = copy_list<int32_t>(f["labels"]);
+        combine(dq::filter_by_labels(db, l.data(), l.size()));
+    }
+    if (!f["ids"].isUndefined()) {
+        const auto i = copy_list<uint32_t>(f["ids"]);
+        combine(dq::filter_by_ids(db, i.data(), i.size(), true));
+    }
+    if (!f["excludeIds"].isUndefined()) {
+        const auto i = copy_list<uint32_t>(f["excludeIds"]);
+        combine(dq::filter_by_ids(db, i.data(), i.size(), false));
+    }
+    if (!f["bitmap"].isUndefined()) combine(copy_in<uint8_t>(f["bitmap"], dq::filter_bytes(db.size()), "filter: bitmap"));
+    DQ_CHECK(out.on, "filter: none of labels, ids, excludeIds, bitmap given");
+    return out;
+}
+
+dq::ScanOptions scan_options(size_t pool, bool exact, const Filter& f, size_t size) {
     dq::ScanOptions o;
     o.pool = pool;
     o.exact = exact;
+    if (f.on) {
+        o.allow = f.bits.data();
+        o.allow_bits = size;
+    }
     return o;
 }
 
@@ -151,26 +200,30 @@ public:
 
     /// x: n × inputDim floats; returns {distances: Float32Array, ids: Float64Array, labels: Int32Array|null}.
     /// pool, exact: dq::ScanOptions (K = 16 fast-scan candidates, 0 = default; exact scan).
-    val search(const val& x, size_t n, size_t k, const std::string& mode, size_t pool, bool exact) const {
+    /// filter: see filter_of (null = every item).
+    val search(const val& x, size_t n, size_t k, const std::string& mode, size_t pool, bool exact,
+               const val& filter) const {
         return guarded([&] {
             const dq::Index& ix = get();
             const dq::SearchMode sm = dq::parse_search_mode(mode);
             const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "search: pixels");
+            const Filter f = filter_of(ix, filter);
             std::vector<float> d(n * k);
             std::vector<int64_t> ids(n * k);
-            ix.search(xs.data(), n, k, sm, d.data(), ids.data(), scan_options(pool, exact));
+            ix.search(xs.data(), n, k, sm, d.data(), ids.data(), scan_options(pool, exact, f, ix.size()));
             return results(d, ids);
         });
     }
 
     /// SDC search from codes (n × M bytes), e.g. a database item's stored code.
-    val searchCodes(const val& codes, size_t n, size_t k, size_t pool, bool exact) const {
+    val searchCodes(const val& codes, size_t n, size_t k, size_t pool, bool exact, const val& filter) const {
         return guarded([&] {
             const dq::Index& ix = get();
             const auto cs = copy_in<uint8_t>(codes, n * ix.model().M, "searchCodes: codes");
+            const Filter f = filter_of(ix, filter);
             std::vector<float> d(n * k);
             std::vector<int64_t> ids(n * k);
-            ix.search_codes(cs.data(), n, k, d.data(), ids.data(), scan_options(pool, exact));
+            ix.search_codes(cs.data(), n, k, d.data(), ids.data(), scan_options(pool, exact, f, ix.size()));
             return results(d, ids);
         });
     }
@@ -230,6 +283,27 @@ public:
         });
     }
 
+    /// Removes the items carrying these ids (Uint32Array); returns how many went. All or nothing.
+    val removeIds(const val& ids) {
+        return guarded([&] {
+            const auto is = copy_list<uint32_t>(ids);
+            const size_t removed = get().remove_ids(is.data(), is.size());
+            rebuild_positions();
+            return val(double(removed));
+        });
+    }
+
+    /// Removes the items at these positions (Uint32Array, positions before the removal). All or nothing.
+    val removePositions(const val& positions) {
+        return guarded([&] {
+            const auto ps = copy_list<uint32_t>(positions);
+            const std::vector<size_t> at(ps.begin(), ps.end());
+            get().remove_positions(at.data(), at.size());
+            rebuild_positions();
+            return val::undefined();
+        });
+    }
+
     val thumbnail(size_t position) const {
         return guarded([&] {
             const dq::Database& db = get().database();
@@ -248,7 +322,8 @@ public:
     }
 
     /// The database as .dqdb bytes (what write_database makes natively): the items added since it
-    /// was opened included, so any front end, the native CLI among them, can reopen it.
+    /// was opened included, the removed ones gone, so any front end, the native CLI among them, can
+    /// reopen it.
     val save() const {
         return guarded([&] {
             const std::vector<uint8_t> bytes = dq::write_database(get().database());
@@ -471,6 +546,8 @@ EMSCRIPTEN_BINDINGS(deepquan) {
         .function("embed", &NativeIndex::embed)
         .function("add", &NativeIndex::add)
         .function("appendDatabase", &NativeIndex::appendDatabase)
+        .function("removeIds", &NativeIndex::removeIds)
+        .function("removePositions", &NativeIndex::removePositions)
         .function("thumbnail", &NativeIndex::thumbnail)
         .function("code", &NativeIndex::code)
         .function("save", &NativeIndex::save)

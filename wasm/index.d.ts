@@ -63,7 +63,29 @@ export interface SearchOptions {
   pool?: number;
   /** K = 16: scan every code with the float table (info.exactScanKernel) instead of the fast-scan. */
   exact?: boolean;
+  /**
+   * Only items that pass are returned; applied inside the scan, so min(k, passing) hits come back
+   * (a row shorter than k means every passing item is in it). See SearchFilter.
+   */
+  filter?: SearchFilter | null;
 }
+
+/**
+ * A predicate over positions (must return true or false; SearchPool: GLOBAL positions), or an object
+ * with one or more of these keys (an item must pass each one given).
+ */
+export type SearchFilter =
+  | ((position: number) => boolean)
+  | {
+      /** Items whose label is one of these (-1 = unknown label); the index must have labels. */
+      labels?: ArrayLike<number>;
+      /** Items whose id is one of these (ids no item has select nothing). */
+      ids?: ArrayLike<number>;
+      /** Every item except those whose id is one of these. */
+      excludeIds?: ArrayLike<number>;
+      /** ceil(size / 8) bytes: bit (p & 7) of byte (p >> 3) set = position p passes. */
+      bitmap?: Uint8Array;
+    };
 
 export interface Hit {
   /** The item's external id. */
@@ -147,13 +169,21 @@ export declare class DeepQuanIndex {
   addBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray, ids: Uint32Array | number[], labels?: Int32Array | number[] | null): void;
   /** Appends every item of another .dqdb of this model (URL, file path under Node, or bytes); resolves to the items added. */
   addDatabase(source: Source, options?: { onProgress?: (p: Progress) => void }): Promise<number>;
+  /**
+   * Removes every item carrying one of these ids; returns how many went. All or nothing: an unknown
+   * or repeated id throws and removes nothing. Later items move down (order kept): positions taken
+   * before are stale, ids stay.
+   */
+  remove(ids: number | ArrayLike<number>): number;
+  /** remove() by position (positions before the removal); all or nothing. */
+  removeAt(positions: number | ArrayLike<number>): void;
   /** Thumbnail bytes (thumbShape) of a position or { id }. */
   thumbnail(at: ItemRef): Uint8Array;
   /** Stored code (M bytes) of a position or { id }. */
   code(at: ItemRef): Uint8Array;
   /** Position of an id (first occurrence), or -1. */
   positionOf(id: number): number;
-  /** The database as .dqdb bytes: every item now in the index (added ones included), in index order. */
+  /** The database as .dqdb bytes: every item now in the index (added ones included, removed ones not), in index order. */
   save(): Uint8Array;
   /** Labels in database order (-1 = unknown), or null. */
   labels(): Int32Array | null;

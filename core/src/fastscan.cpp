@@ -1,4 +1,5 @@
 #include "dq/fastscan.h"
+#include "dq/filter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -191,11 +192,12 @@ uint8_t FastScanCodes::code(size_t i, uint32_t m) const {
 }
 
 void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32_t* ids, float* distances,
-                           int64_t* out_ids, FastScanKernel kernel) const {
+                           int64_t* out_ids, FastScanKernel kernel, const uint8_t* allow) const {
     DQ_CHECK(k > 0, "FastScanCodes::search: k must be positive, got 0");
     if (!kernel) kernel = best_fastscan_kernel().fn;
     const QuantizedLut4 t = quantize_lut4(lut, M_);
-    const size_t P = fastscan_pool(k, pool, n_);
+    const size_t P = fastscan_pool(k, pool, allow ? filter_count(allow, n_) : n_);
+    auto passes = [allow](size_t i) { return !allow || filter_passes(allow, i); };
 
     // Bounded max-heap of (u16 sum << 32 | position): the P smallest sums, ties to the lower position.
     std::vector<uint64_t> heap;
@@ -211,6 +213,7 @@ void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32
         const size_t count = std::min(cb * kFastScanBlock, n_ - first);
         size_t j = 0;
         for (; j < count && heap.size() < P; ++j) {
+            if (!passes(first + j)) continue;
             heap.push_back((uint64_t(buf[j]) << 32) | (first + j));
             std::push_heap(heap.begin(), heap.end());
         }
@@ -226,7 +229,7 @@ void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32
             }
             for (; j < end; ++j) {
                 const uint64_t key = (uint64_t(buf[j]) << 32) | (first + j);
-                if (key < top) {
+                if (key < top && passes(first + j)) {
                     std::pop_heap(heap.begin(), heap.end());
                     heap.back() = key;
                     std::push_heap(heap.begin(), heap.end());

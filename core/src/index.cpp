@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "dq/error.h"
+#include "dq/filter.h"
 #include "dq/format.h"
 #include "dq/topk.h"
 
@@ -94,18 +95,39 @@ void Index::lut_for(const float* z, const uint8_t* code, SearchMode mode, float*
         ProductQuantizer::sdc_lut_from_code(sdc_.data(), model_.M, model_.K, code, lut);
 }
 
+size_t Index::scan_pool(size_t k, const ScanOptions& opt) const {
+    if (!fast_kernel_ || opt.exact) return 0;
+    check_filter(opt);
+    return fastscan_pool(k, opt.pool, opt.allow ? filter_count(opt.allow, size()) : size());
+}
+
+void Index::check_filter(const ScanOptions& opt) const {
+    DQ_CHECK(opt.allow || opt.allow_bits == 0, "filter: no bitmap given but allow_bits = %zu", opt.allow_bits);
+    DQ_CHECK(!opt.allow || opt.allow_bits == size(),
+             "filter: a bitmap of %zu positions for an index of %zu items (build it after the last add or remove)",
+             opt.allow_bits, size());
+}
+
 void Index::scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids) const {
     if (fast_kernel_ && !opt.exact) {
-        fast_.search(lut, k, opt.pool, db_.ids.data(), distances, ids, fast_kernel_->fn);
+        fast_.search(lut, k, opt.pool, db_.ids.data(), distances, ids, fast_kernel_->fn, opt.allow);
         return;
     }
     const size_t n = size(), M = model_.M;
     const size_t kk = std::min(k, n);
     TopK top(kk);
     float buf[kScanChunk];
+    static_assert(kScanChunk % 8 == 0, "a chunk starts on a bitmap byte");
     for (size_t first = 0; first < n; first += kScanChunk) {
         const size_t cnt = std::min(kScanChunk, n - first);
+        const uint8_t* bits = opt.allow ? opt.allow + first / 8 : nullptr;
+        // A chunk no item of which passes is not scanned at all.
+        if (bits && std::all_of(bits, bits + filter_bytes(cnt), [](uint8_t b) { return b == 0; })) continue;
         scan_->fn(lut, model_.M, model_.K, db_.codes.data() + first * M, cnt, buf);
+        // TopK never selects a NaN: failing items are masked out inside the selection.
+        if (bits)
+            for (size_t j = 0; j < cnt; ++j)
+                if (!filter_passes(bits, j)) buf[j] = std::numeric_limits<float>::quiet_NaN();
         top.push(buf, db_.ids.data() + first, cnt, first);
     }
     top.result(distances, ids);
@@ -118,6 +140,7 @@ void Index::scan_topk(const float* lut, size_t k, const ScanOptions& opt, float*
 void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
                    const ScanOptions& opt) const {
     DQ_CHECK(k > 0, "k must be positive, got 0");
+    check_filter(opt);
     const size_t d = model_.input_dim(), L = model_.latent_dim(), M = model_.M;
     std::vector<float> z(std::min(n, kQueryChunk) * L), lut(size_t(M) * model_.K);
     std::vector<uint8_t> code(M);
@@ -136,6 +159,7 @@ void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* d
 void Index::search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids,
                          const ScanOptions& opt) const {
     DQ_CHECK(k > 0, "k must be positive, got 0");
+    check_filter(opt);
     std::vector<float> lut(size_t(model_.M) * model_.K);
     for (size_t r = 0; r < n; ++r) {
         lut_for(nullptr, codes + r * model_.M, SearchMode::sdc, lut.data());
@@ -182,8 +206,75 @@ void Index::add_codes(const uint8_t* codes, size_t n, const uint32_t* ids, const
         else
             db_.labels.resize(N + n, -1);
     }
-    if (db_.has_thumbnails()) db_.thumbnails.resize((N + n) * db_.thumb_bytes(), 0);
+    // The shape, not the bytes: a database emptied by remove() keeps its thumbnail shape.
+    if (db_.thumb_height) db_.thumbnails.resize((N + n) * db_.thumb_bytes(), 0);
     if (!db_.strings.empty()) db_.strings.resize(N + n);
+}
+
+size_t Index::remove_ids(const uint32_t* ids, size_t n) {
+    if (n == 0) return 0;
+    std::vector<uint32_t> want(ids, ids + n);
+    std::sort(want.begin(), want.end());
+    const auto dup = std::adjacent_find(want.begin(), want.end());
+    DQ_CHECK(dup == want.end(), "remove: id %u is listed twice", *dup);
+    std::vector<uint8_t> drop(size(), 0), found(n, 0);
+    size_t count = 0;
+    for (size_t i = 0; i < size(); ++i) {
+        const auto it = std::lower_bound(want.begin(), want.end(), db_.ids[i]);
+        if (it != want.end() && *it == db_.ids[i]) {
+            drop[i] = 1;
+            found[size_t(it - want.begin())] = 1;
+            ++count;
+        }
+    }
+    // The first unknown id in the caller's order.
+    for (size_t j = 0; j < n; ++j) {
+        const size_t w = size_t(std::lower_bound(want.begin(), want.end(), ids[j]) - want.begin());
+        DQ_CHECK(found[w], "remove: no item has id %u (nothing removed)", ids[j]);
+    }
+    compact(drop);
+    return count;
+}
+
+void Index::remove_positions(const size_t* positions, size_t n) {
+    if (n == 0) return;
+    std::vector<uint8_t> drop(size(), 0);
+    for (size_t j = 0; j < n; ++j) {
+        const size_t p = positions[j];
+        DQ_CHECK(p < size(), "remove: position %zu out of range (%zu items; nothing removed)", p, size());
+        DQ_CHECK(!drop[p], "remove: position %zu is listed twice (nothing removed)", p);
+        drop[p] = 1;
+    }
+    compact(drop);
+}
+
+// Moves the kept items down in place, every column alike. The new blocked copy is built first, so an
+// allocation failure leaves the index as it was; the in-place moves after it cannot throw.
+void Index::compact(const std::vector<uint8_t>& drop) {
+    const size_t N = size(), M = model_.M, tb = db_.thumb_bytes();
+    std::vector<uint8_t> codes;
+    codes.reserve(N * M);
+    for (size_t i = 0; i < N; ++i)
+        if (!drop[i]) codes.insert(codes.end(), db_.codes.begin() + ptrdiff_t(i * M), db_.codes.begin() + ptrdiff_t((i + 1) * M));
+    const size_t kept = codes.size() / M;
+    FastScanCodes fast = fast_kernel_ ? FastScanCodes(codes.data(), kept, model_.M) : FastScanCodes();
+    size_t w = 0;
+    for (size_t i = 0; i < N; ++i) {
+        if (drop[i]) continue;
+        db_.ids[w] = db_.ids[i];
+        if (db_.has_labels()) db_.labels[w] = db_.labels[i];
+        if (db_.has_thumbnails() && w != i)
+            std::copy(db_.thumbnails.begin() + ptrdiff_t(i * tb), db_.thumbnails.begin() + ptrdiff_t((i + 1) * tb),
+                      db_.thumbnails.begin() + ptrdiff_t(w * tb));
+        if (!db_.strings.empty() && w != i) db_.strings[w] = std::move(db_.strings[i]);
+        ++w;
+    }
+    db_.ids.resize(kept);
+    if (db_.has_labels()) db_.labels.resize(kept);
+    if (db_.has_thumbnails()) db_.thumbnails.resize(kept * tb);
+    if (!db_.strings.empty()) db_.strings.resize(kept);
+    db_.codes.swap(codes);
+    fast_ = std::move(fast);
 }
 
 int64_t Index::position_of(uint32_t id) const {

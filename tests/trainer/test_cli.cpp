@@ -202,6 +202,112 @@ TEST_CASE("search on a K = 16 model: the fast-scan kernel and its pool printed, 
     CHECK_THAT(r.out, !Contains("pool"));
 }
 
+// Parses the hit lines of `deepquan search` (after the two header lines): (id, distance, label).
+struct CliHit {
+    long long id;
+    double distance;
+    std::string label;
+};
+static std::vector<CliHit> parse_hits(const std::string& out) {
+    std::istringstream in(hits_of(hits_of(out)));
+    std::vector<CliHit> hits;
+    long long rank, id;
+    double dist;
+    std::string label;
+    while (in >> rank >> id >> dist >> label) hits.push_back({id, dist, label});
+    return hits;
+}
+
+TEST_CASE("search --labels, --ids, --exclude-ids: filters inside the scan, k results whenever k pass", "[cli]") {
+    TempDir dir;
+    fixture(dir);  // 120 images of 3 classes, 40 each; ids 0..119; K = 16
+    iotest::write_bytes(dir / "k256.dqm", dq::write_model(iotest::tiny_model(4, 4, 2, 256, 2, 3)));
+    const std::string img = dir / "images-idx3-ubyte.gz";
+    for (const char* model : {"model.dqm", "k256.dqm"}) {
+        INFO(model);
+        const std::string db = dir / (std::string(model) + ".dqdb");
+        REQUIRE(run(dir, "encode --model " + (dir / model) + " --images " + img + " --out " + db).status == 0);
+        auto bytes = iotest::read_bytes(db);
+        const dq::Database g = dq::read_database(bytes.data(), bytes.size());
+        const std::string q = "search --model " + (dir / model) + " --db " + db + " --image " + img + ":7";
+        Run all = run(dir, q + " -k 120 --mode sdc");
+        REQUIRE(all.status == 0);
+        const std::vector<CliHit> every = parse_hits(all.out);
+        REQUIRE(every.size() == 120);
+
+        // --labels: k = 30 results, all of the chosen labels, in the unfiltered ranking's order.
+        Run r = run(dir, q + " -k 30 --mode sdc --labels 0,2");
+        REQUIRE(r.status == 0);
+        CHECK_THAT(r.out, Contains("120 items, filter: 80 pass, kernel"));
+        std::vector<CliHit> want;
+        for (const CliHit& h : every)
+            if (g.labels[size_t(h.id)] == 0 || g.labels[size_t(h.id)] == 2) want.push_back(h);
+        want.resize(30);
+        std::vector<CliHit> got = parse_hits(r.out);
+        REQUIRE(got.size() == 30);
+        for (size_t j = 0; j < 30; ++j) {
+            CHECK(got[j].id == want[j].id);
+            CHECK(got[j].distance == want[j].distance);
+            CHECK(got[j].label != "1");
+        }
+
+        // --ids leaving 3 items with k = 10: exactly those 3, nearest first, no padding printed.
+        r = run(dir, q + " -k 10 --mode sdc --ids 3,50,119");
+        REQUIRE(r.status == 0);
+        CHECK_THAT(r.out, Contains("filter: 3 pass"));
+        got = parse_hits(r.out);
+        REQUIRE(got.size() == 3);
+        std::vector<long long> order;
+        for (const CliHit& h : every)
+            if (h.id == 3 || h.id == 50 || h.id == 119) order.push_back(h.id);
+        CHECK(std::vector<long long>{got[0].id, got[1].id, got[2].id} == order);
+        CHECK(lines(r.out) == 5);
+
+        // --exclude-ids: the unfiltered top 5 excluded gives ranks 6..10; combined with --labels.
+        std::string top5;
+        for (size_t j = 0; j < 5; ++j) top5 += (j ? "," : "") + std::to_string(every[j].id);
+        // (K = 16: a pool covering the 115 passing items, so the fast-scan's top 5 is the exact one.)
+        const std::string pool = std::string(model) == "model.dqm" ? " --pool 120" : "";
+        got = parse_hits(run(dir, q + " -k 5 --mode sdc --exclude-ids " + top5 + pool).out);
+        REQUIRE(got.size() == 5);
+        for (size_t j = 0; j < 5; ++j) CHECK(got[j].id == every[j + 5].id);
+        r = run(dir, q + " -k 10 --mode sdc --labels 1 --exclude-ids " + top5 + " --ids 40,41,42,0");
+        REQUIRE(r.status == 0);
+        for (const CliHit& h : parse_hits(r.out)) {
+            CHECK(g.labels[size_t(h.id)] == 1);
+            CHECK((h.id >= 40 && h.id <= 42));
+        }
+        // A filter nothing passes: the header, no hits.
+        r = run(dir, q + " -k 4 --ids 500");
+        REQUIRE(r.status == 0);
+        CHECK_THAT(r.out, Contains("filter: 0 pass"));
+        CHECK(parse_hits(r.out).empty());
+    }
+    const std::string q = "search --model " + (dir / "model.dqm") + " --db " + (dir / "model.dqm.dqdb") + " --image " + img;
+    Run r = run(dir, q + " --labels 1,x");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--labels: 'x' in '1,x' is not an integer (expected a comma-separated list such as 1,3,7)"));
+    r = run(dir, q + " --ids 4,,5");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--ids: '' in '4,,5' is not an integer"));
+    r = run(dir, q + " --exclude-ids 4,-2");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--exclude-ids: -2 is out of range (each value must be between 0 and 4294967295)"));
+    r = run(dir, q + " --labels -2");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--labels: -2 is out of range"));
+    // A database without labels: a runtime error naming the flag.
+    dq::Database nolabels = [&] {
+        auto b = iotest::read_bytes(dir / "model.dqm.dqdb");
+        return dq::read_database(b.data(), b.size());
+    }();
+    nolabels.labels.clear();
+    iotest::write_bytes(dir / "nolabels.dqdb", dq::write_database(nolabels));
+    r = run(dir, "search --model " + (dir / "model.dqm") + " --db " + (dir / "nolabels.dqdb") + " --image " + img + " --labels 1");
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("--labels: the database has no labels"));
+}
+
 TEST_CASE("encode, search, eval and export-faiss on a tiny model", "[cli]") {
     TempDir dir;
     fixture(dir);

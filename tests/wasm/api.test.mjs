@@ -184,8 +184,8 @@ test('search: results, modes, options and argument errors', async () => {
   throws(() => index.search(x, { k: '3' }), 'search: k must be a positive integer, got string "3"');
   throws(() => index.search(x, { k: small.size + 1 }), `search: k = ${small.size + 1} is larger than the index (${small.size} items)`);
   throws(() => index.search(x, { mode: 'l2' }), "search: unknown mode string \"l2\" (expected 'sdc' or 'adc')");
-  throws(() => index.search(x, { K: 3 }), "search: unknown option 'K' (expected k, mode, pool, exact)");
-  throws(() => index.search(x, null), 'search: options must be an object { k, mode, pool, exact }, got null');
+  throws(() => index.search(x, { K: 3 }), "search: unknown option 'K' (expected k, mode, pool, exact, filter)");
+  throws(() => index.search(x, null), 'search: options must be an object { k, mode, pool, exact, filter }, got null');
 
   // searchBatch
   assert.deepEqual(index.searchBatch([], { k: 2 }), []);

@@ -118,7 +118,7 @@ test('bad options, bad files and a disposed pool: Errors that say so', async () 
   await rejects(pool.search(q, { k: 0 }), 'search: k must be a positive integer, got number 0');
   await rejects(pool.search(q, { k: pool.size + 1 }), `search: k = ${pool.size + 1} is larger than the index`);
   await rejects(pool.search(q, { mode: 'l2' }), "search: unknown mode string \"l2\"");
-  await rejects(pool.search(q, { K: 3 }), "search: unknown option 'K' (expected k, mode, pool, exact)");
+  await rejects(pool.search(q, { K: 3 }), "search: unknown option 'K' (expected k, mode, pool, exact, filter)");
   await rejects(pool.search(q, { pool: 50 }), 'search: pool applies to the K = 16 fast-scan only; this index (K = 256) is scanned exactly');
   await rejects(pool.search(q, { exact: 1 }), 'search: exact must be true or false, got number 1');
   await rejects(pool.search(new Uint8Array(5)), 'search: pixels');

@@ -64,6 +64,13 @@ export async function main(): Promise<void> {
   const pooled: Hit[] = await pool.search(px, { k: 3 });
   const shards: number[] = pool.info.shardSizes;
   const rows: Hit[][] = await pool.searchBatch([px], { mode: 'adc' });
+  const onlySome: Hit[] = index.search(px, { k: 3, filter: { labels: [1, 2], excludeIds: new Uint32Array([4]) } });
+  const evens: Hit[] = await pool.search(px, { filter: (p: number) => p % 2 === 0 });
+  const removed: number = index.remove([1, 2]);
+  index.removeAt(0);
+  // @ts-expect-error a filter's keys are labels, ids, excludeIds, bitmap
+  index.search(px, { filter: { label: [1] } });
+  console.log(onlySome, evens, removed);
   pool.dispose();
   // @ts-expect-error a pool needs a database
   await loadSearchPool({ model: 'm.dqm' });

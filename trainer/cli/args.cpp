@@ -1,5 +1,6 @@
 #include "cli/args.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -99,6 +100,28 @@ long long Args::integer(const std::string& name, long long def, long long lo, lo
     if (v < lo || v > hi)
         throw UsageError(dq::strformat("--%s must be between %lld and %lld, got %lld", name.c_str(), lo, hi, v));
     return v;
+}
+
+std::vector<long long> Args::integers(const std::string& name, long long lo, long long hi) const {
+    auto it = values_.find(name);
+    if (it == values_.end()) return {};
+    const std::string& s = it->second;
+    std::vector<long long> out;
+    for (size_t a = 0;;) {
+        const size_t b = std::min(s.find(',', a), s.size());
+        const std::string item = s.substr(a, b - a);
+        long long v = 0;
+        if (!parse_ll(item, v))
+            throw UsageError("--" + name + ": '" + item + "' in '" + s +
+                             "' is not an integer (expected a comma-separated list such as 1,3,7)");
+        if (v < lo || v > hi)
+            throw UsageError(dq::strformat("--%s: %lld is out of range (each value must be between %lld and %lld)",
+                                           name.c_str(), v, lo, hi));
+        out.push_back(v);
+        if (b == s.size()) break;
+        a = b + 1;
+    }
+    return out;
 }
 
 double Args::real(const std::string& name, double def, double lo, double hi) const {

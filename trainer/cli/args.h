@@ -51,6 +51,8 @@ public:
     std::string required(const std::string& name) const;
     long long integer(const std::string& name, long long def, long long lo, long long hi) const;
     double real(const std::string& name, double def, double lo, double hi) const;
+    /// "--name 1,3,7": a non-empty comma-separated list of integers in [lo, hi] (empty if absent).
+    std::vector<long long> integers(const std::string& name, long long lo, long long hi) const;
     const std::string& command() const { return command_; }
 
 private:

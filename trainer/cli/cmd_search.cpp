@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "dq/error.h"
+#include "dq/filter.h"
 #include "dq/format.h"
 #include "dq/index.h"
 #include "util/atomic_file.h"
@@ -15,6 +16,32 @@ namespace dqt {
 
 namespace {
 
+// The bitmap of the items passing every filter given, or empty when none is.
+std::vector<uint8_t> search_filter(const dq::Database& db, const std::vector<long long>& labels,
+                                   const std::vector<long long>& allow_ids, const std::vector<long long>& deny_ids) {
+    std::vector<uint8_t> bits;
+    auto combine = [&](std::vector<uint8_t> b) {
+        if (bits.empty())
+            bits = std::move(b);
+        else
+            dq::filter_and(bits.data(), b.data(), db.size());
+    };
+    if (!labels.empty()) {
+        if (!db.has_labels()) throw dq::Error("--labels: the database has no labels");
+        const std::vector<int32_t> l(labels.begin(), labels.end());
+        combine(dq::filter_by_labels(db, l.data(), l.size()));
+    }
+    if (!allow_ids.empty()) {
+        const std::vector<uint32_t> i(allow_ids.begin(), allow_ids.end());
+        combine(dq::filter_by_ids(db, i.data(), i.size(), true));
+    }
+    if (!deny_ids.empty()) {
+        const std::vector<uint32_t> i(deny_ids.begin(), deny_ids.end());
+        combine(dq::filter_by_ids(db, i.data(), i.size(), false));
+    }
+    return bits;
+}
+
 int run_search(const Args& a) {
     apply_threads(a);
     const std::string mode_s = a.str("mode", "adc");
@@ -24,6 +51,10 @@ int run_search(const Args& a) {
     scan.exact = a.has("exact");
     scan.pool = size_t(a.integer("pool", 0, 0, 1LL << 32));
     if (scan.exact && scan.pool) throw UsageError("--pool and --exact exclude each other (--exact scans every code)");
+    // Filters (each checked before any file is read); several combine: an item must pass them all.
+    const std::vector<long long> labels = a.integers("labels", -1, 0x7fffffff);
+    const std::vector<long long> allow_ids = a.integers("ids", 0, 0xffffffffLL);
+    const std::vector<long long> deny_ids = a.integers("exclude-ids", 0, 0xffffffffLL);
     std::string spec = a.required("image");
     size_t index_in_file = 0;
     size_t colon = spec.find_last_of(':');
@@ -41,6 +72,11 @@ int run_search(const Args& a) {
     if (scan.pool && !index.fast_scan())
         throw UsageError(dq::strformat("--pool applies to the K = 16 fast-scan only; this model (K = %u, M = %u) is scanned exactly",
                                        index.model().K, index.model().M));
+    const std::vector<uint8_t> allow = search_filter(index.database(), labels, allow_ids, deny_ids);
+    if (!allow.empty()) {
+        scan.allow = allow.data();
+        scan.allow_bits = index.size();
+    }
     std::vector<float> x;
     int32_t qlabel = -1;
     if (is_dqdb(spec)) {
@@ -89,11 +125,14 @@ int run_search(const Args& a) {
     const dq::Database& d = index.database();
     // The fast path says how many candidates it re-ranked exactly (the recall knob).
     const size_t pool = index.scan_pool(size_t(k), scan);
-    std::printf("query %s:%zu%s, %s, %zu items, kernel %s%s\n", spec.c_str(), index_in_file,
+    const std::string passing =
+        allow.empty() ? "" : dq::strformat(", filter: %zu pass", dq::filter_count(allow.data(), d.size()));
+    std::printf("query %s:%zu%s, %s, %zu items%s, kernel %s%s\n", spec.c_str(), index_in_file,
                 qlabel >= 0 ? dq::strformat(" (label %d)", qlabel).c_str() : "", mode_s.c_str(), d.size(),
-                index.scan_kernel_name(scan), pool ? dq::strformat(", pool %zu", pool).c_str() : "");
+                passing.c_str(), index.scan_kernel_name(scan), pool ? dq::strformat(", pool %zu", pool).c_str() : "");
     std::printf("%5s %10s %12s %6s\n", "rank", "id", "distance", "label");
-    for (long long r = 0; r < k; ++r) {
+    // A filter passing fewer than k items leaves padding (id -1) at the end: not printed.
+    for (long long r = 0; r < k && ids[size_t(r)] >= 0; ++r) {
         int64_t id = ids[size_t(r)];
         std::string label = "-";
         if (id >= 0 && d.has_labels()) {
@@ -124,8 +163,12 @@ const Command& search_command() {
          {"mode", "sdc|adc", "distance (adc)"},
          {"pool", "P", "K = 16: candidates the fast-scan re-ranks exactly (0 = max(8 k, 64))"},
          {"exact", nullptr, "K = 16: scan every code exactly instead of the fast-scan"},
+         {"labels", "L,L,...", "return only items with one of these labels (-1 = unknown)"},
+         {"ids", "I,I,...", "return only items with one of these ids"},
+         {"exclude-ids", "I,I,...", "never return items with these ids"},
          {"threads", "T", "threads (0 = all cores)"}},
-        "",
+        "Filters act inside the scan: k results come back whenever k items pass (fewer are printed\n"
+        "when fewer pass). --labels, --ids and --exclude-ids combine: an item must pass each one given.\n",
         run_search};
     return c;
 }

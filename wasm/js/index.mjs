@@ -13,6 +13,7 @@ import { describe, toInput, toBatch, isImageDataLike, pixelSpec, imageDataToByte
 import { openSource } from './sources.mjs';
 import { call, pickModule, simdSupported } from './module.mjs';
 import { checkOptions } from './options.mjs';
+import { checkFilter, nativeFilter } from './filter.mjs';
 
 export const version = '@PROJECT_VERSION@';
 
@@ -85,7 +86,7 @@ function parseMeta(json) {
   }
 }
 
-const SEARCH_OPTIONS = new Set(['k', 'mode', 'pool', 'exact']);
+const SEARCH_OPTIONS = new Set(['k', 'mode', 'pool', 'exact', 'filter']);
 
 export class DeepQuanIndex {
   #module;
@@ -152,9 +153,9 @@ export class DeepQuanIndex {
 
   #options(opts, what) {
     if (opts === undefined) opts = {};
-    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact }, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact, filter }, got ${describe(opts)}`);
     for (const key of Object.keys(opts)) {
-      if (!SEARCH_OPTIONS.has(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact)`);
+      if (!SEARCH_OPTIONS.has(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact, filter)`);
     }
     const { k = 10, mode = 'sdc', pool = 0, exact = false } = opts;
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
@@ -167,16 +168,20 @@ export class DeepQuanIndex {
     if (pool > 0 && (exact || this.#info.scanKernel === this.#info.exactScanKernel)) {
       throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${this.#info.K}) is scanned exactly`}`);
     }
+    const filter = nativeFilter(checkFilter(opts.filter, size, this.#info.hasLabels, what), size, what);
     // The core clips the pool to the index size; so does this, to fit a wasm size_t.
-    return { k, mode, pool: Math.min(pool, size), exact };
+    return { k, mode, pool: Math.min(pool, size), exact, filter };
   }
 
+  // Rows of k hits; a filter passing fewer than k items leaves padding (id -1) at a row's end,
+  // which is dropped: such a row holds every passing item.
   #results(r, n, k) {
     const out = [];
     for (let q = 0; q < n; q++) {
       const row = [];
       for (let j = 0; j < k; j++) {
         const t = q * k + j;
+        if (r.ids[t] < 0) break;
         const label = r.labels ? r.labels[t] : -1;
         row.push({ id: r.ids[t], distance: r.distances[t], label: label >= 0 ? label : null });
       }
@@ -192,29 +197,29 @@ export class DeepQuanIndex {
    */
   search(pixels, opts) {
     const native = this.#live();
-    const { k, mode, pool, exact } = this.#options(opts, 'search');
+    const { k, mode, pool, exact, filter } = this.#options(opts, 'search');
     const x = toInput(pixels, this.#spec, 'search: pixels');
-    return this.#results(call(native, 'search', x, 1, k, mode, pool, exact), 1, k)[0];
+    return this.#results(call(native, 'search', x, 1, k, mode, pool, exact, filter), 1, k)[0];
   }
 
   /** search() for many images: an array of pixel inputs, or one flat Float32Array / Uint8Array of n × inputDim. */
   searchBatch(batch, opts) {
     const native = this.#live();
-    const { k, mode, pool, exact } = this.#options(opts, 'searchBatch');
+    const { k, mode, pool, exact, filter } = this.#options(opts, 'searchBatch');
     const x = this.#batch(batch, 'searchBatch');
     const n = x.length / this.#spec.inputDim;
     if (n === 0) return [];
-    return this.#results(call(native, 'search', x, n, k, mode, pool, exact), n, k);
+    return this.#results(call(native, 'search', x, n, k, mode, pool, exact, filter), n, k);
   }
 
   /** SDC search from a code (Uint8Array of M bytes), e.g. index.code(position). */
   searchCode(code, opts) {
     const native = this.#live();
-    const { k, mode, pool, exact } = this.#options(opts, 'searchCode');
+    const { k, mode, pool, exact, filter } = this.#options(opts, 'searchCode');
     if (mode !== 'sdc') throw new Error("searchCode: a code has no float latent vector, so only mode 'sdc' applies");
     const M = this.#info.M;
     if (!(code instanceof Uint8Array) || code.length !== M) throw new Error(`searchCode: expected a Uint8Array of M = ${M} bytes, got ${describe(code)}`);
-    return this.#results(call(native, 'searchCodes', code, 1, k, pool, exact), 1, k)[0];
+    return this.#results(call(native, 'searchCodes', code, 1, k, pool, exact, filter), 1, k)[0];
   }
 
   #batch(batch, what) {
@@ -317,6 +322,50 @@ export class DeepQuanIndex {
     }
   }
 
+  /**
+   * Removes the items with these ids (an id, or an array / Uint32Array of ids; every item carrying
+   * one, as ids need not be unique) and returns how many went. All or nothing: an id no item has, or
+   * one listed twice, throws and removes nothing. Later items move down one position per removed
+   * item before them (order kept), so positions taken before are stale; ids stay.
+   */
+  remove(ids) {
+    const native = this.#live();
+    const v = this.#list(ids, 'remove', 'ids', 0xffffffff);
+    if (v.length === 0) return 0;
+    const removed = call(native, 'removeIds', v);
+    this.#info = call(native, 'info');
+    return removed;
+  }
+
+  /** remove() by position: a position, or an array of positions (taken before the removal). */
+  removeAt(positions) {
+    const native = this.#live();
+    const size = this.#info.size;
+    const v = this.#list(positions, 'removeAt', 'positions', size - 1);
+    if (v.length === 0) return;
+    call(native, 'removePositions', v);
+    this.#info = call(native, 'info');
+  }
+
+  #list(v, what, name, hi) {
+    const one = typeof v === 'number';
+    if (!one && !Array.isArray(v) && !(v instanceof Uint32Array)) {
+      throw new Error(`${what}: expected an integer or an array of ${name}, got ${describe(v)}`);
+    }
+    const items = one ? [v] : v;
+    const out = new Uint32Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const x = items[i];
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > hi) {
+        const at = one ? '' : `[${i}]`;
+        const range = hi < 0 ? 'the index is empty' : `expected an integer in [0, ${hi}]`;
+        throw new Error(`${what}: ${name}${at} = ${describe(x)} is out of range (${range})`);
+      }
+      out[i] = x;
+    }
+    return out;
+  }
+
   #position(at, what) {
     const size = this.#info.size;
     if (typeof at === 'number') {
@@ -362,7 +411,7 @@ export class DeepQuanIndex {
 
   /**
    * The database as the bytes of a .dqdb file (Uint8Array): every item now in the index, added ones
-   * included, in index order. Reopen it with loadIndex({ model, database: bytes }), the native CLI or
+   * included and removed ones not, in index order. Reopen it with loadIndex({ model, database: bytes }), the native CLI or
    * the storage helpers (storage.mjs).
    */
   save() {

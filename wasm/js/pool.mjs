@@ -14,6 +14,7 @@
 import { describe, toBatch, toInput, pixelSpec } from './pixels.mjs';
 import { call, pickModule } from './module.mjs';
 import { checkOptions } from './options.mjs';
+import { checkFilter, predicateBitmap, sliceBitmap } from './filter.mjs';
 import { platform } from './platform.mjs';
 import { openSource } from './sources.mjs';
 
@@ -119,6 +120,7 @@ export class SearchPool {
   #next = 1;
   #pending = new Map(); // request id -> { parts: [], left, resolve, reject, k }
   #failed = null;
+  #hasLabels;
 
   constructor(workers, infos, Module) {
     this.#workers = workers;
@@ -127,6 +129,8 @@ export class SearchPool {
     this.#info = Object.freeze({ ...infos[0], size, workers: workers.length, shardSizes: [...this.#shardSizes] });
     // ImageData queries are preprocessed here, by this thread's instance of the core.
     this.#spec = pixelSpec(Module, infos[0]);
+    // An empty shard has no labels column even when the database has one.
+    this.#hasLabels = infos.some((i) => i.hasLabels);
     workers.forEach((h, i) => {
       h.onMessage((msg) => this.#receive(i, msg));
       h.onError((e) => this.#fail(new Error(`search pool: worker ${i} failed: ${e.message}`)));
@@ -161,13 +165,14 @@ export class SearchPool {
   }
 
   /// The k best of the shards' rows, by (distance, id); among equal pairs the earlier shard (the
-  /// earlier database position) first, as Array.prototype.sort is stable.
+  /// earlier database position) first, as Array.prototype.sort is stable. A shard's row holds
+  /// counts[q] hits (fewer than its k when a filter passes fewer of its items).
   #merge(parts, n, k) {
     const out = [];
     for (let q = 0; q < n; q++) {
       const row = [];
       for (const p of parts) {
-        for (let j = 0; j < p.k; j++) {
+        for (let j = 0; j < p.counts[q]; j++) {
           const t = q * p.k + j, label = p.labels[t];
           row.push({ id: p.ids[t], distance: p.distances[t], label: label >= 0 ? label : null });
         }
@@ -185,9 +190,9 @@ export class SearchPool {
 
   #options(opts, what) {
     if (opts === undefined) opts = {};
-    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact }, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact, filter }, got ${describe(opts)}`);
     for (const key of Object.keys(opts)) {
-      if (!['k', 'mode', 'pool', 'exact'].includes(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact)`);
+      if (!['k', 'mode', 'pool', 'exact', 'filter'].includes(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact, filter)`);
     }
     const { k = 10, mode = 'sdc', pool = 0, exact = false } = opts;
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
@@ -199,15 +204,31 @@ export class SearchPool {
     if (pool > 0 && (exact || this.#info.scanKernel === this.#info.exactScanKernel)) {
       throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${this.#info.K}) is scanned exactly`}`);
     }
-    return { k, mode, pool, exact };
+    return { k, mode, pool, exact, filters: this.#shardFilters(checkFilter(opts.filter, size, this.#hasLabels, what), what) };
   }
 
-  #request(x, n, { k, mode, pool, exact }, what) {
+  /// One filter per worker, or null: label and id lists go to every worker as they are (each shard's
+  /// core turns them into its bitmap); a bitmap, or a predicate over GLOBAL positions (evaluated
+  /// here, once), is cut into each shard's positions (shard i starts at the sum of the sizes before).
+  #shardFilters(f, what) {
+    if (f === null) return null;
+    const global = f.predicate ? predicateBitmap(f.predicate, this.#info.size, what) : f.bitmap;
+    let begin = 0;
+    return this.#shardSizes.map((count) => {
+      const part = { ...f };
+      delete part.predicate;
+      if (global) part.bitmap = sliceBitmap(global, begin, count);
+      begin += count;
+      return part;
+    });
+  }
+
+  #request(x, n, { k, mode, pool, exact, filters }, what) {
     return new Promise((resolve, reject) => {
       const id = this.#next++;
       this.#pending.set(id, { parts: new Array(this.#workers.length), left: this.#workers.length, resolve, reject, n, k, what });
-      // Each worker gets its own copy of the queries (a few KB).
-      for (const h of this.#workers) h.post({ type: 'search', id, x, n, k, mode, pool, exact });
+      // Each worker gets its own copy of the queries (a few KB) and of its filter.
+      this.#workers.forEach((h, i) => h.post({ type: 'search', id, x, n, k, mode, pool, exact, filter: filters ? filters[i] : null }));
     });
   }
 

@@ -112,8 +112,11 @@ public:
     /// Writes k results sorted by (distance, id); distances are the exact float LUT sums
     /// (bit-identical to dq_scan_lut8_u8__scalar); padding +inf / -1 past size().
     /// kernel: nullptr = best_fastscan_kernel(). Throws dq::Error if k == 0.
+    /// allow: nullptr, or a bitmap of size() bits (filter.h): only passing items enter the pool, which
+    /// is then clipped to the passing count instead of size(), so a pool covering the passing items
+    /// returns the exact filtered top-k; padding past the passing count.
     void search(const float* lut, size_t k, size_t pool, const uint32_t* ids, float* distances, int64_t* out_ids,
-                FastScanKernel kernel = nullptr) const;
+                FastScanKernel kernel = nullptr, const uint8_t* allow = nullptr) const;
 
 private:
     size_t n_ = 0;

@@ -12,6 +12,15 @@
 //     re-ranked with the float LUT, so every returned distance is the exact one and a pool covering
 //     the database returns exactly the exact scan's top-k. ScanOptions sets the pool or forces the
 //     exact scan. The blocked copy costs ceil(n / 32) × 16 × M2 bytes (about half of the byte codes).
+//
+// Filtered search: ScanOptions::allow (a bitmap over positions, filter.h) is applied inside the top-k
+// selection on both paths, so a row holds min(k, passing items) results, padded as past size().
+//
+// Updates: add() appends; remove_ids() / remove_positions() delete items by physical compaction:
+// the remaining items keep their order and move down to dense positions 0..size()-1, so positions
+// taken before a removal are stale after it (ids are the stable key), database() (and so
+// write_database, save) holds only the remaining items, and the blocked fast-scan copy is rebuilt
+// from the compacted codes. Removed items can never come back in results.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +50,12 @@ struct ScanOptions {
     /// Scan every code with the float LUT kernel even when K = 16 (the reference the fast path is
     /// measured against).
     bool exact = false;
+    /// Filter: nullptr (every item), or a bitmap of allow_bits = size() bits (filter.h) built for the
+    /// database as it is now; only passing items are returned, and the fast-scan's pool is clipped
+    /// to the passing count. A size other than size() throws dq::Error (a bitmap from before an
+    /// add or remove).
+    const uint8_t* allow = nullptr;
+    size_t allow_bits = 0;
 };
 
 class Index {
@@ -63,9 +78,7 @@ public:
     }
     /// Candidates a search for k results with these options re-ranks exactly (fastscan_pool()), or
     /// 0 on the exact path (K = 256, or opt.exact).
-    size_t scan_pool(size_t k, const ScanOptions& opt = {}) const {
-        return fast_kernel_ && !opt.exact ? fastscan_pool(k, opt.pool, size()) : 0;
-    }
+    size_t scan_pool(size_t k, const ScanOptions& opt = {}) const;
     size_t size() const { return db_.size(); }
 
     /// x: n × input_dim floats (already scaled as the model expects); z: n × latent_dim.
@@ -90,12 +103,22 @@ public:
     /// Appends n already-encoded items (the K = 16 blocked copy grows in place, never repacked).
     void add_codes(const uint8_t* codes, size_t n, const uint32_t* ids, const int32_t* labels);
 
+    /// Removes every item carrying one of ids[0..n) (ids need not be unique in a database); returns
+    /// how many items went. All or nothing: an id no item carries, or one listed twice, throws
+    /// dq::Error naming it and removes nothing.
+    size_t remove_ids(const uint32_t* ids, size_t n);
+    /// Removes the items at positions[0..n) (positions before the removal, any order). All or
+    /// nothing: a position out of range or listed twice throws dq::Error naming it.
+    void remove_positions(const size_t* positions, size_t n);
+
     /// Position of an external id in the database, or -1.
     int64_t position_of(uint32_t id) const;
 
 private:
     void lut_for(const float* z, const uint8_t* code, SearchMode mode, float* lut) const;
     void scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids) const;
+    void check_filter(const ScanOptions& opt) const;
+    void compact(const std::vector<uint8_t>& drop);
 
     Model model_;
     Database db_;
