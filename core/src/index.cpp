@@ -199,8 +199,11 @@ void Index::add_codes(const uint8_t* codes, size_t n, const uint32_t* ids, const
     if (fast_kernel_) fast_.append(codes, n);
     db_.codes.insert(db_.codes.end(), codes, codes + n * M);
     db_.ids.insert(db_.ids.end(), ids, ids + n);
-    if (labels && !db_.has_labels()) db_.labels.assign(N, -1);
-    if (db_.has_labels()) {
+    // has_labels() is "labels is not empty", false for an empty index even once labels are given:
+    // decide from what was there before, so the first labelled add keeps its labels.
+    const bool had_labels = db_.has_labels();
+    if (labels && !had_labels) db_.labels.assign(N, -1);
+    if (labels || had_labels) {
         if (labels)
             db_.labels.insert(db_.labels.end(), labels, labels + n);
         else

@@ -542,3 +542,18 @@ test('addBatch: many items in one call, equal to one add each; all or nothing on
   throws(() => a.save(), 'disposed');
   throws(() => a.addBatch(imgs, [1, 2, 3, 4]), 'disposed');
 });
+
+test('add with labels to an empty index keeps them (the first labelled add creates the labels column)', async () => {
+  const index = await loadIndex({ model: file('small.dqm') });
+  assert.equal(index.labels(), null);
+  const q = [0, 1, 2].map((i) => queryImage(small, i));
+  index.addBatch(q.slice(0, 2), [10, 11], [4, 5]);
+  index.add(q[2], 12); // unlabelled after labelled: -1
+  assert.deepEqual(Array.from(index.labels()), [4, 5, -1]);
+  assert.equal(index.info.hasLabels, true);
+  assert.deepEqual(index.search(q[0], { k: 1, mode: 'adc' })[0].label, 4);
+  const again = await loadIndex({ model: file('small.dqm'), database: index.save() });
+  assert.deepEqual(Array.from(again.labels()), [4, 5, -1]);
+  index.dispose();
+  again.dispose();
+});
