@@ -1,0 +1,48 @@
+// usearch 2.x (native Node addon, prebuilt binaries in the npm package): HNSW with f32, i8 and b1 storage,
+// and its exact search. No browser build in this package.
+import { createRequire } from 'node:module';
+
+export const engine = 'usearch';
+export const pkg = 'usearch';
+export const browser = 'no (native Node addon)';
+export const pageFiles = null;
+
+export async function open({ root }) {
+  const require = createRequire(`${root}/package.json`);
+  return require('usearch');
+}
+
+export function settings({ quick }) {
+  const efs = quick ? [64] : [32, 64, 128];
+  return [
+    ...efs.map((ef) => ({ name: `HNSW f32 M 16 ef ${ef}`, quantization: 'f32', ef })),
+    { name: 'HNSW i8 (z / max|z|) M 16 ef 64', quantization: 'i8', ef: 64 },
+    { name: 'HNSW b1 (sign bits, Hamming) M 16 ef 64', quantization: 'b1', ef: 64 },
+  ];
+}
+
+export async function build(u, s, data) {
+  const { d, n, gallery, queries } = data;
+  const b1 = s.quantization === 'b1';
+  const index = new u.Index({ dimensions: d, metric: b1 ? 'hamming' : 'l2sq', quantization: s.quantization, connectivity: 16,
+                              expansion_add: 128, expansion_search: s.ef, multi: false });
+  const keys = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = BigInt(i);
+  // b1: usearch keeps the sign of each f32 component, so it gets z minus the gallery mean (the same bits as
+  // the other b1 settings). i8: usearch maps [-1, 1] to [-127, 127], so z is scaled by 1 / max|z| (one factor
+  // for all, which leaves the L2 ranking unchanged).
+  let g = gallery, qs = queries;
+  if (b1) { g = data.centered(gallery); qs = data.centered(queries); }
+  if (s.quantization === 'i8') {
+    let m = 0;
+    for (const x of gallery) m = Math.max(m, Math.abs(x));
+    g = gallery.map((x) => x / m); qs = queries.map((x) => x / m);
+  }
+  index.add(keys, g, 1);
+  return {
+    search: (qi, k) => Int32Array.from(index.search(qs.subarray(qi * d, (qi + 1) * d), k, 1).keys, Number),
+    memory: null,
+    pageIndex: null,
+    dispose() {},
+  };
+}
