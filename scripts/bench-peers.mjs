@@ -89,7 +89,10 @@ const galleryBytes = () => {
   if (dqBytes) return dqBytes;
   if (fullGallery) return (dqBytes = fs.readFileSync(galleryDb));
   const ix = dq.loadIndex({ model });
-  return ix.then((x) => { x.addBatch(galleryImages, galleryIds, galleryLabels); dqBytes = x.save(); x.dispose(); return dqBytes; });
+  return ix.then((x) => { // in chunks: one addBatch copies its images into the heap at once
+    for (let i = 0; i < n; i += 10000) x.addBatch(galleryImages.slice(i, i + 10000), galleryIds.subarray(i, i + 10000), galleryLabels?.subarray(i, i + 10000) ?? null);
+    dqBytes = x.save(); x.dispose(); return dqBytes;
+  });
 };
 main.dispose();
 const deepquanIndex = async ({ pool } = {}) => {

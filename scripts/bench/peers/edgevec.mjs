@@ -19,9 +19,9 @@ export async function open({ root }) {
 export function settings({ quick }) {
   const efs = quick ? [64] : [32, 64, 128];
   return [
-    ...efs.map((ef) => ({ name: `HNSW f32 ef ${ef}`, kind: 'hnsw', ef, quantization: 'f32' })),
-    { name: 'HNSW + BQ (searchBQ)', kind: 'bq', quantization: 'b1' },
-    { name: 'HNSW + BQ rescored ×10', kind: 'bqr', rescore: 10, quantization: 'b1 + f32 rescore' },
+    ...efs.map((ef) => ({ name: `HNSW f32 ef ${ef}`, kind: 'hnsw', ef, quantization: 'f32', buildKey: 'hnsw' })),
+    { name: 'HNSW + BQ (searchBQ)', kind: 'bq', quantization: 'b1', buildKey: 'bq' },
+    { name: 'HNSW + BQ rescored ×10', kind: 'bqr', rescore: 10, quantization: 'b1 + f32 rescore', buildKey: 'bq' },
     { name: 'flat binary (Hamming)', kind: 'flatbin', quantization: 'b1' },
   ];
 }
@@ -52,11 +52,19 @@ export async function build(ev, s, data) {
   const ids = db.insertBatchFlat(gallery, n);
   pos = new Map();
   for (let i = 0; i < n; i++) pos.set(ids[i], i);
-  const q = (qi) => queries.subarray(qi * d, qi * d + d);
-  if (s.kind === 'hnsw') return wrap(db, pos, (qi, k) => db.search(q(qi), k));
-  if (s.kind === 'bq') return wrap(db, pos, (qi, k) => db.searchBQ(q(qi), k));
-  return wrap(db, pos, (qi, k) => db.searchBQRescored(q(qi), k, s.rescore));
+  return searcher(db, pos, queries, d, s);
 }
+
+function searcher(db, pos, queries, d, s) {
+  const q = (qi) => queries.subarray(qi * d, qi * d + d);
+  const b = s.kind === 'hnsw' ? wrap(db, pos, (qi, k) => db.search(q(qi), k))
+    : s.kind === 'bq' ? wrap(db, pos, (qi, k) => db.searchBQ(q(qi), k))
+    : wrap(db, pos, (qi, k) => db.searchBQRescored(q(qi), k, s.rescore));
+  return Object.assign(b, { db, pos, queries, d });
+}
+
+/// searchBQ and searchBQRescored search the same index; ef_search is fixed at construction (null: rebuild).
+export const retune = (built, s) => (s.kind === 'hnsw' ? null : searcher(built.db, built.pos, built.queries, built.d, s));
 
 function wrap(db, pos, raw) {
   return {

@@ -18,9 +18,7 @@ export async function build(_lib, _setting, data) {
       for (let t = 0, o = j * d; t < d; t++) { const x = q[t] - gallery[o + t]; s += x * x; }
       dist[j] = s;
     }
-    const idx = new Int32Array(n);
-    for (let j = 0; j < n; j++) idx[j] = j;
-    if (k >= n) return idx.sort((a, b) => dist[a] - dist[b] || a - b);
+    if (k >= n) return Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => dist[a] - dist[b] || a - b);
     // k smallest by a bounded insertion buffer
     const best = new Int32Array(k).fill(-1);
     let m = 0;

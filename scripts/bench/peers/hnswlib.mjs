@@ -14,7 +14,10 @@ export async function open({ root }) {
   return await loadHnswlib();
 }
 
-export const settings = ({ quick }) => (quick ? [64] : [32, 64, 128]).map((ef) => ({ name: `HNSW f32 M 16 efC 200 ef ${ef}`, ef, quantization: 'f32' }));
+export const settings = ({ quick }) => (quick ? [64] : [32, 64, 128]).map((ef) => ({ name: `HNSW f32 M 16 efC 200 ef ${ef}`, ef, quantization: 'f32', buildKey: 'hnsw' }));
+
+/// ef is a search-time parameter here: the same graph serves every setting.
+export function retune(built, s) { built.setEf(s.ef); return built; }
 
 export async function build(lib, s, data) {
   const { d, n, gallery, queries } = data;
@@ -26,6 +29,7 @@ export async function build(lib, s, data) {
   const q = new Float32Array(d);
   return {
     search: (qi, k) => { q.set(queries.subarray(qi * d, qi * d + d)); return Int32Array.from(h.searchKnn(q, k, undefined).neighbors); },
+    setEf: (ef) => h.setEfSearch(ef),
     memory: null,
     pageIndex: { bytes: data.vectorsGzipBytes, what: 'f32 vectors, gzip (built in the page; no byte serialization in JS)' },
     dispose() {},

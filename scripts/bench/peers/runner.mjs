@@ -48,21 +48,38 @@ export async function runEngine(adapter, ctx, data) {
   const pageBytes = adapter.pageFiles === undefined ? ctx.packageGzip?.(adapter.engine) ?? null
     : adapter.pageFiles === null ? null : gzipBytes(path.join(ctx.root, 'node_modules', adapter.pkg), adapter.pageFiles);
   const rows = [];
+  // Settings with the same buildKey differ only at search time (ef, rescoring): the index is built and timed
+  // R times for the first of them; the others reuse it when adapter.retune can (hnswlib's setEfSearch), else
+  // get one untimed build of their own (edgevec and usearch take ef at construction) and the first's timing.
+  let shared = null; // { key, built, build, memory }
+  const release = () => { shared?.built.dispose(); shared = null; };
   for (const s of adapter.settings(ctx)) {
     const row = { ...head, setting: s.name, quantization: s.quantization, status: 'ok' };
+    const key = s.buildKey ?? s.name;
     try {
-      const builds = [];
-      let built = null, rssDelta = null;
-      for (let r = 0; r < ctx.runs; r++) {
-        if (built) built.dispose();
-        const m0 = r === 0 ? rss() : 0;
-        const t0 = performance.now();
-        built = await adapter.build(opened.lib, s, data);
-        builds.push(performance.now() - t0);
-        if (r === 0) rssDelta = rss() - m0;
+      let built = null;
+      if (shared && shared.key === key) {
+        const tuned = adapter.retune?.(shared.built, s);
+        if (tuned) built = tuned;
+        else { shared.built.dispose(); built = shared.built = await adapter.build(opened.lib, s, data); }
+        row.build = { ...shared.build, shared_with: shared.first };
+        row.memory = shared.memory;
+      } else {
+        release();
+        const builds = [];
+        let rssDelta = null;
+        for (let r = 0; r < ctx.runs; r++) {
+          if (built) built.dispose();
+          const m0 = r === 0 ? rss() : 0;
+          const t0 = performance.now();
+          built = await adapter.build(opened.lib, s, data);
+          builds.push(performance.now() - t0);
+          if (r === 0) rssDelta = rss() - m0;
+        }
+        row.build = durationSummary(builds);
+        row.memory = built.memory ?? { bytes: rssDelta, source: 'process RSS delta over the first build' };
+        shared = { key, built, build: row.build, memory: row.memory, first: s.name };
       }
-      row.build = durationSummary(builds);
-      row.memory = built.memory ?? { bytes: rssDelta, source: 'process RSS delta over the first build' };
       const nq = data.nq, k = ctx.k, passes = [];
       let found = null;
       const warm = Math.min(nq, 20);
@@ -88,7 +105,6 @@ export async function runEngine(adapter, ctx, data) {
         row.map_all_note = !ctx.labels ? 'no labels' : 'top-k only (no complete ranking)';
       }
       row.page = adapter.browser.startsWith('no') ? null : { package_gzip_bytes: pageBytes, index: built.pageIndex };
-      built.dispose();
       ctx.log(`${adapter.engine} / ${s.name}: recall@10 ${row.recall_at_10.toFixed(3)}, p50 ${row.latency.p50_ms.median.toFixed(3)} ms`);
     } catch (e) {
       row.status = 'failed';
@@ -97,5 +113,6 @@ export async function runEngine(adapter, ctx, data) {
     }
     rows.push(row);
   }
+  release();
   return rows;
 }

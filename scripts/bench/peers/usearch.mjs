@@ -15,7 +15,7 @@ export async function open({ root }) {
 export function settings({ quick }) {
   const efs = quick ? [64] : [32, 64, 128];
   return [
-    ...efs.map((ef) => ({ name: `HNSW f32 M 16 ef ${ef}`, quantization: 'f32', ef })),
+    ...efs.map((ef) => ({ name: `HNSW f32 M 16 ef ${ef}`, quantization: 'f32', ef, buildKey: 'f32' })),
     { name: 'HNSW i8 (z / max|z|) M 16 ef 64', quantization: 'i8', ef: 64 },
     { name: 'HNSW b1 (sign bits, Hamming) M 16 ef 64', quantization: 'b1', ef: 64 },
   ];

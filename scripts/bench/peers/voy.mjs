@@ -27,7 +27,8 @@ export async function build(voy, _s, data) {
   return {
     search: (qi, k) => Int32Array.from(index.search(queries.subarray(qi * d, qi * d + d), k).neighbors, (r) => +r.id),
     memory: null,
-    pageIndex: { bytes: index.serialize().length, what: 'Voy.serialize() JSON text (not compressed)' },
+    // serialize() is one JSON string: past ~200,000 items of dimension 64 it nears V8's string limit.
+    pageIndex: n * d <= 200000 * 64 ? { bytes: index.serialize().length, what: 'Voy.serialize() JSON text (not compressed)' } : null,
     dispose() { index.free(); },
   };
 }
