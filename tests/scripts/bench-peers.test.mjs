@@ -171,3 +171,28 @@ test('writeOutputs: JSON, table and SVG name the revision and the machine; missi
   assert.equal(toMarkdown(result), md);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('settings with one buildKey share the first one\'s timed builds; retune reuses the index, else one rebuild', async () => {
+  const data = tinyData();
+  const log = [];
+  const fake = (retunes) => ({
+    engine: 'fake', pkg: null, browser: 'yes (WASM)', pageFiles: null,
+    open: async () => ({}),
+    settings: () => [{ name: 'a', buildKey: 'g' }, { name: 'b', buildKey: 'g' }, { name: 'c' }],
+    build: async (_l, s) => { log.push(`build ${s.name}`); return { search: () => data.truth[0], memory: { bytes: 1, source: 't' }, dispose: () => log.push(`dispose ${s.name}`) }; },
+    retune: retunes ? (built, s) => { log.push(`retune ${s.name}`); return built; } : undefined,
+  });
+  const ctx = { root, quick: true, runs: 3, k: 3, truth: data.truth, log: () => {}, labels: null };
+  let rows = await runEngine(fake(false), ctx, data);
+  assert.deepEqual(rows.map((r) => r.status), ['ok', 'ok', 'ok']);
+  assert.deepEqual(log, ['build a', 'dispose a', 'build a', 'dispose a', 'build a', 'dispose a', 'build b', 'dispose b',
+                         'build c', 'dispose c', 'build c', 'dispose c', 'build c', 'dispose c']);
+  assert.equal(rows[1].build.shared_with, 'a');
+  assert.equal(rows[1].build.runs, 3);
+  assert.equal(rows[2].build.shared_with, undefined);
+  log.length = 0;
+  rows = await runEngine(fake(true), ctx, data);
+  assert.deepEqual(log.slice(5, 8), ['retune b', 'dispose a', 'build c'], log.join(', '));
+  assert.deepEqual(Array.from(data.truth[1]), [3, 5, 2]);
+  assert.equal(rows[0].recall_at_10, (1 + 1 / 3) / 2, 'every query gets query 0\'s list: 3 of 3, then 1 of 3');
+});
