@@ -102,8 +102,9 @@ const deepquanIndex = async ({ pool } = {}) => {
 };
 const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
 const dqPageFiles = fs.readdirSync(pkgDir).filter((f) => f.endsWith('.mjs') && !/^(node|node-files|idx-file|deepquan)\.mjs$/.test(f)).concat(['deepquan-simd.wasm']);
-const dqDb = await galleryBytes();
-const deepquanPageIndex = { bytes: gz(fs.readFileSync(model)) + gz(dqDb), what: `model.dqm + gallery.dqdb, gzip (with thumbnails and labels; the codes alone: ${n * info.M} B)` };
+// (A synthetic gallery's database is built only when DeepQuan runs: a million images through the encoder.)
+const deepquanPageIndex = !opt.engines.includes('deepquan') ? null
+  : { bytes: gz(fs.readFileSync(model)) + gz(await galleryBytes()), what: `model.dqm + gallery.dqdb, gzip (with thumbnails and labels when it has them; the codes alone: ${n * info.M} B)` };
 
 // Sign bits of z around the gallery's per-dimension mean (the binary codes the b1 settings get), ⌈d/8⌉ bytes a row.
 const meanZ = new Float64Array(D);
