@@ -56,15 +56,23 @@ const inDim = inShape.reduce((a, b) => a * b, 1);
 let galleryImages, galleryIds, galleryLabels, queryImages, queryLabels, source;
 let seed = 12345;
 const rand = () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed; };
-const randomImage = () => { const im = new Uint8Array(inDim); for (let i = 0; i < inDim; i++) im[i] = rand() >>> 24; return im; };
 if (opt.synthetic) {
+  // Each synthetic item: a seeded random gallery image with every pixel moved by a seeded amount in [-24, 24],
+  // so its z lies where the model's z lie (images of random pixels all fall into one corner of the latent
+  // space, where neither PQ nor a graph has anything to tell apart). The queries are the run's queries.
   const n = opt.quick ? Math.min(opt.synthetic, 2000) : opt.synthetic;
-  const nq = opt.queries || (opt.quick ? 50 : 1000);
-  galleryImages = Array.from({ length: n }, randomImage);
+  const base = Array.from({ length: info.size }, (_, i) => main.thumbnail(i));
+  galleryImages = Array.from({ length: n }, () => {
+    const b = base[rand() % base.length], im = new Uint8Array(inDim);
+    for (let i = 0; i < inDim; i++) im[i] = Math.max(0, Math.min(255, b[i] + (rand() >>> 24) % 49 - 24));
+    return im;
+  });
   galleryIds = Uint32Array.from({ length: n }, (_, i) => i);
-  queryImages = Array.from({ length: nq }, randomImage);
+  const nq = Math.min(qdb.size, opt.queries || (opt.quick ? 50 : qdb.size));
+  const px = qdb.thumbShape.reduce((a, b) => a * b, 1);
+  queryImages = Array.from({ length: nq }, (_, i) => qdb.thumbnails.subarray(i * px, (i + 1) * px));
   galleryLabels = queryLabels = null;
-  source = `synthetic: ${n} images of seeded uniform random pixels through ${dataset ?? 'the'} model`;
+  source = `synthetic: ${n} jittered copies of ${dataset ?? 'the run'}'s gallery images (no labels), the run's queries`;
 } else {
   const n = opt.quick ? Math.min(info.size, 2000) : info.size;
   const ids = main.ids(), labels = main.labels();

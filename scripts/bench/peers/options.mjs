@@ -11,10 +11,10 @@ queries, and writes OUT/peers.json, OUT/peers.md and OUT/peers-latency-recall.sv
                 images, the queries the z of the query images.
 --dataset NAME  the dataset the run was trained on (fashion70k, mnist10k): a label only, checked
                 against the model's provenance.
---synthetic N   instead of the run's gallery, N images of seeded random pixels (so DeepQuan indexes
-                them through its encoder like any image) and their z for the peers: speed runs at
-                N = 1000000. Recall against exact is still computed (on --queries queries).
---queries Q     how many of the query set (or synthetic queries) to run (default all; 1000 synthetic).
+--synthetic N   instead of the run's gallery, N seeded jittered copies of its images (so DeepQuan
+                indexes them through its encoder like any image) and their z for the peers: speed
+                runs at N = 1000000. Recall against exact is still computed (on --queries queries).
+--queries Q     how many of the run's queries to run (default all).
 --runs R        timed repetitions of every build and query pass (default 3, at least 3 unless --quick).
 --engines LIST  comma-separated subset of: ENGINES_LIST.
 --quick         smoke run of seconds: 2000 gallery items, 50 queries, 1 run, one setting per engine.
