@@ -145,6 +145,7 @@ const result = {
     'DeepQuan queries are images: its latency includes the encoder forward pass; the "query code given" row is the scan alone. The peers get z.',
     'recall@10 is against the exact float ranking of the same z (squared L2, ties by position); MAP@All by label needs a complete ranking, which graph and tree indexes do not give.',
     'b1 settings use the sign of z minus the gallery mean, packed 8 dimensions a byte, searched by Hamming distance.',
+    'usearch i8 normalizes every vector (measured on 2.25.3, under metric l2sq too): it ranks by angle, so its recall against the L2 ranking is low by construction.',
     'Page download: the package files a page loads (gzip -9) plus what it must fetch to search: a serialized index, or the f32 vectors when the index is built in the page.',
   ],
   rows,

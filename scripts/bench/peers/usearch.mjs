@@ -16,7 +16,7 @@ export function settings({ quick }) {
   const efs = quick ? [64] : [32, 64, 128];
   return [
     ...efs.map((ef) => ({ name: `HNSW f32 M 16 ef ${ef}`, quantization: 'f32', ef, buildKey: 'f32' })),
-    { name: 'HNSW i8 (z / max|z|) M 16 ef 64', quantization: 'i8', ef: 64 },
+    { name: 'HNSW i8 M 16 ef 64 (normalizes: ranks by angle)', quantization: 'i8', ef: 64 },
     { name: 'HNSW b1 (sign bits, Hamming) M 16 ef 64', quantization: 'b1', ef: 64 },
   ];
 }
@@ -30,7 +30,9 @@ export async function build(u, s, data) {
   for (let i = 0; i < n; i++) keys[i] = BigInt(i);
   // b1: usearch keeps the sign of each f32 component, so it gets z minus the gallery mean (the same bits as
   // the other b1 settings). i8: usearch maps [-1, 1] to [-127, 127], so z is scaled by 1 / max|z| (one factor
-  // for all, which leaves the L2 ranking unchanged).
+  // for all, which leaves the L2 ranking unchanged). Measured on 2.25.3: its i8 storage normalizes every
+  // vector even under metric l2sq, so it ranks by angle (on 2,000 random 16-d vectors of varied norms, recall@10
+  // 0.64 against the L2 top 10 and 0.96 against the cosine top 10; f32: 1.00 and 0.64).
   let g = gallery, qs = queries;
   if (b1) { g = data.centered(gallery); qs = data.centered(queries); }
   if (s.quantization === 'i8') {
