@@ -16,6 +16,7 @@ export function settings({ quick }) {
   const efs = quick ? [64] : [32, 64, 128];
   return [
     ...efs.map((ef) => ({ name: `HNSW f32 M 16 ef ${ef}`, quantization: 'f32', ef, buildKey: 'f32' })),
+    { name: 'exactSearch f32 (brute force)', quantization: 'f32', exact: true },
     { name: 'HNSW i8 M 16 ef 64 (normalizes: ranks by angle)', quantization: 'i8', ef: 64 },
     { name: 'HNSW b1 (sign bits, Hamming) M 16 ef 64', quantization: 'b1', ef: 64 },
   ];
@@ -23,6 +24,15 @@ export function settings({ quick }) {
 
 export async function build(u, s, data) {
   const { d, n, gallery, queries } = data;
+  if (s.exact) {
+    // exactSearch reads a query view from the start of its buffer (a subarray gives query 0's answers on
+    // 2.25.3), so every query gets an array of its own, made before the timing.
+    const qs = Array.from({ length: queries.length / d }, (_, i) => queries.slice(i * d, (i + 1) * d));
+    return {
+      search: (qi, k) => Int32Array.from(u.exactSearch(gallery, qs[qi], d, k, 'l2sq', 1).keys, Number),
+      memory: { bytes: gallery.byteLength, source: 'the f32 vectors (n × d × 4)' }, pageIndex: null, dispose() {},
+    };
+  }
   const b1 = s.quantization === 'b1';
   const index = new u.Index({ dimensions: d, metric: b1 ? 'hamming' : 'l2sq', quantization: s.quantization, connectivity: 16,
                               expansion_add: 128, expansion_search: s.ef, multi: false });
