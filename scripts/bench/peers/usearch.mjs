@@ -30,6 +30,7 @@ export async function build(u, s, data) {
     const qs = Array.from({ length: queries.length / d }, (_, i) => queries.slice(i * d, (i + 1) * d));
     return {
       search: (qi, k) => Int32Array.from(u.exactSearch(gallery, qs[qi], d, k, 'l2sq', 1).keys, Number),
+      fullRanking: (qi) => Int32Array.from(u.exactSearch(gallery, qs[qi], d, n, 'l2sq', 1).keys, Number),
       memory: { bytes: gallery.byteLength, source: 'the f32 vectors (n × d × 4)' }, pageIndex: null, dispose() {},
     };
   }
