@@ -1,0 +1,118 @@
+// Runs one adapter (scripts/bench/peers/<engine>.mjs) over the prepared data: open, then per setting R timed
+// builds and R timed passes over the queries, recall@10 against the exact ranking and MAP@All where the
+// adapter gives a complete ranking. An adapter whose package is not installed is recorded, not thrown.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { recallAtK, mapAll, latencySummary, durationSummary } from './metrics.mjs';
+
+const MISSING = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
+
+/// { status: 'ok', lib } | { status: 'missing' | 'failed', message }.
+export async function openAdapter(adapter, ctx) {
+  try {
+    return { status: 'ok', lib: await adapter.open(ctx) };
+  } catch (e) {
+    const message = String(e?.message ?? e).split('\n')[0];
+    return { status: MISSING.has(e?.code) ? 'missing' : 'failed', message };
+  }
+}
+
+/// The installed version of npm package `name` under root/node_modules, or null.
+export function packageVersion(root, name) {
+  try { return JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version; } catch { return null; }
+}
+
+/// Sum of the gzip -9 sizes of `files` (paths relative to dir); null if one is missing.
+export function gzipBytes(dir, files) {
+  let s = 0;
+  for (const f of files) {
+    const p = path.join(dir, f);
+    if (!fs.existsSync(p)) return null;
+    s += zlib.gzipSync(fs.readFileSync(p), { level: 9 }).length;
+  }
+  return s;
+}
+
+const rss = () => { globalThis.gc?.(); return process.memoryUsage().rss; };
+
+/// One engine's rows: [{ engine, setting, ... }]. ctx: { root, quick, runs, k, truth, labels, log }.
+export async function runEngine(adapter, ctx, data) {
+  const head = { engine: adapter.engine, package: adapter.pkg, version: adapter.pkg ? packageVersion(ctx.root, adapter.pkg) : null,
+                 browser: adapter.browser };
+  const opened = await openAdapter(adapter, ctx);
+  if (opened.status !== 'ok') {
+    ctx.log(`${adapter.engine}: ${opened.status}: ${opened.message}`);
+    return [{ ...head, setting: null, status: opened.status, message: opened.message }];
+  }
+  const pageBytes = adapter.pageFiles === undefined ? ctx.packageGzip?.(adapter.engine) ?? null
+    : adapter.pageFiles === null ? null : gzipBytes(path.join(ctx.root, 'node_modules', adapter.pkg), adapter.pageFiles);
+  const rows = [];
+  // Settings with the same buildKey differ only at search time (ef, rescoring): the index is built and timed
+  // R times for the first of them; the others reuse it when adapter.retune can (hnswlib's setEfSearch), else
+  // get one untimed build of their own (edgevec and usearch take ef at construction) and the first's timing.
+  let shared = null; // { key, built, build, memory }
+  const release = () => { shared?.built.dispose(); shared = null; };
+  for (const s of adapter.settings(ctx)) {
+    const row = { ...head, setting: s.name, quantization: s.quantization, status: 'ok' };
+    const key = s.buildKey ?? s.name;
+    try {
+      let built = null;
+      if (shared && shared.key === key) {
+        const tuned = adapter.retune?.(shared.built, s);
+        if (tuned) built = tuned;
+        else { shared.built.dispose(); built = shared.built = await adapter.build(opened.lib, s, data); }
+        row.build = { ...shared.build, shared_with: shared.first };
+        row.memory = shared.memory;
+      } else {
+        release();
+        const builds = [];
+        let rssDelta = null;
+        for (let r = 0; r < ctx.runs; r++) {
+          if (built) built.dispose();
+          const m0 = r === 0 ? rss() : 0;
+          const t0 = performance.now();
+          built = await adapter.build(opened.lib, s, data);
+          builds.push(performance.now() - t0);
+          if (r === 0) rssDelta = rss() - m0;
+        }
+        row.build = durationSummary(builds);
+        row.memory = built.memory ?? { bytes: rssDelta, source: 'process RSS delta over the first build' };
+        shared = { key, built, build: row.build, memory: row.memory, first: s.name };
+      }
+      const nq = data.nq, k = ctx.k, passes = [];
+      let found = null;
+      const warm = Math.min(nq, 20);
+      for (let i = 0; i < warm; i++) await built.search(i, k);
+      for (let r = 0; r < ctx.runs; r++) {
+        const times = new Array(nq), res = new Array(nq);
+        if (built.async) {
+          for (let i = 0; i < nq; i++) { const t = performance.now(); res[i] = await built.search(i, k); times[i] = performance.now() - t; }
+        } else {
+          for (let i = 0; i < nq; i++) { const t = performance.now(); res[i] = built.search(i, k); times[i] = performance.now() - t; }
+        }
+        passes.push(times);
+        found = res;
+      }
+      row.latency = latencySummary(passes);
+      row.recall_at_10 = recallAtK(found, ctx.truth, k);
+      if (ctx.labels && built.fullRanking) {
+        const rankings = [];
+        for (let i = 0; i < nq; i++) rankings.push(built.fullRanking(i));
+        row.map_all = mapAll(rankings, ctx.labels.gallery, ctx.labels.queries);
+      } else {
+        row.map_all = null;
+        row.map_all_note = !ctx.labels ? 'no labels' : 'top-k only (no complete ranking)';
+      }
+      row.page = adapter.browser.startsWith('no') ? null : { package_gzip_bytes: pageBytes, index: built.pageIndex };
+      ctx.log(`${adapter.engine} / ${s.name}: recall@10 ${row.recall_at_10.toFixed(3)}, p50 ${row.latency.p50_ms.median.toFixed(3)} ms`);
+    } catch (e) {
+      row.status = 'failed';
+      row.message = String(e?.message ?? e).split('\n')[0];
+      ctx.log(`${adapter.engine} / ${s.name}: failed: ${row.message}`);
+    }
+    rows.push(row);
+  }
+  release();
+  return rows;
+}
