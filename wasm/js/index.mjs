@@ -102,7 +102,7 @@ export class DeepQuanIndex {
     this.#backend = backend;
     this.#info = call(native, 'info');
     this.#meta = parseMeta(this.#info.meta);
-    this.#spec = { inputDim: this.#info.inputDim, height: this.#info.height, width: this.#info.width, channels: this.#info.channels, scale: this.#info.scale };
+    this.#spec = { inputDim: this.#info.inputDim, height: this.#info.height, width: this.#info.width, channels: this.#info.channels, scale: this.#info.scale, standardized: this.#info.standardized };
     if (finalizer) finalizer.register(this, native, this);
   }
 
@@ -117,6 +117,7 @@ export class DeepQuanIndex {
     const i = this.#info;
     return {
       inputDim: i.inputDim, height: i.height, width: i.width, channels: i.channels, scale: i.scale,
+      standardized: i.standardized, inputKind: i.standardized ? 'features' : 'pixels',
       latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
       weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
       thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, exactScanKernel: i.exactScanKernel,

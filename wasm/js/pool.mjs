@@ -125,7 +125,7 @@ export class SearchPool {
     this.#shardSizes = infos.map((i) => i.size);
     const size = this.#shardSizes.reduce((a, b) => a + b, 0);
     this.#info = Object.freeze({ ...infos[0], size, workers: workers.length, shardSizes: [...this.#shardSizes] });
-    this.#spec = { inputDim: infos[0].inputDim, height: infos[0].height, width: infos[0].width, channels: infos[0].channels, scale: infos[0].scale };
+    this.#spec = { inputDim: infos[0].inputDim, height: infos[0].height, width: infos[0].width, channels: infos[0].channels, scale: infos[0].scale, standardized: infos[0].standardized };
     workers.forEach((h, i) => {
       h.onMessage((msg) => this.#receive(i, msg));
       h.onError((e) => this.#fail(new Error(`search pool: worker ${i} failed: ${e.message}`)));
