@@ -134,7 +134,7 @@ test('a feature model refuses NaN / Infinity by index, and bytes or ImageData by
     assert.throws(() => index.search({ data: new Uint8ClampedArray(4 * 4 * 4), width: 4, height: 4 }),
       /search: pixels: this model takes feature vectors, not pixels .* got an ImageData-like image/);
     assert.throws(() => index.searchBatch(new Uint8Array(2 * D)), /searchBatch: this model takes feature vectors, not pixels/);
-    assert.throws(() => index.searchBatch([x.slice(0, D), new Uint8ClampedArray(D)]), /searchBatch: image 1: this model takes feature vectors/);
+    assert.throws(() => index.searchBatch([f.x.slice(0, D), new Uint8ClampedArray(D)]), /searchBatch: image 1: this model takes feature vectors/);
     assert.throws(() => index.encode(new Float32Array(D - 1)), /expected a Float32Array of 16 finite values .*wrong length/);
   } finally {
     index.dispose();
