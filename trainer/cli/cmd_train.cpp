@@ -160,6 +160,9 @@ static int run_train(const Args& a) {
     std::fprintf(stderr, "train: %s, %zu images (%u×%u×%u): %zu queries, %zu gallery = training set\n",
                  data.all.name.c_str(), data.all.n, data.all.input.height, data.all.input.width,
                  data.all.input.channels, data.queries.n, data.gallery.n);
+    if (data.gallery.features)
+        std::fprintf(stderr, "train: feature vectors: standardized per dimension with the training set's mean and std "
+                             "(stored in model.dqm)\n");
     TrainResult r = run_training(cfg, data.gallery);
     check_interrupted();
     Exported ex = export_and_evaluate(r.model, wt, data, thumb_levels, true);
