@@ -8,7 +8,6 @@ file as .npy gives the same model; a NaN in the file stops the run naming the fi
 usage: features.py --bin build/native/trainer/deepquan [--out DIR]   (DIR keeps the run for node:test)
 """
 import argparse
-import json
 import math
 import os
 import random
@@ -128,9 +127,6 @@ def main():
         check(r.returncode == 0, "train on feats.fvecs exits 0" + ("" if r.returncode == 0 else ": " + r.stderr[-2000:]))
         if r.returncode != 0:
             return 1
-        report = json.load(open(os.path.join(keep, "report.json")))
-        text = json.dumps(report)
-        maps = [e["map_all"] for e in report.get("evaluation", report.get("evals", []))] if isinstance(report.get("evaluation", report.get("evals")), list) else []
         print("stdout:", r.stdout.strip())
         sdc = [l for l in r.stdout.splitlines() if l.strip().startswith("sdc")]
         check(len(sdc) == 1, "one sdc evaluation line")
