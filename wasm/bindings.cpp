@@ -174,6 +174,7 @@ public:
             o.set("width", m.input.width);
             o.set("channels", m.input.channels);
             o.set("scale", m.input.scale);
+            o.set("standardized", m.input.standardized());
             o.set("latentDim", m.latent_dim());
             o.set("M", m.M);
             o.set("K", m.K);

@@ -46,7 +46,9 @@ export interface ImageDataLike {
 
 /**
  * One image: a Float32Array of inputDim values in [0, 1] (already scaled), a Uint8Array /
- * Uint8ClampedArray of inputDim bytes 0..255, or an ImageData-like RGBA image.
+ * Uint8ClampedArray of inputDim bytes 0..255, or an ImageData-like RGBA image. For a model of
+ * feature vectors (info.inputKind === 'features') only a Float32Array of inputDim finite values, in
+ * any range (the model standardizes them); bytes and images are refused.
  */
 export type Pixels = Float32Array | Uint8Array | Uint8ClampedArray | ImageDataLike;
 
@@ -103,6 +105,14 @@ export interface IndexInfo {
   channels: number;
   /** x = byte × scale (1/255: pixels in [0, 1]). */
   scale: number;
+  /**
+   * True for a model trained on feature vectors (npy float / fvecs): it stores a per-dimension
+   * standardization (x - mean) × scale that the core applies before the first layer, and takes any
+   * finite Float32Array values.
+   */
+  standardized: boolean;
+  /** 'features' when standardized (Float32Array inputs only), else 'pixels'. */
+  inputKind: 'pixels' | 'features';
   latentDim: number;
   /** Subspaces = bytes per code. */
   M: number;

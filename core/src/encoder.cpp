@@ -48,7 +48,30 @@ void check_input(const float* x, size_t n, size_t d, size_t first_row) {
     }
 }
 
+void standardize(const float* mean, const float* inv_std, size_t d, const float* x, size_t n, float* out,
+                 size_t first_row) {
+    for (size_t r = 0; r < n; ++r)
+        for (size_t i = 0; i < d; ++i) {
+            const float t = x[r * d + i] - mean[i];
+            const float v = t * inv_std[i];
+            if (!std::isfinite(v))
+                throw Error(strformat("input %zu (row %zu, value %zu) is %g: standardized with mean %g and scale %g it "
+                                      "overflows (far outside the training data)", (first_row + r) * d + i,
+                                      first_row + r, i, double(x[r * d + i]), double(mean[i]), double(inv_std[i])));
+            out[r * d + i] = v;
+        }
+}
+
 }  // namespace
+
+void standardize_inputs(const InputSpec& spec, const float* x, size_t n, float* out) {
+    const size_t d = spec.dim();
+    DQ_CHECK(spec.mean.size() == d && spec.inv_std.size() == d,
+             "standardize_inputs: the spec holds %zu means and %zu scales for %zu inputs", spec.mean.size(),
+             spec.inv_std.size(), d);
+    check_input(x, n, d, 0);
+    standardize(spec.mean.data(), spec.inv_std.data(), d, x, n, out, 0);
+}
 
 const std::vector<DenseKernelInfo>& dense_kernels() {
     static const std::vector<DenseKernelInfo> list = {
@@ -67,6 +90,8 @@ DenseKernel best_dense_kernel() {
 Encoder::Encoder(const Model& model, DenseKernel kernel) {
     model.validate();
     layers_ = model.layers;
+    mean_ = model.input.mean;
+    inv_std_ = model.input.inv_std;
     input_dim_ = model.input_dim();
     output_dim_ = model.latent_dim();
     for (const auto& L : layers_) max_width_ = std::max<size_t>(max_width_, L.out);
@@ -78,15 +103,22 @@ void Encoder::forward(const float* x, size_t n, float* z) const { forward_prefix
 void Encoder::forward_prefix(const float* x, size_t n, size_t layers, float* z) const {
     DQ_CHECK(layers <= layers_.size(), "encoder: %zu layers asked for, the model has %zu", layers, layers_.size());
     check_input(x, n, input_dim_, 0);
+    const bool stdz = !mean_.empty();
     if (layers == 0) {
-        std::copy(x, x + n * input_dim_, z);
+        if (stdz) standardize(mean_.data(), inv_std_.data(), input_dim_, x, n, z, 0);
+        else std::copy(x, x + n * input_dim_, z);
         return;
     }
     const size_t width = layers_[layers - 1].out;
     std::vector<float> a(std::min(n, kChunkRows) * max_width_), b(a.size());
+    std::vector<float> xs(stdz ? std::min(n, kChunkRows) * input_dim_ : 0);
     for (size_t r0 = 0; r0 < n; r0 += kChunkRows) {
         const size_t rows = std::min(kChunkRows, n - r0);
         const float* in = x + r0 * input_dim_;
+        if (stdz) {
+            standardize(mean_.data(), inv_std_.data(), input_dim_, in, rows, xs.data(), r0);
+            in = xs.data();
+        }
         for (size_t l = 0; l < layers; ++l) {
             const DenseLayer& L = layers_[l];
             // The last layer writes straight into the caller's z.

@@ -1,6 +1,7 @@
 // model.dqm: write_model / read_model (layout in dq/format.h).
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "dq/error.h"
@@ -15,6 +16,8 @@ using namespace fmt;
 namespace {
 
 constexpr uint32_t kARCH = fourcc("ARCH"), kMETA = fourcc("META"), kCDBK = fourcc("CDBK"), kIMGP = fourcc("IMGP");
+// STDZ: f32 [2, D], row 0 the means, row 1 the scales of InputSpec's standardization.
+constexpr uint32_t kSTDZ = fourcc("STDZ");
 // IMGP: background 0xRRGGBB, resize rule, gray rule; rule 1 = what dq/image.h does today. A new rule
 // gets a new number, which this reader refuses by name rather than preprocess queries differently.
 constexpr uint32_t kImgpFields = 3, kImgpRule = 1;
@@ -119,6 +122,14 @@ std::vector<uint8_t> write_model(const Model& model) {
         const std::vector<uint32_t> imgp = {model.input.background, kImgpRule, kImgpRule};
         out.push_back(section(kIMGP, DType::u32, {kImgpFields}, u32_bytes(imgp), 0));
     }
+    if (model.input.standardized()) {
+        const size_t d = model.input.mean.size();
+        std::vector<uint8_t> b = f32_bytes(model.input.mean.data(), d);
+        const std::vector<uint8_t> sc = f32_bytes(model.input.inv_std.data(), d);
+        b.insert(b.end(), sc.begin(), sc.end());
+        // Flagged required: a reader that cannot apply it must refuse the model, not encode wrongly.
+        out.push_back(section(kSTDZ, DType::f32, {2, d}, std::move(b)));
+    }
 
     for (uint32_t l = 0; l < L; ++l) {
         const DenseLayer& ly = model.layers[l];
@@ -169,7 +180,7 @@ std::vector<uint8_t> write_model(const Model& model) {
 
 Model read_model(const uint8_t* data, size_t size) {
     const Container c = parse_container(FileKind::model, data, size);
-    const SectionIn *arch = nullptr, *meta = nullptr, *cdbk = nullptr, *imgp = nullptr;
+    const SectionIn *arch = nullptr, *meta = nullptr, *cdbk = nullptr, *imgp = nullptr, *stdz = nullptr;
     std::vector<const SectionIn*> W(kMaxLayerSlots), B(kMaxLayerSlots), S(kMaxLayerSlots);
     for (const SectionIn& s : c.sections) {
         char letter;
@@ -178,6 +189,7 @@ Model read_model(const uint8_t* data, size_t size) {
         else if (s.kind == kMETA) set_once(meta, s);
         else if (s.kind == kCDBK) set_once(cdbk, s);
         else if (s.kind == kIMGP) set_once(imgp, s);
+        else if (s.kind == kSTDZ) set_once(stdz, s);
         else if (parse_layer_kind(s.kind, &letter, &l)) set_once(letter == 'W' ? W[l] : letter == 'B' ? B[l] : S[l], s);
         else refuse_unknown_required(s, FileKind::model);
     }
@@ -307,6 +319,21 @@ Model read_model(const uint8_t* data, size_t size) {
             DQ_CHECK_FORMAT(ld32(imgp->data + 4 * i) == kImgpRule, "section IMGP: unknown %s rule %u (this reader "
                             "knows rule %u; written by a newer version of DeepQuan?)", names[i], ld32(imgp->data + 4 * i),
                             kImgpRule);
+    }
+    if (stdz) {
+        const uint64_t d = uint64_t(m.input.height) * m.input.width * m.input.channels;
+        DQ_CHECK_FORMAT(d <= kMaxWidth, "section ARCH: input dim %llu exceeds %u", (unsigned long long)d, kMaxWidth);
+        stdz->expect(DType::f32, {2, d});
+        const std::vector<float> v = f32_values(*stdz);
+        m.input.mean.assign(v.begin(), v.begin() + ptrdiff_t(d));
+        m.input.inv_std.assign(v.begin() + ptrdiff_t(d), v.end());
+        for (size_t i = 0; i < d; ++i) {
+            DQ_CHECK_FORMAT(std::isfinite(m.input.mean[i]), "section STDZ: mean[%zu] is %g, must be finite", i,
+                            double(m.input.mean[i]));
+            DQ_CHECK_FORMAT(std::isfinite(m.input.inv_std[i]) && m.input.inv_std[i] > 0,
+                            "section STDZ: scale[%zu] is %g, must be finite and > 0", i, double(m.input.inv_std[i]));
+        }
+        DQ_CHECK_FORMAT(!imgp, "section STDZ: a model of image files (section IMGP) cannot standardize its inputs");
     }
     validate_read(m, "model");
     const uint64_t fp = codebook_fingerprint(m);

@@ -56,6 +56,18 @@ void Model::validate() const {
                  "a model of image files is %ux%u, each side must be at most %u", input.height, input.width, kMaxImageSide);
         DQ_CHECK(input.background <= 0xffffff, "input background 0x%x is not a 0xRRGGBB colour", input.background);
     }
+    if (!input.mean.empty() || !input.inv_std.empty()) {
+        DQ_CHECK(input.mean.size() == in_dim && input.inv_std.size() == in_dim,
+                 "input standardization has %zu means and %zu scales, expected the input dim %llu each",
+                 input.mean.size(), input.inv_std.size(), (unsigned long long)in_dim);
+        DQ_CHECK(!input.from_image_files, "a model of image files cannot also standardize its inputs");
+        size_t bad = first_non_finite(input.mean);
+        DQ_CHECK(bad == in_dim, "input standardization: mean[%zu] is %g, not finite", bad,
+                 double(input.mean[bad < in_dim ? bad : 0]));
+        for (size_t i = 0; i < in_dim; ++i)
+            DQ_CHECK(std::isfinite(input.inv_std[i]) && input.inv_std[i] > 0,
+                     "input standardization: scale[%zu] is %g, must be finite and > 0", i, double(input.inv_std[i]));
+    }
     DQ_CHECK(!layers.empty(), "the encoder has no layers");
     DQ_CHECK(layers.size() <= kMaxLayers, "%zu layers (limit %u)", layers.size(), kMaxLayers);
     DQ_CHECK(weight_type == WeightType::f32 || weight_type == WeightType::f16 || weight_type == WeightType::int8 ||

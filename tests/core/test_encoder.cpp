@@ -208,3 +208,71 @@ TEST_CASE("Encoder refuses an invalid model", "[encoder]") {
     m.layers[0].weight[3] = std::nanf("");
     CHECK_THROWS_WITH(dq::Encoder(m), Catch::Contains("layer 0: weight[3]"));
 }
+
+namespace {
+
+// make_model's 16-input model with a standardization far from [0, 1]: means around 1000, scales
+// around 1/50 (dimension 3 has the zero-variance scale 1).
+dq::Model standardized_model() {
+    dq::Model m = fmttest::make_model({8}, 2, 16, 2, 3);
+    fmttest::Rng rng(17);
+    for (uint32_t i = 0; i < 16; ++i) {
+        m.input.mean.push_back(1000.0f + rng.uniform(-100.0f, 100.0f));
+        m.input.inv_std.push_back(i == 3 ? 1.0f : 1.0f / rng.uniform(20.0f, 80.0f));
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("Encoder standardizes inputs first: (x - mean) * scale in float, then the layers", "[encoder]") {
+    const dq::Model m = standardized_model();
+    dq::Model plain = m;
+    plain.input.mean.clear();
+    plain.input.inv_std.clear();
+    const size_t n = 70;   // crosses the 64-row chunk boundary
+    fmttest::Rng rng(5);
+    std::vector<float> x(n * 16);
+    for (auto& v : x) v = 1000.0f + 50.0f * rng.uniform(-3.0f, 3.0f);
+    // By hand, one subtraction then one multiplication per value, in float.
+    std::vector<float> xs(x.size());
+    for (size_t r = 0; r < n; ++r)
+        for (size_t i = 0; i < 16; ++i) {
+            const float t = x[r * 16 + i] - m.input.mean[i];
+            xs[r * 16 + i] = t * m.input.inv_std[i];
+        }
+    std::vector<float> lib(x.size());
+    dq::standardize_inputs(m.input, x.data(), n, lib.data());
+    CHECK(same_bits(lib, xs));
+    for (const auto& k : kernels()) {
+        if (!k.supported()) continue;
+        const dq::Encoder enc(m, k.fn), ref(plain, k.fn);
+        std::vector<float> z(n * 4), zr(n * 4), p0(x.size());
+        enc.forward(x.data(), n, z.data());
+        ref.forward(xs.data(), n, zr.data());
+        CHECK(same_bits(z, zr));
+        enc.forward_prefix(x.data(), n, 0, p0.data());   // the first layer's input: standardized
+        CHECK(same_bits(p0, xs));
+    }
+    // Not the same function as without standardization (the section matters).
+    std::vector<float> z(n * 4), zraw(n * 4);
+    dq::Encoder(m).forward(x.data(), n, z.data());
+    dq::Encoder(plain).forward(x.data(), n, zraw.data());
+    CHECK(!same_bits(z, zraw));
+}
+
+TEST_CASE("Encoder of a standardized model refuses non-finite inputs and overflowing ones", "[encoder]") {
+    const dq::Model m = standardized_model();
+    const dq::Encoder enc(m);
+    std::vector<float> x(2 * 16, 1000.0f), z(2 * 4);
+    x[16 + 2] = std::nanf("");
+    CHECK_THROWS_WITH(enc.forward(x.data(), 2, z.data()), "input 18 (row 1, value 2) is NaN");
+    x[16 + 2] = 1000.0f;
+    // Finite, but x - mean overflows: a clear error, never an infinity inside the network.
+    x[16 + 3] = -3.4e38f;
+    dq::Model wide = m;
+    wide.input.mean[3] = 3.4e38f;
+    CHECK_THROWS_WITH(dq::Encoder(wide).forward(x.data(), 2, z.data()),
+                      Catch::Contains("input 19 (row 1, value 3)") && Catch::Contains("overflows"));
+    CHECK_THROWS_WITH(dq::standardize_inputs(wide.input, x.data(), 2, x.data()), Catch::Contains("overflows"));
+}

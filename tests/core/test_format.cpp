@@ -921,3 +921,69 @@ TEST_CASE("image preprocessing (IMGP) of a model round-trips and old models have
     bad.input.from_image_files = true;
     CHECK_THAT(error_of([&] { dq::write_model(bad); }), Contains("has 2 channels, must be 1 or 3"));
 }
+
+TEST_CASE("input standardization (STDZ) of a model round-trips; models without it are unchanged", "[format]") {
+    dq::Model m = fmttest::make_model({8}, 2, 16, 2, 5, 4, 4);
+    const std::vector<uint8_t> plain = dq::write_model(m);
+    CHECK(fmttest::entry_of(const_cast<std::vector<uint8_t>&>(plain), "STDZ") == nullptr);
+    CHECK(!dq::read_model(plain.data(), plain.size()).input.standardized());
+    for (uint32_t i = 0; i < 16; ++i) {
+        m.input.mean.push_back(1000.0f + 0.25f * float(i));
+        m.input.inv_std.push_back(i == 7 ? 1.0f : 1.0f / (50.0f + float(i)));
+    }
+    m.input.scale = 1.0f;
+    const std::vector<uint8_t> b = dq::write_model(m);
+    const dq::Model r = dq::read_model(b.data(), b.size());
+    REQUIRE(r.input.standardized());
+    CHECK(r.input.mean == m.input.mean);
+    CHECK(r.input.inv_std == m.input.inv_std);
+    CHECK(dq::write_model(r) == b);
+    CHECK(b.size() == plain.size() + 64 + 128);   // one table entry and 2 × 16 floats
+    // Flagged required: a reader that does not know it refuses the model instead of encoding wrongly.
+    uint8_t* e = fmttest::entry_of(const_cast<std::vector<uint8_t>&>(b), "STDZ");
+    REQUIRE(e != nullptr);
+    CHECK((ld16(e + kEntFlags) & kFlagRequired) != 0);
+    const uint8_t* p = fmttest::payload_of(const_cast<std::vector<uint8_t>&>(b), "STDZ");
+    CHECK(ldf32(p) == 1000.0f);
+    CHECK(ldf32(p + 4 * 16) == 1.0f / 50.0f);
+    // The other weight types carry it too.
+    for (const auto wt : {dq::WeightType::f16, dq::WeightType::int8, dq::WeightType::int4}) {
+        dq::Model q = m;
+        q.weight_type = wt;
+        const std::vector<uint8_t> qb = dq::write_model(q);
+        CHECK(dq::read_model(qb.data(), qb.size()).input.inv_std == m.input.inv_std);
+    }
+
+    auto patched = [&](size_t at, float v) {
+        std::vector<uint8_t> c = b;
+        st32(fmttest::payload_of(c, "STDZ") + at, f32_bits(v));
+        fmttest::reseal(c);
+        return model_error(c);
+    };
+    CHECK(patched(4 * 2, std::nanf("")) == "section STDZ: mean[2] is nan, must be finite");
+    CHECK(patched(4 * 16, 0.0f) == "section STDZ: scale[0] is 0, must be finite and > 0");
+    CHECK(patched(4 * 31, -2.0f) == "section STDZ: scale[15] is -2, must be finite and > 0");
+    CHECK(patched(4 * 20, INFINITY) == "section STDZ: scale[4] is inf, must be finite and > 0");
+    {
+        // Wrong shape with the right byte count: [4, 8] for a 16-input model.
+        std::vector<uint8_t> c = b;
+        st64(fmttest::entry_of(c, "STDZ") + kEntDims, 4);
+        st64(fmttest::entry_of(c, "STDZ") + kEntDims + 8, 8);
+        fmttest::reseal(c);
+        CHECK_THAT(model_error(c), Contains("STDZ"));
+    }
+
+    auto err = [](const dq::Model& x) { return error_of([&] { dq::write_model(x); }); };
+    dq::Model bad = m;
+    bad.input.inv_std.pop_back();
+    CHECK(err(bad) == "input standardization has 16 means and 15 scales, expected the input dim 16 each");
+    bad = m;
+    bad.input.mean[4] = INFINITY;
+    CHECK(err(bad) == "input standardization: mean[4] is inf, not finite");
+    bad = m;
+    bad.input.inv_std[9] = 0.0f;
+    CHECK(err(bad) == "input standardization: scale[9] is 0, must be finite and > 0");
+    bad = m;
+    bad.input.from_image_files = true;
+    CHECK(err(bad) == "a model of image files cannot also standardize its inputs");
+}

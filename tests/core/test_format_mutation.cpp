@@ -33,6 +33,12 @@ std::vector<Sample> samples() {
     dq::Model odd = fmttest::make_model({7}, 2, 16, 2, 5, 5, 7);
     odd.weight_type = dq::WeightType::int4;
     out.push_back({"model int4, odd widths", true, dq::write_model(odd)});
+    // A feature model: its STDZ section (means around 1000, scales 1/50) goes through the same mill.
+    dq::Model feat = fmttest::small_model(6);
+    feat.input.scale = 1.0f;
+    feat.input.mean.assign(feat.input_dim(), 1000.0f);
+    feat.input.inv_std.assign(feat.input_dim(), 0.02f);
+    out.push_back({"model f32, standardized (STDZ)", true, dq::write_model(feat)});
     out.push_back({"database with extras", false, dq::write_database(fmttest::make_database(m, 5, true))});
     out.push_back({"database plain", false, dq::write_database(fmttest::make_database(m, 3, false))});
     return out;

@@ -8,6 +8,7 @@
 
 #include "data/dataset.h"
 #include "data/split.h"
+#include "data/standardize.h"
 #include "dq/error.h"
 #include "io_test_util.h"
 
@@ -142,6 +143,8 @@ TEST_CASE(".npy images: u8 3-D, f32 2-D, f64, NaN refused with its index", "[dat
     CHECK(b.x == f);
     CHECK(b.pixels.empty());
     CHECK(b.input.scale == 1.0f);
+    CHECK(b.features);       // float npy: feature vectors, standardized by the trainer
+    CHECK(!a.features);      // u8 npy: pixels
 
     std::vector<double> d = {0.5, 0.25, 1.0, 0.0};
     iotest::write_bytes(dir / "d.npy", npy("<f8", "(2, 2)", as_bytes(d)));
@@ -184,6 +187,7 @@ TEST_CASE(".fvecs and .bvecs, with a bad record dimension and truncation", "[dat
     CHECK(a.n == 2);
     CHECK(a.dim == 3);
     CHECK(a.x == std::vector<float>{1, 2, 3, 4, 5, 6});
+    CHECK(a.features);
 
     std::vector<uint8_t> bad;
     put_vec(bad, 3, {1, 2, 3});
@@ -296,4 +300,34 @@ TEST_CASE("every truncation and random corruption of small files fails cleanly",
     }
     // Every truncation is refused; most corruptions too (a flipped pixel is still a valid file).
     CHECK(outcomes[1] > outcomes[0]);
+}
+
+TEST_CASE("standardization: training-set mean and 1 / std per dimension, scale 1 where the variance is zero", "[data]") {
+    // 4 rows × 4 dims: ordinary, constant (std 0), constant up to float rounding of 1000 (std ~2e-5,
+    // under 2^-20 × 1000), and tiny values with a real spread (kept: the rule is relative).
+    dqt::Dataset ds;
+    ds.n = 4;
+    ds.dim = 4;
+    ds.features = true;
+    ds.input.height = 1;
+    ds.input.width = 4;
+    ds.input.scale = 1.0f;
+    const float up = std::nextafter(1000.0f, 2000.0f);
+    ds.x = {1000, 7, 1000, 1e-6f,  1100, 7, up, 3e-6f,  900, 7, 1000, 1e-6f,  1000, 7, up, 3e-6f};
+    dq::InputSpec spec = ds.input;
+    CHECK(dqt::compute_standardization(ds, spec) == 2);
+    CHECK(spec.mean[0] == 1000.0f);
+    CHECK(spec.mean[1] == 7.0f);
+    CHECK(spec.mean[2] == float((2000.0 + 2 * double(up)) / 4));
+    CHECK(spec.mean[3] == Approx(2e-6).epsilon(1e-6));
+    CHECK(spec.inv_std[0] == float(1.0 / std::sqrt(5000.0)));   // population std: sqrt(20000 / 4)
+    CHECK(spec.inv_std[1] == 1.0f);
+    CHECK(spec.inv_std[2] == 1.0f);
+    CHECK(spec.inv_std[3] == Approx(1e6).epsilon(1e-5));
+    // The copy the networks train on: (x - mean) * scale in float, the core's order.
+    const dqt::Dataset s = dqt::standardized_copy(ds, spec);
+    CHECK(s.input.standardized());
+    CHECK(s.x[4] == (1100.0f - 1000.0f) * spec.inv_std[0]);
+    CHECK(s.x[1] == 0.0f);
+    CHECK(ds.x[4] == 1100.0f);   // the original is left as it was
 }

@@ -11,6 +11,7 @@
 
 #include "train/quant_loss.h"
 #include "train/trainer.h"
+#include "data/standardize.h"
 #include "dq/encoder.h"
 #include "dq/format.h"
 #include "dq/pq.h"
@@ -521,4 +522,38 @@ TEST_CASE("guards stop training with a clear message instead of writing a useles
         CHECK(r.log.distinct_codes.back() * 30000.0f > 200.0f);
         CHECK(r.log.distinct_codes.back() < 0.01f);
     }
+}
+
+TEST_CASE("feature vectors: trained standardized, the model carries the training set's statistics", "[deepquan]") {
+    // The tiny images moved far from [0, 1]: x -> 1000 + 50 x, as embeddings or descriptors can be.
+    dqt::Dataset ds = tiny_dataset(320, 1);
+    for (float& v : ds.x) v = 1000.0f + 50.0f * v;
+    ds.features = true;
+    ds.input.scale = 1.0f;
+    dqt::TrainConfig c = tiny_config();
+    const dqt::TrainResult r = dqt::train_deepquan(c, ds);
+    REQUIRE(r.model.input.standardized());
+    dq::InputSpec want = ds.input;
+    dqt::compute_standardization(ds, want);
+    CHECK(r.model.input.mean == want.mean);
+    CHECK(r.model.input.inv_std == want.inv_std);
+    CHECK(r.model.input.mean[0] > 1000.0f);
+    CHECK(r.model.input.inv_std[0] < 1.0f / 5.0f);
+    // The same run as on the standardized copy given as plain data: identical weights and codebooks
+    // (the networks saw the same bits, and the core's encoder standardizes the raw rows to them).
+    dqt::Dataset pre = dqt::standardized_copy(ds, want);
+    pre.features = false;
+    pre.input.mean.clear();
+    pre.input.inv_std.clear();
+    const dqt::TrainResult p = dqt::train_deepquan(c, pre);
+    CHECK(!p.model.input.standardized());   // plain data gets no standardization
+    CHECK(same_model(r.model, p.model));
+    // Raw rows through the feature model = standardized rows through the plain one, bit for bit.
+    std::vector<float> z(size_t(ds.n) * r.model.latent_dim()), zp(z.size());
+    dq::Encoder(r.model).forward(ds.x.data(), ds.n, z.data());
+    dq::Encoder(p.model).forward(pre.x.data(), pre.n, zp.data());
+    CHECK(z == zp);
+    // And it round-trips through the file.
+    const std::vector<uint8_t> bytes = dq::write_model(r.model);
+    CHECK(dq::read_model(bytes.data(), bytes.size()).input.inv_std == want.inv_std);
 }

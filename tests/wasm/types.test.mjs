@@ -21,7 +21,9 @@ export async function main(): Promise<void> {
   const fast: Hit[] = index.search(px, { k: 5, pool: 200 });
   const exact: Hit[] = index.search(px, { k: 5, exact: true });
   const kernels: string = index.info.scanKernel + index.info.exactScanKernel;
-  console.log(fast, exact, kernels);
+  const kind: 'pixels' | 'features' = index.info.inputKind;
+  const standardized: boolean = index.info.standardized;
+  console.log(fast, exact, kernels, kind, standardized);
   const label: number | null = hits[0].label;
   const all: Hit[][] = index.searchBatch([px, new Uint8Array(784), { data: new Uint8ClampedArray(16), width: 2, height: 2 }]);
   const code: Uint8Array = index.encode(px);

@@ -160,6 +160,9 @@ static int run_train(const Args& a) {
     std::fprintf(stderr, "train: %s, %zu images (%u×%u×%u): %zu queries, %zu gallery = training set\n",
                  data.all.name.c_str(), data.all.n, data.all.input.height, data.all.input.width,
                  data.all.input.channels, data.queries.n, data.gallery.n);
+    if (data.gallery.features)
+        std::fprintf(stderr, "train: feature vectors: standardized per dimension with the training set's mean and std "
+                             "(stored in model.dqm)\n");
     TrainResult r = run_training(cfg, data.gallery);
     check_interrupted();
     Exported ex = export_and_evaluate(r.model, wt, data, thumb_levels, true);
@@ -244,6 +247,9 @@ const Command& train_command() {
         "--pretrained FILE: absent, it is written after pretraining; present, pretraining is skipped and the\n"
         "run ends byte-identical to one that pretrained. Variants with the same seed, bits, data and\n"
         "pretraining flags share it; any other file is refused.\n"
+        "--dataset FILE.npy (float) | FILE.fvecs: feature vectors in any range; each dimension is standardized\n"
+        "with the training set's mean and std (scale 1 where the variance is zero), stored in model.dqm, which\n"
+        "then takes the raw vectors (encode, search, the package).\n"
         "--images DIR: every .png/.jpg/.jpeg under DIR, sorted by path, format from the bytes; label = first-level\n"
         "sub-folder (files directly in DIR are left out of training), symlinks followed but no file twice;\n"
         "each composited over --background, made gray or RGB and area-resized to --size (dq/image.h), the\n"

@@ -138,6 +138,7 @@ Dataset read_images(const std::string& path) {
     Dataset ds;
     ds.name = path;
     ds.input = reader->input();
+    ds.features = reader->is_features();
     ds.n = reader->size();
     ds.dim = reader->dim();
     // Chunked, so that a corrupt count in a compressed file fails at the end of the real data

@@ -8,7 +8,8 @@
 //   *.npy                     NumPy v1–v3, C order, |u1 or <f4 (<f8 converted), 2-D, 3-D or 4-D.
 //   *.fvecs / *.bvecs         TEXMEX: per vector an i32 dimension then d floats / d bytes.
 // u8 data is scaled by 1/255 and kept as `pixels` (thumbnails); float data is taken as it is
-// (input.scale = 1) and any NaN or infinity is refused with its row and column.
+// (input.scale = 1) and any NaN or infinity is refused with its row and column. Float npy and fvecs
+// are feature vectors (Dataset::features): a model trained on them standardizes its inputs.
 // Labels come from --labels, or for IDX from a sibling file (see sibling_labels_path()), as IDX
 // (u8 or i32, 1-D) or .npy (any integer type, 1-D).
 // Every reader checks sizes before it reads: truncated, oversized or corrupt files throw dq::Error
@@ -33,6 +34,9 @@ struct Dataset {
     std::vector<float> x;          ///< n × dim, row-major, values in [0,1]
     std::vector<int32_t> labels;   ///< n labels, or empty when unknown
     std::vector<uint8_t> pixels;   ///< n × dim original u8 pixels when the source had them (thumbnails)
+    /// Feature vectors (npy float, fvecs), not pixels: the trainer standardizes them per dimension
+    /// and the model stores it (data/standardize.h). False for IDX (u8 or f32), u8 npy, bvecs, images.
+    bool features = false;
     // Image folders (data/image_folder.h) only, empty otherwise: what their database also stores.
     uint32_t thumb_height = 0;            ///< RGB thumbnails at their own size (0 = none)
     uint32_t thumb_width = 0;
@@ -57,6 +61,7 @@ public:
     size_t dim() const { return spec_.dim(); }      ///< values per row
     const dq::InputSpec& input() const { return spec_; }
     bool is_u8() const { return u8_; }              ///< rows are bytes (pixels available)
+    bool is_features() const { return features_; }  ///< float npy / fvecs (Dataset::features)
     size_t position() const { return pos_; }        ///< rows read so far
 
     /// Reads up to max_rows rows: x gets rows × dim floats (u8 scaled by input().scale),
@@ -72,6 +77,7 @@ protected:
     size_t n_ = 0;
     size_t pos_ = 0;
     bool u8_ = true;
+    bool features_ = false;
 };
 
 /// Where named datasets live: $DQ_DATA_DIR if set, else ./data if it exists, else the data/ folder of

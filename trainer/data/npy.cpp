@@ -116,6 +116,7 @@ public:
             u8_ = true;
         } else if (d == "<f4" || d == "<f8") {
             u8_ = false;
+            features_ = true;
             f64_ = d == "<f8";
         } else {
             throw dq::Error(path + ": .npy dtype '" + d + "' not supported for images (uint8, <f4 or <f8)");

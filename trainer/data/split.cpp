@@ -44,6 +44,7 @@ Dataset subset(const Dataset& ds, const std::vector<uint32_t>& idx) {
     Dataset out;
     out.name = ds.name;
     out.input = ds.input;
+    out.features = ds.features;
     out.n = idx.size();
     out.dim = ds.dim;
     out.x.resize(out.n * ds.dim);

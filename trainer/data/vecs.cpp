@@ -13,6 +13,7 @@ public:
     VecsReader(const std::string& path, bool bytes) : file_(path) {
         path_ = path;
         u8_ = bytes;
+        features_ = !bytes;
         int32_t d = 0;
         file_.read_exact(&d, 4, "the first vector's dimension");
         if (d <= 0 || d > (1 << 24))

@@ -10,6 +10,7 @@
 #include "dq/error.h"
 #include "dq/fnv.h"
 #include "dq/pq.h"
+#include "data/standardize.h"
 #include "nn/autoencoder.h"
 #include "pq/kmeans.h"
 #include "train/checkpoint.h"
@@ -41,7 +42,13 @@ void shuffle(std::vector<uint32_t>& p, SplitMix64& rng) {
 
 class Trainer {
 public:
-    Trainer(const TrainConfig& cfg, const Dataset& ds) : cfg_(cfg), ds_(ds), rc_(resolve_recipe(cfg, ds.n)) {}
+    // A feature-vector set is standardized on its own statistics (data/standardize.h): the networks
+    // train on the standardized copy, and every model this class builds carries the standardization,
+    // so the core's Encoder computes the same first-layer input from the raw rows.
+    Trainer(const TrainConfig& cfg, const Dataset& ds)
+        : cfg_(cfg), raw_(ds), spec_(input_spec_of(ds)),
+          owned_(spec_.standardized() ? standardized_copy(ds, spec_) : Dataset()),
+          ds_(spec_.standardized() ? owned_ : ds), rc_(resolve_recipe(cfg, ds.n)) {}
     TrainResult run();
 
 private:
@@ -59,8 +66,17 @@ private:
     dq::Model current_model() const;
     float scheduled_lr(int it) const;
 
+    static dq::InputSpec input_spec_of(const Dataset& ds) {
+        dq::InputSpec s = ds.input;
+        if (ds.features && ds.n > 0 && ds.x.size() == ds.n * ds.dim && ds.dim == s.dim()) compute_standardization(ds, s);
+        return s;
+    }
+
     const TrainConfig& cfg_;
-    const Dataset& ds_;
+    const Dataset& raw_;             // the rows as given (what the exported model is fed)
+    const dq::InputSpec spec_;       // raw_.input plus the standardization of a feature-vector set
+    const Dataset owned_;            // the standardized copy, when there is one
+    const Dataset& ds_;              // what the networks train on: owned_ or raw_
     Recipe rc_;
     TrainState s_;                   // everything a checkpoint carries
     std::vector<uint8_t> assign_;    // n × M, this epoch's K-means assignment (recomputed on resume)
@@ -179,7 +195,7 @@ void Trainer::rescale_latent() {
 dq::Model Trainer::current_model() const {
     std::vector<float> cb = s_.codebooks;
     if (cb.empty()) cb.assign(size_t(rc_.M) * rc_.K * rc_.dsub, 0.0f);
-    return s_.ae.to_model(ds_.input, rc_.M, rc_.K, std::move(cb), "{}");
+    return s_.ae.to_model(spec_, rc_.M, rc_.K, std::move(cb), "{}");
 }
 
 // K-means on the current z (warm-started from the previous codebooks), the epoch's statistics and
@@ -347,9 +363,9 @@ void Trainer::alternate() {
 dq::Model Trainer::finish() {
     const size_t n = ds_.n, L = s_.ae.latent_dim();
     dq::Model m = current_model();
-    dq::Encoder enc(m);
+    dq::Encoder enc(m);   // standardizes raw_ itself: the same bits as ds_ through the networks' input
     s_.z.resize(n * L);
-    enc.forward(ds_.x.data(), n, s_.z.data());
+    enc.forward(raw_.x.data(), n, s_.z.data());
     DQ_CHECK(all_finite(s_.z.data(), s_.z.size()), "training diverged: the final encoder gives non-finite latent vectors");
     const bool warm = !s_.codebooks.empty();
     std::vector<uint8_t> codes;
@@ -359,6 +375,7 @@ dq::Model Trainer::finish() {
     JsonWriter j;
     j.begin_object();
     j.kv("trainer", "deepquan " DQ_VERSION).kv("dataset", ds_.name).kv("train_images", ds_.n);
+    if (spec_.standardized()) j.kv("input", "features, standardized per dimension on the training set");
     j.key("settings").raw(rc_.json());
     j.kv("alternating_iterations", s_.log.iterations_run).kv("epochs", s_.log.epochs);
     j.end_object();

@@ -118,6 +118,7 @@ export class DeepQuanIndex {
     const i = this.#info;
     return {
       inputDim: i.inputDim, height: i.height, width: i.width, channels: i.channels, scale: i.scale,
+      standardized: i.standardized, inputKind: i.standardized ? 'features' : 'pixels',
       latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
       weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
       thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, exactScanKernel: i.exactScanKernel,

@@ -3,7 +3,8 @@
 //
 // Accepted:
 //   Float32Array(D), values already scaled: finite and in [0, 1] (in [0, 255 × scale] for a model
-//     whose input scale is not 1/255);
+//     whose input scale is not 1/255); for a model of feature vectors (spec.standardized: the model
+//     standardizes its inputs, section STDZ) any finite values, and only Float32Arrays;
 //   Uint8Array / Uint8ClampedArray(D) of raw bytes: x = byte × scale, rounded to float32 exactly as
 //     the native trainer does (float(byte) * scale), so both sides feed the encoder the same bits;
 //   an ImageData-like { data, width, height } (straight RGBA bytes): the core's preprocess_rgba
@@ -33,6 +34,7 @@ export function maxValue(spec) {
 
 function expected(spec) {
   const d = spec.inputDim;
+  if (spec.standardized) return `a Float32Array of ${d} finite values (this model takes feature vectors)`;
   return `a Float32Array of ${d} values in [0, ${maxValue(spec)}], a Uint8Array or Uint8ClampedArray of ${d} bytes, ` +
     `or an ImageData-like {data, width, height}`;
 }
@@ -43,6 +45,14 @@ export function isImageDataLike(p) {
 
 /// Checks a float vector in place (the first bad value is named by index).
 export function checkFloats(x, spec, what, offset = 0) {
+  if (spec.standardized) {
+    // Feature vectors in any range: the model standardizes them; only NaN and ±Infinity are refused.
+    for (let i = 0; i < x.length; i++) {
+      if (Number.isFinite(x[i])) continue;
+      throw new Error(`${what}: value at index ${offset + i} is ${x[i]} (feature vectors must be finite)`);
+    }
+    return;
+  }
   const hi = maxValue(spec);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
@@ -51,6 +61,14 @@ export function checkFloats(x, spec, what, offset = 0) {
     if (Number.isNaN(v)) throw new Error(`${what}: value at index ${at} is NaN (expected a finite value in [0, ${hi}])`);
     if (!Number.isFinite(v)) throw new Error(`${what}: value at index ${at} is ${v} (expected a finite value in [0, ${hi}])`);
     throw new Error(`${what}: value at index ${at} is ${v}, outside [0, ${hi}] (pixels as floats must be scaled to [0, ${hi}]; pass a Uint8Array for 0..255 bytes)`);
+  }
+}
+
+/// A model of feature vectors has no pixels: anything but a Float32Array is refused by name.
+function refuseNonFeatures(p, spec, what) {
+  if (spec.standardized && !(p instanceof Float32Array)) {
+    throw new Error(`${what}: this model takes feature vectors, not pixels (it standardizes its inputs): expected ` +
+      `${expected(spec)}, got ${isImageDataLike(p) ? 'an ImageData-like image' : describe(p)}`);
   }
 }
 
@@ -65,10 +83,10 @@ export function bytesToFloats(bytes, spec, out = new Float32Array(bytes.length),
 /// input shape and scale, and its image rule (dq/image.h's preprocess_rgba in the core, over the
 /// colour info.background names: the model's recorded background, black for a model without one).
 export function pixelSpec(Module, info) {
-  const { inputDim, height, width, channels, scale } = info;
+  const { inputDim, height, width, channels, scale, standardized } = info;
   const background = parseInt(info.background.slice(1), 16);
   const preprocess = (rgba, h, w) => call(Module, 'preprocessRgba', rgba, h, w, height, width, channels, background);
-  return { inputDim, height, width, channels, scale, background, preprocess };
+  return { inputDim, height, width, channels, scale, standardized, background, preprocess };
 }
 
 /// ImageData-like RGBA -> model input floats: the core's preprocess_rgba gives the model's bytes
@@ -103,6 +121,7 @@ export function imageDataToBytes(img, spec, what) {
 /// Any accepted pixel input -> a fresh Float32Array(inputDim), validated.
 export function toInput(pixels, spec, what = 'pixels') {
   const D = spec.inputDim;
+  refuseNonFeatures(pixels, spec, what);
   if (pixels instanceof Float32Array) {
     if (pixels.length !== D) throw new Error(`${what}: expected ${expected(spec)}; got Float32Array(${pixels.length}) (wrong length)`);
     checkFloats(pixels, spec, what);
@@ -120,6 +139,7 @@ export function toInput(pixels, spec, what = 'pixels') {
 /// toInput), or one flat Float32Array / Uint8Array / Uint8ClampedArray.
 export function toBatch(batch, spec, what) {
   const D = spec.inputDim;
+  if (!Array.isArray(batch)) refuseNonFeatures(batch, spec, what);
   if (batch instanceof Float32Array) {
     if (batch.length % D !== 0) throw new Error(`${what}: a flat Float32Array must hold n × ${D} values, got ${batch.length} (not a multiple of ${D})`);
     checkFloats(batch, spec, what);

@@ -32,10 +32,14 @@ public:
     uint32_t output_dim() const { return output_dim_; }
 
     /// x: n × input_dim floats, row-major; z: n × output_dim floats (caller-owned).
-    /// Throws dq::Error if any input value is not finite (NaN pixels are refused, not propagated).
+    /// A standardized model (InputSpec::standardized) first maps x to (x - mean) * inv_std
+    /// (standardize_inputs), so callers always pass raw inputs.
+    /// Throws dq::Error if any input value is not finite (NaN pixels are refused, not propagated),
+    /// or if standardizing a finite value overflows (a value absurdly far from the training data).
     void forward(const float* x, size_t n, float* z) const;
 
-    /// x through the first `layers` layers only (0 <= layers <= layer count; 0 copies x): out is
+    /// x through the first `layers` layers only (0 <= layers <= layer count; 0 gives the first
+    /// layer's input: x itself, or x standardized for a standardized model): out is
     /// n × (output width of layer layers-1, or input_dim). forward() is forward_prefix(all layers).
     /// Used by export-time calibration that needs inner activations computed exactly as here.
     void forward_prefix(const float* x, size_t n, size_t layers, float* out) const;
@@ -45,11 +49,19 @@ public:
 
 private:
     std::vector<DenseLayer> layers_;
+    std::vector<float> mean_, inv_std_;   ///< the model's input standardization (empty: none)
     uint32_t input_dim_ = 0;
     uint32_t output_dim_ = 0;
     size_t max_width_ = 0;
     DenseKernel kernel_ = nullptr;
 };
+
+/// The input standardization of a standardized model: out[r*d + i] = (x[r*d + i] - mean[i]) *
+/// inv_std[i] for r < n, d = spec.dim(), one float subtraction then one float multiplication (never
+/// fused: the core is built with -ffp-contract=off), so the trainer's standardized training set and
+/// every front end's queries get the same bits. x and out: n × d floats (may be the same array).
+/// Requires spec.standardized(). Throws dq::Error naming the value if a result is not finite.
+void standardize_inputs(const InputSpec& spec, const float* x, size_t n, float* out);
 
 /// Reference dense kernel (defines the summation order above).
 void dq_dense_f32__scalar(const float* w, size_t in, size_t out, const float* x, size_t n, float* y);

@@ -31,6 +31,9 @@
 //   IMGP (optional, u32 [3]; present iff InputSpec::from_image_files): background 0xRRGGBB, resize
 //        rule, gray rule. Rule 1 (the only one) = dq/image.h's box filter and BT.601 weights; a
 //        reader refuses any other rule by name. Its absence means "pixels go in as they are".
+//   STDZ (present iff InputSpec::standardized(), f32 [2, D], D = input dim; flagged required): row 0
+//        the per-dimension means, row 1 the scales of the input standardization x' = (x - mean) *
+//        scale (model.h); all finite, scales > 0. Models of feature vectors only (never with IMGP).
 //   Header fingerprint = codebook_fingerprint(model), re-checked by the reader.
 // Database sections:
 //   HEAD (required, u32 [6]): N, M, K, thumbnail height, width, channels (all 0: no thumbnails).
@@ -47,6 +50,10 @@
 // IMGP and LNAM were added within 1.1 as optional sections, without a version bump: a 1.1 reader that
 // predates them skips them (losing only the background and the label names), and a file without
 // them is byte for byte what that reader's writer made, so every earlier file is unchanged.
+// STDZ was added within 1.1 the same way (no version bump; a model without it, i.e. every pixel
+// model, is byte for byte unchanged), but flagged required: a reader that skipped it would feed raw
+// features to an encoder trained on standardized ones and answer silently wrong, so a 1.1 reader
+// that predates it refuses such a model ("section STDZ: unknown required section ...") instead.
 // Versions: 1.0 first release. 1.1 adds weight type 3 (int4) and nothing else: a 1.0 reader refuses
 // an int4 model with "section ARCH: unknown weight type 3"; every other file a 1.1 writer makes is
 // byte for byte what 1.0 wrote apart from version_minor (and so the header CRC), and 1.0 reads it.

@@ -45,6 +45,15 @@ struct InputSpec {
     /// the model saw. False for pixel datasets (IDX, npy), whose bytes go in as they are.
     bool from_image_files = false;
     uint32_t background = 0xffffff;  ///< 0xRRGGBB alpha was composited over (from_image_files only)
+    /// Input standardization of a model trained on feature vectors (npy float / fvecs: embeddings,
+    /// descriptors in any range); both empty for pixel models. When set, both hold dim() values and
+    /// the encoder's first layer sees x'[i] = (x[i] - mean[i]) * inv_std[i], computed in float in
+    /// exactly that order (dq::standardize_inputs), so every front end gets the same bits.
+    /// inv_std[i] = 1 / std of dimension i on the training set, or 1 for a zero-variance dimension
+    /// (see trainer/data/standardize.h for the rule); every value finite, inv_std > 0.
+    std::vector<float> mean;
+    std::vector<float> inv_std;
+    bool standardized() const { return !mean.empty(); }
     uint32_t dim() const { return height * width * channels; }
 };
 
@@ -60,7 +69,9 @@ struct DenseLayer {
 /// Encoder + codebooks. Invariants checked by validate(): 1..kMaxLayers layers that chain
 /// (layers[i].out == layers[i+1].in), layers[0].in == input.dim(), layers.back().out == M * dsub,
 /// every width and dim in [1, kMaxWidth], K in {16, 256}, weight/bias/codebook vector sizes
-/// (out × in, out, M × K × dsub), input.scale finite and > 0, all weights/biases/codebooks finite.
+/// (out × in, out, M × K × dsub), input.scale finite and > 0, all weights/biases/codebooks finite,
+/// input.mean / input.inv_std both empty or both input.dim() finite values with inv_std > 0 (and not
+/// combined with from_image_files).
 struct Model {
     InputSpec input;
     std::vector<DenseLayer> layers;
