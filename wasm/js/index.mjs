@@ -12,7 +12,7 @@
 import { describe, toInput, toBatch, isImageDataLike, pixelSpec, imageDataToBytes } from './pixels.mjs';
 import { openSource } from './sources.mjs';
 import { call, pickModule, simdSupported } from './module.mjs';
-import { checkOptions } from './options.mjs';
+import { checkOptions, checkSearchOptions } from './options.mjs';
 import { checkFilter, nativeFilter } from './filter.mjs';
 
 export const version = '@PROJECT_VERSION@';
@@ -86,7 +86,6 @@ function parseMeta(json) {
   }
 }
 
-const SEARCH_OPTIONS = new Set(['k', 'mode', 'pool', 'exact', 'filter']);
 
 export class DeepQuanIndex {
   #module;
@@ -153,25 +152,11 @@ export class DeepQuanIndex {
   }
 
   #options(opts, what) {
-    if (opts === undefined) opts = {};
-    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact, filter }, got ${describe(opts)}`);
-    for (const key of Object.keys(opts)) {
-      if (!SEARCH_OPTIONS.has(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact, filter)`);
-    }
-    const { k = 10, mode = 'sdc', pool = 0, exact = false } = opts;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
+    const o = checkSearchOptions(opts, what, this.#info);
     const size = this.#info.size;
-    if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
-    if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
-    // The K = 16 fast-scan's knobs (dq::ScanOptions); on the exact path a pool would do nothing.
-    if (typeof exact !== 'boolean') throw new Error(`${what}: exact must be true or false, got ${describe(exact)}`);
-    if (typeof pool !== 'number' || !Number.isInteger(pool) || pool < 0) throw new Error(`${what}: pool must be a non-negative integer, got ${describe(pool)}`);
-    if (pool > 0 && (exact || this.#info.scanKernel === this.#info.exactScanKernel)) {
-      throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${this.#info.K}) is scanned exactly`}`);
-    }
-    const filter = nativeFilter(checkFilter(opts.filter, size, this.#info.hasLabels, what), size, what);
+    const filter = nativeFilter(checkFilter(o.filter, size, this.#info.hasLabels, what), size, what);
     // The core clips the pool to the index size; so does this, to fit a wasm size_t.
-    return { k, mode, pool: Math.min(pool, size), exact, filter };
+    return { k: o.k, mode: o.mode, pool: Math.min(o.pool, size), exact: o.exact, filter };
   }
 
   // Rows of k hits; a filter passing fewer than k items leaves padding (id -1) at a row's end,

@@ -36,3 +36,29 @@ export function checkOptions(what, options, signature) {
   }
   return { ...options, simd, wasm };
 }
+
+const SEARCH_OPTIONS = ['k', 'mode', 'pool', 'exact', 'filter'];
+
+/// The options of search / searchBatch / searchCode, for an index and for the pool alike: { k = 10,
+/// mode = 'sdc', pool = 0, exact = false, filter }, checked against the index described by `info`
+/// (size, K, scanKernel / exactScanKernel). The filter comes back as given, for the caller's
+/// checkFilter (an index turns it into one bitmap, the pool into one per shard).
+export function checkSearchOptions(opts, what, info) {
+  if (opts === undefined) opts = {};
+  if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { ${SEARCH_OPTIONS.join(', ')} }, got ${describe(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (!SEARCH_OPTIONS.includes(key)) throw new Error(`${what}: unknown option '${key}' (expected ${SEARCH_OPTIONS.join(', ')})`);
+  }
+  const { k = 10, mode = 'sdc', pool = 0, exact = false, filter } = opts;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
+  const size = info.size;
+  if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
+  if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
+  // The K = 16 fast-scan's knobs (dq::ScanOptions); on the exact path a pool would do nothing.
+  if (typeof exact !== 'boolean') throw new Error(`${what}: exact must be true or false, got ${describe(exact)}`);
+  if (typeof pool !== 'number' || !Number.isInteger(pool) || pool < 0) throw new Error(`${what}: pool must be a non-negative integer, got ${describe(pool)}`);
+  if (pool > 0 && (exact || info.scanKernel === info.exactScanKernel)) {
+    throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${info.K}) is scanned exactly`}`);
+  }
+  return { k, mode, pool, exact, filter };
+}

@@ -13,7 +13,7 @@
 
 import { describe, toBatch, toInput, pixelSpec } from './pixels.mjs';
 import { call, pickModule } from './module.mjs';
-import { checkOptions } from './options.mjs';
+import { checkOptions, checkSearchOptions } from './options.mjs';
 import { checkFilter, predicateBitmap, sliceBitmap } from './filter.mjs';
 import { platform } from './platform.mjs';
 import { openSource } from './sources.mjs';
@@ -189,22 +189,8 @@ export class SearchPool {
   }
 
   #options(opts, what) {
-    if (opts === undefined) opts = {};
-    if (opts === null || typeof opts !== 'object') throw new Error(`${what}: options must be an object { k, mode, pool, exact, filter }, got ${describe(opts)}`);
-    for (const key of Object.keys(opts)) {
-      if (!['k', 'mode', 'pool', 'exact', 'filter'].includes(key)) throw new Error(`${what}: unknown option '${key}' (expected k, mode, pool, exact, filter)`);
-    }
-    const { k = 10, mode = 'sdc', pool = 0, exact = false } = opts;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) throw new Error(`${what}: k must be a positive integer, got ${describe(k)}`);
-    const size = this.#info.size;
-    if (k > size) throw new Error(`${what}: k = ${k} is larger than the index (${size} item${size === 1 ? '' : 's'})`);
-    if (mode !== 'sdc' && mode !== 'adc') throw new Error(`${what}: unknown mode ${describe(mode)} (expected 'sdc' or 'adc')`);
-    if (typeof exact !== 'boolean') throw new Error(`${what}: exact must be true or false, got ${describe(exact)}`);
-    if (typeof pool !== 'number' || !Number.isInteger(pool) || pool < 0) throw new Error(`${what}: pool must be a non-negative integer, got ${describe(pool)}`);
-    if (pool > 0 && (exact || this.#info.scanKernel === this.#info.exactScanKernel)) {
-      throw new Error(`${what}: pool applies to the K = 16 fast-scan only; ${exact ? 'exact: true scans every code' : `this index (K = ${this.#info.K}) is scanned exactly`}`);
-    }
-    return { k, mode, pool, exact, filters: this.#shardFilters(checkFilter(opts.filter, size, this.#hasLabels, what), what) };
+    const o = checkSearchOptions(opts, what, this.#info);
+    return { k: o.k, mode: o.mode, pool: o.pool, exact: o.exact, filters: this.#shardFilters(checkFilter(o.filter, this.#info.size, this.#hasLabels, what), what) };
   }
 
   /// One filter per worker, or null: label and id lists go to every worker as they are (each shard's
