@@ -8,49 +8,19 @@
 //   node scripts/bench-pool-browser.mjs [--out results/bench/pool] [--sizes 1000000,10000000] [--queries 200]
 //
 // Writes OUT/pool-browser.json and OUT/pool-browser.md, naming the revision and the machine.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createServer } from './serve.mjs';
 import { launchBrowser } from '../tests/web/harness.mjs';
+import { poolData, poolOptions, revision, writePoolReport } from './bench/pool-setup.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = { out: path.join(ROOT, 'results/bench/pool'), sizes: '1000000,10000000', queries: '200', pkg: path.join(ROOT, 'wasm/dist') };
-for (let i = 0; i < args.length; i += 2) {
-  const k = args[i].replace(/^--/, '');
-  if (!(k in opt) || args[i + 1] === undefined) {
-    console.error(`bench-pool-browser: unknown or incomplete option ${args[i]} (expected --out DIR, --sizes N,N, --queries N, --pkg DIR)`);
-    process.exit(2);
-  }
-  opt[k] = args[i + 1];
-}
-const sizes = opt.sizes.split(',').map(Number);
-const nq = Number(opt.queries);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n % 1000000 !== 0) || !Number.isInteger(nq) || nq < 10) {
-  console.error('bench-pool-browser: --sizes must be multiples of 1000000, --queries an integer >= 10');
-  process.exit(2);
-}
-const rev = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-pool-browser-'));
-const g = spawnSync(path.join(ROOT, 'build/native/tests/tools/dq_golden'), [work, '--bench'], { encoding: 'utf8' });
-if (g.status !== 0) {
-  console.error(`bench-pool-browser: dq_golden --bench failed: ${g.stderr}`);
-  process.exit(1);
-}
-// The n-code databases, made by the package under Node as bench-pool.mjs makes them.
-const { loadIndex } = await import(path.join(path.resolve(opt.pkg), 'node.mjs'));
-for (const n of sizes) {
-  const b = await loadIndex({ model: path.join(work, 'bench-32.dqm') });
-  for (let i = 0; i < n / 1000000; i++) await b.addDatabase(path.join(work, 'bench-32-1m.dqdb'));
-  fs.writeFileSync(path.join(work, `db-${n}.dqdb`), b.save());
-  b.dispose();
-}
-const q = fs.readFileSync(path.join(work, 'bench-queries.idx'));
-const queries = Array.from({ length: nq }, (_, i) => Array.from(q.subarray(16 + (i % 100) * 784, 16 + ((i % 100) + 1) * 784)));
+const opt = poolOptions('bench-pool-browser', process.argv.slice(2));
+const { sizes } = opt;
+const nq = opt.queries;
+const data = await poolData('bench-pool-browser', opt);
+const { work } = data;
+const queries = data.queries.map((q) => Array.from(q));
 
 const web = path.join(work, 'web');
 fs.mkdirSync(web);
@@ -116,15 +86,11 @@ server.close();
 const single = (n) => rows.find((r) => r.codes === n && r.variant === 'single-thread index');
 for (const r of rows) r.speedup = Number((r.qps / single(r.codes).qps).toFixed(2));
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() };
-const result = { revision: rev + (dirty ? ' (with uncommitted changes)' : ''), date: new Date().toISOString(), machine, queries: nq, rows };
-fs.mkdirSync(opt.out, { recursive: true });
-const tmp = path.join(opt.out, `.pool-browser.json.tmp-${process.pid}`);
-fs.writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-fs.renameSync(tmp, path.join(opt.out, 'pool-browser.json'));
+const result = { revision: revision(), date: new Date().toISOString(), machine, queries: nq, rows };
 const md = [`# Search pool in Chromium (scripts/bench-pool-browser.mjs) on ${result.revision}, ${result.date}`, '',
   `${machine.cpus} × ${machine.model}, Debian Chromium headless, load average at the end ${machine.load.map((x) => x.toFixed(2)).join(' ')}; ${nq} queries, SDC, k = 10, encode included; peak RSS = all Chromium processes.`, '',
   '| codes | variant | load s | peak RSS MiB | p50 ms | p99 ms | queries/s | × single |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.codes.toLocaleString('en')} | ${r.variant} | ${r.loadSeconds} | ${r.peakRssMiB} | ${r.p50} | ${r.p99} | ${r.qps} | ${r.speedup} |`), ''].join('\n');
-fs.writeFileSync(path.join(opt.out, 'pool-browser.md'), md);
+writePoolReport(opt.out, 'pool-browser', result, md);
 console.log(md);
 fs.rmSync(work, { recursive: true, force: true });
