@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -124,5 +125,27 @@ inline dq::Model tiny_model(uint32_t h, uint32_t w, uint32_t M, uint32_t K, uint
     m.meta_json = "{\"test\": true}";
     return m;
 }
+
+#ifdef DQ_TRAINER_BIN
+/// What a run of the deepquan binary gave: exit status (128 + signal when killed), stdout, stderr.
+struct Run {
+    int status = -1;
+    std::string out, err;
+};
+
+/// Runs `deepquan ARGS` (args are shell words, quoted by the caller) with stdout and stderr captured
+/// in files of `dir` and no stdin.
+inline Run run(const TempDir& dir, const std::string& args) {
+    std::string cmd = std::string("'") + DQ_TRAINER_BIN + "' " + args + " > '" + (dir / "stdout") + "' 2> '" +
+                      (dir / "stderr") + "' < /dev/null";
+    int raw = std::system(cmd.c_str());
+    Run r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    auto o = read_bytes(dir / "stdout"), e = read_bytes(dir / "stderr");
+    r.out.assign(o.begin(), o.end());
+    r.err.assign(e.begin(), e.end());
+    return r;
+}
+#endif
 
 }  // namespace iotest

@@ -16,25 +16,10 @@
 
 using Catch::Matchers::Contains;
 using iotest::TempDir;
+using iotest::Run;
+using iotest::run;
 
 namespace {
-
-struct Run {
-    int status = -1;
-    std::string out, err;
-};
-
-Run run(const TempDir& dir, const std::string& args) {
-    std::string cmd = std::string("'") + DQ_TRAINER_BIN + "' " + args + " > '" + (dir / "stdout") + "' 2> '" +
-                      (dir / "stderr") + "' < /dev/null";
-    int raw = std::system(cmd.c_str());
-    Run r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    auto o = iotest::read_bytes(dir / "stdout"), e = iotest::read_bytes(dir / "stderr");
-    r.out.assign(o.begin(), o.end());
-    r.err.assign(e.begin(), e.end());
-    return r;
-}
 
 size_t lines(const std::string& s) {
     size_t n = 0;

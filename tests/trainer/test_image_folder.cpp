@@ -20,6 +20,8 @@
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
 using iotest::TempDir;
+using iotest::Run;
+using iotest::run;
 
 namespace {
 
@@ -64,23 +66,6 @@ void make_tree(const std::string& root, const std::string& outside) {
     fs::create_directory_symlink(".", root + "/loop");
     fs::create_symlink(outside + "/ext.png", root + "/outside-link.png");
     fs::create_symlink("nowhere.png", root + "/dangling.png");
-}
-
-struct Run {
-    int status = -1;
-    std::string out, err;
-};
-
-Run run(const TempDir& dir, const std::string& args) {
-    std::string cmd = std::string("'") + DQ_TRAINER_BIN + "' " + args + " > '" + (dir / "stdout") + "' 2> '" +
-                      (dir / "stderr") + "' < /dev/null";
-    int raw = std::system(cmd.c_str());
-    Run r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    auto o = iotest::read_bytes(dir / "stdout"), e = iotest::read_bytes(dir / "stderr");
-    r.out.assign(o.begin(), o.end());
-    r.err.assign(e.begin(), e.end());
-    return r;
 }
 
 }  // namespace
