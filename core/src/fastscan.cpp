@@ -192,7 +192,7 @@ uint8_t FastScanCodes::code(size_t i, uint32_t m) const {
 }
 
 void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32_t* ids, float* distances,
-                           int64_t* out_ids, FastScanKernel kernel, const uint8_t* allow) const {
+                           int64_t* out_ids, FastScanKernel kernel, const uint8_t* allow, int64_t* out_pos) const {
     DQ_CHECK(k > 0, "FastScanCodes::search: k must be positive, got 0");
     if (!kernel) kernel = best_fastscan_kernel().fn;
     const QuantizedLut4 t = quantize_lut4(lut, M_);
@@ -240,16 +240,19 @@ void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32
     }
 
     // Exact re-rank: the float LUT summed in increasing m, as dq_scan_lut8_u8__scalar does.
-    std::vector<float> exact(heap.size());
-    std::vector<uint32_t> cand(heap.size());
-    for (size_t c = 0; c < heap.size(); ++c) {
-        const size_t i = size_t(heap[c] & 0xffffffffu);
+    TopK top(std::min(k, heap.size()));
+    for (const uint64_t key : heap) {
+        const size_t i = size_t(key & 0xffffffffu);
         float acc = lut[code(i, 0)];
         for (uint32_t m = 1; m < M_; ++m) acc += lut[size_t(m) * 16 + code(i, m)];
-        exact[c] = acc;
-        cand[c] = ids ? ids[i] : uint32_t(i);
+        top.push_one(acc, ids ? int64_t(ids[i]) : int64_t(i), i);
     }
-    topk_smallest(exact.data(), cand.data(), cand.size(), k, distances, out_ids);
+    top.result(distances, out_ids, out_pos);
+    for (size_t j = std::min(k, heap.size()); j < k; ++j) {
+        distances[j] = std::numeric_limits<float>::infinity();
+        out_ids[j] = -1;
+        if (out_pos) out_pos[j] = -1;
+    }
 }
 
 }  // namespace dq

@@ -1,6 +1,7 @@
 #include "dq/index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -108,9 +109,10 @@ void Index::check_filter(const ScanOptions& opt) const {
              opt.allow_bits, size());
 }
 
-void Index::scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids) const {
+void Index::scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids,
+                      int64_t* positions) const {
     if (fast_kernel_ && !opt.exact) {
-        fast_.search(lut, k, opt.pool, db_.ids.data(), distances, ids, fast_kernel_->fn, opt.allow);
+        fast_.search(lut, k, opt.pool, db_.ids.data(), distances, ids, fast_kernel_->fn, opt.allow, positions);
         return;
     }
     const size_t n = size(), M = model_.M;
@@ -130,40 +132,53 @@ void Index::scan_topk(const float* lut, size_t k, const ScanOptions& opt, float*
                 if (!filter_passes(bits, j)) buf[j] = std::numeric_limits<float>::quiet_NaN();
         top.push(buf, db_.ids.data() + first, cnt, first);
     }
-    top.result(distances, ids);
+    top.result(distances, ids, positions);
     for (size_t j = kk; j < k; ++j) {
         distances[j] = std::numeric_limits<float>::infinity();
         ids[j] = -1;
+        if (positions) positions[j] = -1;
     }
 }
 
 void Index::search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
-                   const ScanOptions& opt) const {
+                   const ScanOptions& opt, int64_t* positions) const {
     DQ_CHECK(k > 0, "k must be positive, got 0");
     check_filter(opt);
-    const size_t d = model_.input_dim(), L = model_.latent_dim(), M = model_.M;
-    std::vector<float> z(std::min(n, kQueryChunk) * L), lut(size_t(M) * model_.K);
-    std::vector<uint8_t> code(M);
+    const size_t d = model_.input_dim(), L = model_.latent_dim();
+    std::vector<float> z(std::min(n, kQueryChunk) * L);
     for (size_t r0 = 0; r0 < n; r0 += kQueryChunk) {
         const size_t rows = std::min(kQueryChunk, n - r0);
         encoder_.forward(x + r0 * d, rows, z.data());
-        for (size_t r = 0; r < rows; ++r) {
-            const float* zr = z.data() + r * L;
-            if (mode == SearchMode::sdc) pq_.encode(zr, 1, code.data());
-            lut_for(zr, code.data(), mode, lut.data());
-            scan_topk(lut.data(), k, opt, distances + (r0 + r) * k, ids + (r0 + r) * k);
-        }
+        search_latent(z.data(), rows, k, mode, distances + r0 * k, ids + r0 * k, opt,
+                      positions ? positions + r0 * k : nullptr);
+    }
+}
+
+void Index::search_latent(const float* z, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
+                          const ScanOptions& opt, int64_t* positions) const {
+    DQ_CHECK(k > 0, "k must be positive, got 0");
+    check_filter(opt);
+    const size_t L = model_.latent_dim(), M = model_.M;
+    for (size_t i = 0; i < n * L; ++i)
+        DQ_CHECK(std::isfinite(z[i]), "search: latent vector %zu, dimension %zu is not finite", i / L, i % L);
+    std::vector<float> lut(size_t(M) * model_.K);
+    std::vector<uint8_t> code(M);
+    for (size_t r = 0; r < n; ++r) {
+        const float* zr = z + r * L;
+        if (mode == SearchMode::sdc) pq_.encode(zr, 1, code.data());
+        lut_for(zr, code.data(), mode, lut.data());
+        scan_topk(lut.data(), k, opt, distances + r * k, ids + r * k, positions ? positions + r * k : nullptr);
     }
 }
 
 void Index::search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids,
-                         const ScanOptions& opt) const {
+                         const ScanOptions& opt, int64_t* positions) const {
     DQ_CHECK(k > 0, "k must be positive, got 0");
     check_filter(opt);
     std::vector<float> lut(size_t(model_.M) * model_.K);
     for (size_t r = 0; r < n; ++r) {
         lut_for(nullptr, codes + r * model_.M, SearchMode::sdc, lut.data());
-        scan_topk(lut.data(), k, opt, distances + r * k, ids + r * k);
+        scan_topk(lut.data(), k, opt, distances + r * k, ids + r * k, positions ? positions + r * k : nullptr);
     }
 }
 

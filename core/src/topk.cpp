@@ -15,8 +15,11 @@ namespace {
 
 using Entry = TopK::Entry;
 
-// Strict total order on (distance, id); NaN never reaches the heap.
-inline bool worse(const Entry& a, const Entry& b) { return a.d > b.d || (a.d == b.d && a.id > b.id); }
+// Strict total order on (distance, id, position); NaN never reaches the heap. Positions are unique,
+// so the order (and so every result) does not depend on the order items were pushed in.
+inline bool worse(const Entry& a, const Entry& b) {
+    return a.d > b.d || (a.d == b.d && (a.id > b.id || (a.id == b.id && a.pos > b.pos)));
+}
 
 void sift_down(Entry* h, size_t size, size_t i) {
     const Entry e = h[i];
@@ -73,7 +76,7 @@ void TopK::push(const float* dist, const uint32_t* ids, size_t n, uint64_t first
     size_t i = 0;
     for (; i < n && heap_.size() < k_; ++i) {
         if (dist[i] != dist[i]) continue;  // NaN
-        heap_.push_back(Entry{dist[i], id_of(i)});
+        heap_.push_back(Entry{dist[i], id_of(i), first + i});
         sift_up(heap_.data(), heap_.size() - 1);
     }
     if (i == n) return;
@@ -81,12 +84,13 @@ void TopK::push(const float* dist, const uint32_t* ids, size_t n, uint64_t first
     const size_t size = heap_.size();
     float top_d = h[0].d;
     int64_t top_id = h[0].id;
+    // The root is replaced only by a strictly better entry: (d, id), an equal pair decided by position.
     auto offer = [&](size_t j) {
         const float d = dist[j];
         if (!(d <= top_d)) return;  // also rejects NaN
         const int64_t id = id_of(j);
-        if (d == top_d && id >= top_id) return;
-        h[0] = Entry{d, id};
+        if (d == top_d && id >= top_id && (id > top_id || first + j > h[0].pos)) return;
+        h[0] = Entry{d, id, first + j};
         sift_down(h, size, 0);
         top_d = h[0].d;
         top_id = h[0].id;
@@ -99,16 +103,30 @@ void TopK::push(const float* dist, const uint32_t* ids, size_t n, uint64_t first
     for (; i < n; ++i) offer(i);
 }
 
-void TopK::result(float* out_dist, int64_t* out_ids) const {
+void TopK::push_one(float d, int64_t id, uint64_t position) {
+    if (k_ == 0 || d != d) return;
+    const Entry e{d, id, position};
+    if (heap_.size() < k_) {
+        heap_.push_back(e);
+        sift_up(heap_.data(), heap_.size() - 1);
+    } else if (worse(heap_[0], e)) {
+        heap_[0] = e;
+        sift_down(heap_.data(), heap_.size(), 0);
+    }
+}
+
+void TopK::result(float* out_dist, int64_t* out_ids, int64_t* out_pos) const {
     std::vector<Entry> sorted(heap_);
     std::sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& b) { return worse(b, a); });
     for (size_t j = 0; j < sorted.size(); ++j) {
         out_dist[j] = sorted[j].d;
         out_ids[j] = sorted[j].id;
+        if (out_pos) out_pos[j] = int64_t(sorted[j].pos);
     }
     for (size_t j = sorted.size(); j < k_; ++j) {
         out_dist[j] = std::numeric_limits<float>::infinity();
         out_ids[j] = -1;
+        if (out_pos) out_pos[j] = -1;
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -168,6 +169,74 @@ TEST_CASE("Index: equal distances are ranked by id, k > size pads with +inf / -1
     index.search_codes(q, 1, 2, d.data(), out.data());
     CHECK(out[0] == 3);
     CHECK(out[1] == 7);
+}
+
+TEST_CASE("Index: search_latent from embed() equals search bit for bit, positions included", "[index]") {
+    for (uint32_t K : {256u, 16u}) {
+        const dq::Model model = index_model(4, K, 3, 40 + K);
+        const dq::Index empty(model);
+        dq::Index index(model, coded_database(empty, 700, 9, true));
+        // More queries than search()'s internal chunk of 64, so the chunked path is covered.
+        const size_t nq = 70, k = 12, L = model.latent_dim();
+        const auto q = images(nq, 31);
+        std::vector<float> z(nq * L);
+        index.embed(q.data(), nq, z.data());
+        for (auto mode : {dq::SearchMode::sdc, dq::SearchMode::adc}) {
+            std::vector<float> d1(nq * k), d2(nq * k);
+            std::vector<int64_t> i1(nq * k), i2(nq * k), p1(nq * k), p2(nq * k);
+            index.search(q.data(), nq, k, mode, d1.data(), i1.data(), {}, p1.data());
+            index.search_latent(z.data(), nq, k, mode, d2.data(), i2.data(), {}, p2.data());
+            INFO("K=" << K << " mode=" << int(mode));
+            CHECK(std::memcmp(d1.data(), d2.data(), d1.size() * sizeof(float)) == 0);
+            CHECK(i1 == i2);
+            CHECK(p1 == p2);
+            // Each position names the item the id and distance belong to.
+            for (size_t t = 0; t < nq * k; ++t) {
+                REQUIRE(p1[t] >= 0);
+                CHECK(int64_t(index.database().ids[size_t(p1[t])]) == i1[t]);
+            }
+        }
+        z[5 * L + 2] = std::numeric_limits<float>::quiet_NaN();
+        std::vector<float> d(k);
+        std::vector<int64_t> ids(k);
+        CHECK_THROWS_WITH(index.search_latent(z.data(), nq, k, dq::SearchMode::adc, d.data(), ids.data()),
+                          "search: latent vector 5, dimension 2 is not finite");
+    }
+}
+
+TEST_CASE("Index: a repeated id is two hits with their own positions, ordered by position", "[index]") {
+    for (uint32_t K : {16u, 256u}) {
+        const dq::Model model = index_model(2, K, 2, 3);
+        const dq::Index empty(model);
+        dq::Database db = empty.database();
+        // Id 7 three times (positions 1, 3, 4) with the query's code, labels telling them apart.
+        const uint32_t ids[] = {9, 7, 8, 7, 7, 2};
+        const uint8_t code0[] = {6, 6, 1, 6, 6, 6};
+        for (size_t i = 0; i < 6; ++i) {
+            db.codes.insert(db.codes.end(), {uint8_t(i == 0 ? 3 : code0[i]), 9});
+            db.ids.push_back(ids[i]);
+            db.labels.push_back(int32_t(10 + i));
+        }
+        dq::Index index(model, db);
+        const uint8_t q[2] = {6, 9};
+        for (bool exact : {false, true}) {
+            dq::ScanOptions opt;
+            opt.exact = exact;
+            std::vector<float> d(8);
+            std::vector<int64_t> out(8), pos(8);
+            index.search_codes(q, 1, 8, d.data(), out.data(), opt, pos.data());
+            INFO("K=" << K << " exact " << exact);
+            // Distance 0: ids 2 (position 5), then 7 at positions 1, 3, 4.
+            CHECK(std::vector<int64_t>(out.begin(), out.begin() + 4) == std::vector<int64_t>{2, 7, 7, 7});
+            CHECK(std::vector<int64_t>(pos.begin(), pos.begin() + 4) == std::vector<int64_t>{5, 1, 3, 4});
+            CHECK(pos[6] == -1);
+            CHECK(pos[7] == -1);
+            // k = 2 keeps the lower position of the tied id.
+            index.search_codes(q, 1, 2, d.data(), out.data(), opt, pos.data());
+            CHECK(pos[0] == 5);
+            CHECK(pos[1] == 1);
+        }
+    }
 }
 
 TEST_CASE("Index: add then search finds the added item first", "[index]") {

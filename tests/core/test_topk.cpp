@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <utility>
 #include <vector>
@@ -94,6 +95,44 @@ TEST_CASE("TopK streamed in chunks equals topk_smallest", "[topk]") {
             INFO("n=" << n << " k=" << k);
             CHECK(gi == ri);
             CHECK(gd == rd);
+        }
+    }
+}
+
+TEST_CASE("TopK with repeated ids: push and push_one in any order agree, ties by position", "[topk]") {
+    std::mt19937 rng(11);
+    for (size_t n : {5, 300, 4000}) {
+        std::vector<float> d(n);
+        std::vector<uint32_t> ids(n);
+        // Few distinct distances and ids, so (distance, id) ties are common and only positions differ.
+        for (size_t i = 0; i < n; ++i) {
+            d[i] = (rng() % 13 == 0) ? std::nanf("") : float(rng() % 6);
+            ids[i] = uint32_t(rng() % 4);
+        }
+        std::vector<size_t> order(n);
+        std::iota(order.begin(), order.end(), size_t(0));
+        std::shuffle(order.begin(), order.end(), rng);
+        for (size_t k : {1, 3, 50}) {
+            std::vector<float> ad(k), bd(k);
+            std::vector<int64_t> ai(k), bi(k), ap(k), bp(k);
+            dq::TopK a(k), b(k);
+            a.push(d.data(), ids.data(), n, 0);
+            for (size_t i : order) b.push_one(d[i], ids[i], i);  // shuffled: the order must not matter
+            a.result(ad.data(), ai.data(), ap.data());
+            b.result(bd.data(), bi.data(), bp.data());
+            INFO("n=" << n << " k=" << k);
+            CHECK(ai == bi);
+            CHECK(ap == bp);
+            CHECK(ad == bd);
+            // Sorted by (distance, id, position), each position carrying its own id and distance.
+            for (size_t j = 0; j < k && ap[j] >= 0; ++j) {
+                CHECK(ids[size_t(ap[j])] == uint32_t(ai[j]));
+                CHECK(d[size_t(ap[j])] == ad[j]);
+                if (j > 0 && ap[j - 1] >= 0) {
+                    const bool ordered = ad[j - 1] < ad[j] || (ad[j - 1] == ad[j] && (ai[j - 1] < ai[j] || (ai[j - 1] == ai[j] && ap[j - 1] < ap[j])));
+                    CHECK(ordered);
+                }
+            }
         }
     }
 }

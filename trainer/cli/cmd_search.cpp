@@ -120,8 +120,8 @@ int run_search(const Args& a) {
         }
     }
     std::vector<float> dist(static_cast<size_t>(k));
-    std::vector<int64_t> ids(static_cast<size_t>(k));
-    index.search(x.data(), 1, size_t(k), dq::parse_search_mode(mode_s), dist.data(), ids.data(), scan);
+    std::vector<int64_t> ids(static_cast<size_t>(k)), positions(static_cast<size_t>(k));
+    index.search(x.data(), 1, size_t(k), dq::parse_search_mode(mode_s), dist.data(), ids.data(), scan, positions.data());
     const dq::Database& d = index.database();
     // The fast path says how many candidates it re-ranked exactly (the recall knob).
     const size_t pool = index.scan_pool(size_t(k), scan);
@@ -133,15 +133,13 @@ int run_search(const Args& a) {
     std::printf("%5s %10s %12s %6s\n", "rank", "id", "distance", "label");
     // A filter passing fewer than k items leaves padding (id -1) at the end: not printed.
     for (long long r = 0; r < k && ids[size_t(r)] >= 0; ++r) {
-        int64_t id = ids[size_t(r)];
+        const int64_t id = ids[size_t(r)];
+        // The hit's own position, not the id's first one: a database may hold an id twice.
+        const int64_t pos = positions[size_t(r)];
         std::string label = "-";
-        if (id >= 0 && d.has_labels()) {
-            int64_t pos = index.position_of(uint32_t(id));
-            if (pos >= 0) label = std::to_string(d.labels[size_t(pos)]);
-        }
+        if (pos >= 0 && d.has_labels()) label = std::to_string(d.labels[size_t(pos)]);
         // An image folder's database names its items: the label's folder and the file's path.
         std::string name;
-        const int64_t pos = id >= 0 ? index.position_of(uint32_t(id)) : -1;
         if (pos >= 0 && d.has_labels() && !d.label_names.empty() && d.labels[size_t(pos)] >= 0)
             name += "  " + d.label_names[size_t(d.labels[size_t(pos)])];
         if (pos >= 0 && !d.strings.empty()) name += "  " + d.strings[size_t(pos)];

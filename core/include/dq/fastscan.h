@@ -109,14 +109,16 @@ public:
 
     /// Top-k of one query. lut: M × 16 floats. ids: size() external ids (nullptr = positions).
     /// pool: candidates re-ranked exactly (0 = fastscan_default_pool(k); clipped to size()).
-    /// Writes k results sorted by (distance, id); distances are the exact float LUT sums
+    /// Writes k results sorted by (distance, id, position); distances are the exact float LUT sums
     /// (bit-identical to dq_scan_lut8_u8__scalar); padding +inf / -1 past size().
     /// kernel: nullptr = best_fastscan_kernel(). Throws dq::Error if k == 0.
     /// allow: nullptr, or a bitmap of size() bits (filter.h): only passing items enter the pool, which
     /// is then clipped to the passing count instead of size(), so a pool covering the passing items
     /// returns the exact filtered top-k; padding past the passing count.
+    /// out_pos: nullptr, or k positions of the hits (-1 padding); ties of (distance, id) go to the
+    /// lower position.
     void search(const float* lut, size_t k, size_t pool, const uint32_t* ids, float* distances, int64_t* out_ids,
-                FastScanKernel kernel = nullptr, const uint8_t* allow = nullptr) const;
+                FastScanKernel kernel = nullptr, const uint8_t* allow = nullptr, int64_t* out_pos = nullptr) const;
 
 private:
     size_t n_ = 0;

@@ -88,12 +88,18 @@ public:
     void encode(const float* x, size_t n, uint8_t* codes) const;
 
     /// x: n × input_dim; distances: n × k; ids: n × k (external ids, -1 padding past size()).
-    /// Each row sorted by (distance, id). Throws dq::Error if k == 0.
+    /// Each row sorted by (distance, id, position). positions: nullptr, or n × k the hits' database
+    /// positions (-1 padding): which item a hit is when ids repeat. Throws dq::Error if k == 0.
     void search(const float* x, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
-                const ScanOptions& opt = {}) const;
+                const ScanOptions& opt = {}, int64_t* positions = nullptr) const;
+    /// search() from latent vectors already computed (z: n × latent_dim, embed()'s output): SDC
+    /// encodes them, ADC scans from them; search() is embed() followed by this, bit for bit. Lets a
+    /// front end encode once and scan shards elsewhere. Throws dq::Error on a non-finite value.
+    void search_latent(const float* z, size_t n, size_t k, SearchMode mode, float* distances, int64_t* ids,
+                       const ScanOptions& opt = {}, int64_t* positions = nullptr) const;
     /// SDC search from codes already computed (n × M bytes).
     void search_codes(const uint8_t* codes, size_t n, size_t k, float* distances, int64_t* ids,
-                      const ScanOptions& opt = {}) const;
+                      const ScanOptions& opt = {}, int64_t* positions = nullptr) const;
     /// Distances to every database item for one query (size() floats), in database order; always
     /// the exact scan.
     void distances(const float* x, SearchMode mode, float* out) const;
@@ -116,7 +122,8 @@ public:
 
 private:
     void lut_for(const float* z, const uint8_t* code, SearchMode mode, float* lut) const;
-    void scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids) const;
+    void scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids,
+                   int64_t* positions) const;
     void check_filter(const ScanOptions& opt) const;
     void compact(const std::vector<uint8_t>& drop);
 

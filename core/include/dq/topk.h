@@ -1,4 +1,5 @@
-// Top-k selection: the k smallest distances, ties broken by the smaller id.
+// Top-k selection: the k smallest distances, ties broken by the smaller id, then by the smaller
+// position (a database may hold one id twice: the position says which item a hit is).
 #pragma once
 
 #include <cstddef>
@@ -19,17 +20,21 @@ void topk_smallest(const float* dist, const uint32_t* ids, size_t n, size_t k, f
 class TopK {
 public:
     explicit TopK(size_t k);
-    /// dist: n floats for items first .. first+n-1; ids: their n ids, or nullptr to use the item
-    /// numbers (first + j) as ids.
+    /// dist: n floats for items (positions) first .. first+n-1; ids: their n ids, or nullptr to use
+    /// the positions as ids.
     void push(const float* dist, const uint32_t* ids, size_t n, uint64_t first);
-    /// Writes k results sorted by (distance, id), the tail padded with +inf / -1. May be called
-    /// again after more pushes.
-    void result(float* out_dist, int64_t* out_ids) const;
+    /// One item at any position (a re-rank of scattered candidates). NaN is not selected.
+    void push_one(float dist, int64_t id, uint64_t position);
+    /// Writes k results sorted by (distance, id, position), the tail padded with +inf / -1; and
+    /// their positions into out_pos unless it is nullptr (padding -1). May be called again after
+    /// more pushes.
+    void result(float* out_dist, int64_t* out_ids, int64_t* out_pos = nullptr) const;
     size_t k() const { return k_; }
 
     struct Entry {
         float d;     ///< distance
         int64_t id;  ///< id (or item number)
+        uint64_t pos;  ///< position of the item
     };
 
 private:
