@@ -60,7 +60,10 @@ function project(name) {
   const dir = path.join(work, name);
   fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `dq-${name}`, private: true, type: 'module' }));
-  run('npm', ['install', '--no-save', '--offline', '--loglevel=error', tarball], dir);
+  // --prefer-offline, not --offline: the package's own dependencies (pngjs, jpeg-js) are resolved from
+  // their registry metadata, which `npm ci` of the workspace does not cache (it reads the lock file):
+  // on a fresh machine --offline failed with ENOTCACHED. The tarballs themselves come from the cache.
+  run('npm', ['install', '--no-save', '--prefer-offline', '--loglevel=error', tarball], dir);
   fs.writeFileSync(path.join(dir, 'src/app.js'), APP);
   return dir;
 }
