@@ -199,7 +199,8 @@ public:
         });
     }
 
-    /// x: n × inputDim floats; returns {distances: Float32Array, ids: Float64Array, labels: Int32Array|null}.
+    /// x: n × inputDim floats; returns {distances: Float32Array, ids: Float64Array, positions:
+    /// Float64Array, labels: Int32Array|null} (padding: id and position -1).
     /// pool, exact: dq::ScanOptions (K = 16 fast-scan candidates, 0 = default; exact scan).
     /// filter: see filter_of (null = every item).
     val search(const val& x, size_t n, size_t k, const std::string& mode, size_t pool, bool exact,
@@ -209,10 +210,25 @@ public:
             const dq::SearchMode sm = dq::parse_search_mode(mode);
             const auto xs = copy_in<float>(x, n * ix.model().input_dim(), "search: pixels");
             const Filter f = filter_of(ix, filter);
-            std::vector<float> d(n * k);
-            std::vector<int64_t> ids(n * k);
-            ix.search(xs.data(), n, k, sm, d.data(), ids.data(), scan_options(pool, exact, f, ix.size()));
-            return results(d, ids);
+            Hits h(n * k);
+            ix.search(xs.data(), n, k, sm, h.d.data(), h.ids.data(), scan_options(pool, exact, f, ix.size()), h.pos.data());
+            return results(h);
+        });
+    }
+
+    /// search() from latent vectors (n × latentDim floats, embed()'s output): the pool encodes a
+    /// query once and its workers scan from it.
+    val searchLatent(const val& z, size_t n, size_t k, const std::string& mode, size_t pool, bool exact,
+                     const val& filter) const {
+        return guarded([&] {
+            const dq::Index& ix = get();
+            const dq::SearchMode sm = dq::parse_search_mode(mode);
+            const auto zs = copy_in<float>(z, n * ix.model().latent_dim(), "searchLatent: latent vectors");
+            const Filter f = filter_of(ix, filter);
+            Hits h(n * k);
+            ix.search_latent(zs.data(), n, k, sm, h.d.data(), h.ids.data(), scan_options(pool, exact, f, ix.size()),
+                             h.pos.data());
+            return results(h);
         });
     }
 
@@ -222,10 +238,9 @@ public:
             const dq::Index& ix = get();
             const auto cs = copy_in<uint8_t>(codes, n * ix.model().M, "searchCodes: codes");
             const Filter f = filter_of(ix, filter);
-            std::vector<float> d(n * k);
-            std::vector<int64_t> ids(n * k);
-            ix.search_codes(cs.data(), n, k, d.data(), ids.data(), scan_options(pool, exact, f, ix.size()));
-            return results(d, ids);
+            Hits h(n * k);
+            ix.search_codes(cs.data(), n, k, h.d.data(), h.ids.data(), scan_options(pool, exact, f, ix.size()), h.pos.data());
+            return results(h);
         });
     }
 
@@ -363,18 +378,25 @@ private:
         return *index_;
     }
 
-    val results(const std::vector<float>& d, const std::vector<int64_t>& ids) const {
+    struct Hits {
+        explicit Hits(size_t n) : d(n), ids(n), pos(n) {}
+        std::vector<float> d;
+        std::vector<int64_t> ids, pos;
+    };
+
+    // Labels by the hit's position, not its id: a database may hold an id twice (addDatabase of
+    // overlapping collections), each item with its own label.
+    val results(const Hits& h) const {
         const dq::Database& db = get().database();
-        std::vector<double> idd(ids.begin(), ids.end());
+        std::vector<double> idd(h.ids.begin(), h.ids.end()), posd(h.pos.begin(), h.pos.end());
         val o = val::object();
-        o.set("distances", copy_out(d.data(), d.size()));
+        o.set("distances", copy_out(h.d.data(), h.d.size()));
         o.set("ids", copy_out(idd.data(), idd.size()));
+        o.set("positions", copy_out(posd.data(), posd.size()));
         if (db.has_labels()) {
-            std::vector<int32_t> ls(ids.size(), -1);
-            for (size_t j = 0; j < ids.size(); ++j) {
-                const int64_t p = ids[j] < 0 ? -1 : position(double(ids[j]));
-                if (p >= 0) ls[j] = db.labels[size_t(p)];
-            }
+            std::vector<int32_t> ls(h.pos.size(), -1);
+            for (size_t j = 0; j < h.pos.size(); ++j)
+                if (h.pos[j] >= 0) ls[j] = db.labels[size_t(h.pos[j])];
             o.set("labels", copy_out(ls.data(), ls.size()));
         } else {
             o.set("labels", val::null());
@@ -545,6 +567,7 @@ EMSCRIPTEN_BINDINGS(deepquan) {
         .function("info", &NativeIndex::info)
         .function("search", &NativeIndex::search)
         .function("searchCodes", &NativeIndex::searchCodes)
+        .function("searchLatent", &NativeIndex::searchLatent)
         .function("encode", &NativeIndex::encode)
         .function("embed", &NativeIndex::embed)
         .function("add", &NativeIndex::add)

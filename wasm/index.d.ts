@@ -96,6 +96,12 @@ export interface Hit {
   distance: number;
   /** The item's label, or null when the database has none or it is unknown. */
   label: number | null;
+  /**
+   * The item's position in the database at search time (in a search pool: over all shards), for
+   * thumbnail(position) / code(position); which item a hit is when an id occurs twice. Stale after
+   * a removal.
+   */
+  position: number;
 }
 
 export interface IndexInfo {
@@ -167,10 +173,16 @@ export declare class DeepQuanIndex {
   searchBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray, options?: SearchOptions): Hit[][];
   /** SDC search from a code of M bytes (e.g. index.code(position)); mode must be 'sdc'. */
   searchCode(code: Uint8Array, options?: SearchOptions): Hit[];
+  /** search() from a latent vector (embed()'s latentDim floats); search() is embed() then this, bit for bit. */
+  searchLatent(z: Float32Array, options?: SearchOptions): Hit[];
+  /** searchLatent() for n vectors: a Float32Array of n × latentDim floats. */
+  searchLatentBatch(z: Float32Array, options?: SearchOptions): Hit[][];
   /** The image's code: M bytes. */
   encode(pixels: Pixels): Uint8Array;
   /** The encoder's output: latentDim floats. */
   embed(pixels: Pixels): Float32Array;
+  /** embed() for many images: n × latentDim floats. */
+  embedBatch(batch: Pixels[] | Float32Array | Uint8Array | Uint8ClampedArray): Float32Array;
   /** The model's input bytes (height × width × channels) for an ImageData-like image. */
   preprocess(image: ImageDataLike): Uint8Array;
   /** Encodes and appends an image; id in [0, 2^32 - 1], label an integer (-1 = unknown) or omitted. */

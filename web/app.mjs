@@ -152,7 +152,7 @@ function renderResults(msg) {
     li.addEventListener('click', () => {
       unpressStrip();
       $('image-name').textContent = `more like #${r.id}${r.name ? ` (${r.name})` : ''}`;
-      requestSearch({ item: r.id, label: r.label, source: 'result', index: r.id });
+      requestSearch({ item: r.position, label: r.label, source: 'result', index: r.id });
     });
     list.append(li);
   }

@@ -1,8 +1,8 @@
 // The page's Web Worker: it owns the WASM index, so encoding and scanning never block the UI.
 //
 // Messages in:  {type: 'load', pkgUrl, modelUrl, databaseUrl, queriesUrl|null, simd}
-//               {type: 'search', seq, pixels: Float32Array|Uint8Array | image: {data, width, height} | item: id, k, mode}
-//                 (item: "more like this", SDC from that gallery item's stored code)
+//               {type: 'search', seq, pixels: Float32Array|Uint8Array | image: {data, width, height} | item: position, k, mode}
+//                 (item: "more like this", SDC from the stored code of the gallery item at that position)
 // Messages out: {type: 'progress', phase, loaded, total, files}
 //               {type: 'ready', info, backend, inputShape, gallery: {n, thumbShape, hasLabels}, queries, labelNames, loadMs}
 //               {type: 'results', seq, results: [{id, distance, label, thumb, name}], ms, thumbShape, mode}
@@ -125,7 +125,7 @@ function search(msg) {
   if (msg.item !== undefined && msg.item !== null) {
     // More like this: the item's own code, so SDC whatever the selected mode.
     mode = 'sdc';
-    hits = index.searchCode(index.code({ id: msg.item }), { k, mode });
+    hits = index.searchCode(index.code(msg.item), { k, mode });
   } else {
     hits = index.search(msg.image ?? msg.pixels, { k, mode });
   }
@@ -134,12 +134,14 @@ function search(msg) {
   const results = hits.map((h) => {
     let thumb = null;
     if (thumbShape) {
-      thumb = index.thumbnail({ id: h.id }); // a fresh copy: its buffer can be transferred
+      // By position, not id: the hit's own item when an id occurs twice. A fresh copy: its buffer
+      // can be transferred.
+      thumb = index.thumbnail(h.position);
       transfer.push(thumb.buffer);
     }
     // The package gives null for an unknown label; the page uses -1 throughout.
-    const name = names ? names[index.positionOf(h.id)] : null;
-    return { id: h.id, distance: h.distance, label: h.label ?? -1, thumb, name: name || null };
+    const name = names ? names[h.position] : null;
+    return { id: h.id, position: h.position, distance: h.distance, label: h.label ?? -1, thumb, name: name || null };
   });
   post({ type: 'results', seq: msg.seq, results, ms, thumbShape, mode }, transfer);
 }

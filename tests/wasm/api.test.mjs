@@ -158,10 +158,16 @@ test('search: results, modes, options and argument errors', async () => {
   const x = queryImage(small, 0);
   const hits = index.search(x);
   assert.equal(hits.length, 10, 'k defaults to 10');
-  assert.deepEqual(Object.keys(hits[0]), ['id', 'distance', 'label']);
-  for (let i = 1; i < hits.length; i++) {
-    const a = hits[i - 1], b = hits[i];
-    assert.ok(a.distance < b.distance || (a.distance === b.distance && a.id < b.id), 'sorted by (distance, id)');
+  assert.deepEqual(Object.keys(hits[0]), ['id', 'distance', 'label', 'position']);
+  const ids = index.ids(), labels = index.labels();
+  for (let i = 0; i < hits.length; i++) {
+    const h = hits[i];
+    assert.equal(ids[h.position], h.id, 'a hit\'s position holds its id');
+    assert.equal(labels[h.position], h.label ?? -1, 'and its label');
+    if (i === 0) continue;
+    const a = hits[i - 1];
+    assert.ok(a.distance < h.distance || (a.distance === h.distance && (a.id < h.id || (a.id === h.id && a.position < h.position))),
+      'sorted by (distance, id, position)');
   }
   assert.equal(index.search(x, { k: small.size }).length, small.size, 'k = size is allowed');
   const D = 784;
@@ -230,7 +236,7 @@ test('encode / embed shapes; labels, ids, thumbnails, positions', async () => {
   assert.ok(t instanceof Uint8Array && t.length === 784);
   assert.deepEqual(index.thumbnail({ id: 0 }), t);
   const self = index.search(t, { k: 1 });
-  assert.deepEqual(self, [{ id: 0, distance: 0, label: index.labels()[0] }]);
+  assert.deepEqual(self, [{ id: 0, distance: 0, label: index.labels()[0], position: 0 }]);
   assert.deepEqual(index.code(0), index.encode(t));
   assert.equal(index.positionOf(499), 499);
   assert.equal(index.positionOf(500), -1);
@@ -556,4 +562,41 @@ test('add with labels to an empty index keeps them (the first labelled add creat
   assert.deepEqual(Array.from(again.labels()), [4, 5, -1]);
   index.dispose();
   again.dispose();
+});
+
+test('searchLatent / embedBatch: search is embed then searchLatent, bit for bit; bad vectors refused', async () => {
+  for (const name of ['small', 'k16-f16']) {
+    const index = await open(name);
+    const { latentDim: L } = index.info;
+    const qs = [0, 1, 2, 3].map((q) => queryImage(G[name], q));
+    const z = index.embedBatch(qs);
+    assert.equal(z.length, 4 * L);
+    assert.deepEqual(z.subarray(L, 2 * L), index.embed(qs[1]), 'embedBatch row = embed');
+    for (const mode of ['sdc', 'adc']) {
+      assert.deepEqual(index.searchLatentBatch(z, { k: 7, mode }), index.searchBatch(qs, { k: 7, mode }), `${name} ${mode}`);
+      assert.deepEqual(index.searchLatent(z.slice(2 * L, 3 * L), { k: 7, mode }), index.search(qs[2], { k: 7, mode }));
+    }
+    throws(() => index.searchLatent(new Float32Array(L + 1)), `searchLatent: expected a Float32Array of latentDim = ${L} values, got Float32Array(${L + 1})`);
+    throws(() => index.searchLatent(Array.from(z.slice(0, L))), 'searchLatent: expected a Float32Array');
+    throws(() => index.searchLatentBatch(new Float32Array(2 * L - 1)), `n × latentDim = n × ${L}`);
+    assert.deepEqual(index.searchLatentBatch(new Float32Array(0)), []);
+    const bad = z.slice(0, 2 * L);
+    bad[L + 3] = NaN;
+    throws(() => index.searchLatentBatch(bad), 'latent vector 1, dimension 3 is not finite');
+    throws(() => index.searchLatent(z.slice(0, L), { k: 0 }), 'k');
+    index.dispose();
+  }
+});
+
+test('one id twice: two hits, each with its own position and label', async () => {
+  const index = await loadIndex({ model: file('small.dqm') });
+  const x = queryImage(small, 0), y = queryImage(small, 1);
+  index.addBatch([x, y, x], [5, 9, 5], [1, 2, 3]);
+  const hits = index.search(x, { k: 3, mode: 'sdc' });
+  assert.deepEqual(hits.slice(0, 2), [
+    { id: 5, distance: 0, label: 1, position: 0 },
+    { id: 5, distance: 0, label: 3, position: 2 },
+  ]);
+  assert.deepEqual(index.code(hits[1].position), index.code(2));
+  index.dispose();
 });

@@ -125,6 +125,10 @@ test('usage errors exit 2 with the usage text', () => {
     [[...base('small'), '--image', img, '--pool', '-3'], "--pool must be a non-negative integer, got '-3'"],
     [[...base('k16-f16'), '--query-index', '0', '--pool', '50', '--exact'], '--pool and --exact exclude each other (--exact scans every code)'],
     [[...base('small'), '--image', img, '--pool', '50'], '--pool applies to the K = 16 fast-scan only; this model (K = 256) is scanned exactly'],
+    [[...base('small'), '--image', img, '--labels', '1,x'], "--labels: 'x' is not an integer in [-1, 2147483647] (expected a comma-separated list)"],
+    [[...base('small'), '--image', img, '--ids', '-1'], "--ids: '-1' is not an integer in [0, 4294967295] (expected a comma-separated list)"],
+    [[...base('small'), '--image', img, '--exclude-ids', '4294967296'], "--exclude-ids: '4294967296' is not an integer in [0, 4294967295] (expected a comma-separated list)"],
+    [[...base('small'), '--image', img, '--ids'], '--ids needs a value'],
   ];
   for (const [args, msg] of cases) {
     const r = run(args);

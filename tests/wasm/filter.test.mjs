@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pkg, goldenData, file, readIdxImagesFile, tmpDir, ROOT } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, tmpDir, ROOT, CLI } from './_helpers.mjs';
 
 const { loadIndex, loadSearchPool } = await pkg();
 const G = goldenData().byName;
@@ -246,7 +246,7 @@ test('save() after remove excludes the removed items; the bytes reload (package 
   again.dispose();
 });
 
-test('native deepquan search --labels / --ids / --exclude-ids gives the package\'s filtered hits', async () => {
+test('native deepquan search and deepquan-query --labels / --ids / --exclude-ids give the package\'s filtered hits', async () => {
   assert.ok(fs.existsSync(NATIVE_CLI), `${NATIVE_CLI} is not built: cmake --preset native && cmake --build --preset native`);
   for (const name of ['small', 'k16-f16']) {
     const c = G[name];
@@ -270,6 +270,12 @@ test('native deepquan search --labels / --ids / --exclude-ids gives the package\
         const msg = `${name} ${mode} ${flags.join(' ')}`;
         assert.deepEqual(rows.map((row) => Number(row[1])), hits.map((h) => h.id), msg);
         assert.deepEqual(rows.map((row) => row[2]), hits.map((h) => h.distance.toFixed(4)), msg);
+        // The Node CLI, same flags: the same hits, distances exact.
+        const j = spawnSync(process.execPath, [CLI, '--model', file(`${name}.dqm`), '--db', file(`${name}.dqdb`), '--image', `${file(c.queries)}:2`,
+          '--k', '12', '--mode', mode, ...exact, ...flags, '--json'], { encoding: 'utf8' });
+        assert.equal(j.status, 0, j.stderr);
+        const got = JSON.parse(j.stdout).results;
+        assert.deepEqual(got.map((h) => [h.id, h.distance, h.position]), hits.map((h) => [h.id, h.distance, h.position]), `deepquan-query ${msg}`);
       }
     }
     index.dispose();

@@ -224,7 +224,7 @@ test('deepquan-query --image PNG / JPEG: the native search results, with label a
   const id = j.results[0].id;
   assert.ok(id <= 3);
   assert.deepEqual(db.ids.slice(0, 4), Uint32Array.of(0, 1, 2, 3));
-  assert.deepEqual(j.results[0], { rank: 1, id, label: db.labels[id], distance: 0, labelName: db.labelNames[db.labels[id]], string: db.strings[id] });
+  assert.deepEqual(j.results[0], { rank: 1, id, position: id, label: db.labels[id], distance: 0, labelName: db.labelNames[db.labels[id]], string: db.strings[id] });
 });
 
 test('deepquan-query --image: bad files are named, exit 1; an index after a PNG is a usage error', () => {

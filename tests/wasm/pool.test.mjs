@@ -53,9 +53,20 @@ for (const name of ['small', 'k16-f16']) {
           for (const h of await pool.search(qs[1], { k: 10, mode })) assert.equal(h.distance, exact.get(h.id));
         }
       }
-      // Searches in flight together come back to their own callers.
-      const many = await Promise.all(qs.map((q) => pool.search(q, { k: 5, ...x })));
-      assert.deepEqual(many, qs.map((q) => index.search(q, { k: 5, ...x })));
+      // Searches in flight together come back to their own callers: more than one batch of 16, with
+      // runs of other options (k, mode, a filter) and a bad one in between, which fails alone.
+      const asks = [];
+      for (let i = 0; i < 40; i++) {
+        const o = { k: i % 13 === 5 ? 3 : 5, mode: i % 9 === 4 ? 'adc' : 'sdc', ...x };
+        if (i === 21) o.filter = { ids: [...index.ids().slice(0, 4)] };
+        asks.push({ q: qs[i % qs.length], o });
+      }
+      const many = await Promise.all(asks.map(({ q, o }) => pool.search(q, o)));
+      assert.deepEqual(many, asks.map(({ q, o }) => index.search(q, o)));
+      assert.equal(many[21].length, 4, 'the filtered search, batched alone, returns its 4 items');
+      const mixed = await Promise.allSettled([pool.search(qs[0], { k: 5, ...x }), pool.search(new Float32Array(3)), pool.search(qs[1], { k: 5, ...x })]);
+      assert.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(mixed[2].value, index.search(qs[1], { k: 5, ...x }));
       pool.dispose();
     }
     index.dispose();

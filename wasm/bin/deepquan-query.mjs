@@ -16,7 +16,8 @@ import { readImageFile, sniffImage } from '../image-file.mjs';
 import { loadIndex, readDatabase } from '../node.mjs';
 
 const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.png|.jpg|.idx[.gz][:INDEX] | --query-index I)
-                      [--k 10] [--mode sdc|adc] [--pool P | --exact] [--json] [--simd auto|on|off]
+                      [--k 10] [--mode sdc|adc] [--pool P | --exact] [--labels L,L,...] [--ids I,I,...]
+                      [--exclude-ids I,I,...] [--json] [--simd auto|on|off]
 
   --model FILE        model file (.dqm)
   --db FILE           code database (.dqdb)
@@ -28,13 +29,18 @@ const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--imag
   --mode sdc|adc      symmetric (code to code, default) or asymmetric (query vector to codes) distance
   --pool P            K = 16: candidates the fast-scan re-ranks exactly (default max(8 k, 64))
   --exact             K = 16: scan every code exactly instead of the fast-scan
+  --labels L,L,...    return only items with one of these labels (-1 = unknown)
+  --ids I,I,...       return only items with one of these ids
+  --exclude-ids I,... never return items with these ids
+                      (filters act inside the scan, as deepquan search's: k results whenever k items
+                      pass; an item must pass each filter given)
   --json              print JSON instead of a table
   --simd auto|on|off  choose the WebAssembly module (default auto: SIMD128 when supported)
 `;
 
 class UsageError extends Error {}
 
-const FLAGS = { model: 1, db: 1, image: 1, 'query-index': 1, k: 1, mode: 1, pool: 1, exact: 0, json: 0, simd: 1, help: 0 };
+const FLAGS = { model: 1, db: 1, image: 1, 'query-index': 1, k: 1, mode: 1, pool: 1, exact: 0, labels: 1, ids: 1, 'exclude-ids': 1, json: 0, simd: 1, help: 0 };
 
 function parseArgs(argv) {
   const a = {};
@@ -68,6 +74,16 @@ function nonNegInt(s, flag) {
   return Number(s);
 }
 
+/// A comma-separated list of integers in [lo, hi] (deepquan search's --labels / --ids syntax).
+function integers(s, flag, lo, hi) {
+  return s.split(',').map((t) => {
+    if (!/^-?\d+$/.test(t) || Number(t) < lo || Number(t) > hi) {
+      throw new UsageError(`${flag}: '${t}' is not an integer in [${lo}, ${hi}] (expected a comma-separated list)`);
+    }
+    return Number(t);
+  });
+}
+
 /// Whether --image names a PNG or JPEG (by its first bytes; a missing file is reported by the reader).
 function isPngOrJpeg(file) {
   let fd;
@@ -99,6 +115,10 @@ async function main(argv) {
   const pool = 'pool' in a ? nonNegInt(a.pool, '--pool') : 0;
   const exact = !!a.exact;
   if (pool > 0 && exact) throw new UsageError('--pool and --exact exclude each other (--exact scans every code)');
+  const filter = {};
+  if ('labels' in a) filter.labels = integers(a.labels, '--labels', -1, 2147483647);
+  if ('ids' in a) filter.ids = integers(a.ids, '--ids', 0, 4294967295);
+  if ('exclude-ids' in a) filter.excludeIds = integers(a['exclude-ids'], '--exclude-ids', 0, 4294967295);
   const simdFlag = a.simd ?? 'auto';
   const simd = { auto: 'auto', on: true, off: false }[simdFlag];
   if (simd === undefined) throw new UsageError(`--simd must be auto, on or off, got '${simdFlag}'`);
@@ -116,7 +136,8 @@ async function main(argv) {
     // Checked here, before any search, with the CLI's wording (the index would refuse it too).
     if (pool > 0 && info.scanKernel === info.exactScanKernel) throw new UsageError(`--pool applies to the K = 16 fast-scan only; this model (K = ${info.K}) is scanned exactly`);
     const scanKernel = exact ? info.exactScanKernel : info.scanKernel;
-    const opts = { k, mode, pool, exact };
+    if (filter.labels && !info.hasLabels) throw new Error('--labels: the database has no labels');
+    const opts = { k, mode, pool, exact, ...(Object.keys(filter).length ? { filter } : {}) };
     let hits, query;
     if (image && !fs.existsSync(image.file)) throw new Error(`${image.file}: cannot read: no such file`);
     // By the bytes; a file named .png / .jpg that is neither is reported as such by the decoder.
@@ -151,18 +172,14 @@ async function main(argv) {
     }
     // An image folder's database names its items (as deepquan search prints them): the label's
     // folder name and the item's string (its file's relative path).
+    // By the hit's position: its own item when an id occurs twice.
     const db = await readDatabase(a.db, { simd });
-    const positionOfId = new Map();
-    db.ids.forEach((id, p) => { if (!positionOfId.has(id)) positionOfId.set(id, p); });
-    const names = hits.map((h) => {
-      const p = positionOfId.get(h.id);
-      return {
-        labelName: db.labelNames && h.label !== null && h.label < db.labelNames.length ? db.labelNames[h.label] : null,
-        string: db.strings && p !== undefined ? db.strings[p] : null,
-      };
-    });
+    const names = hits.map((h) => ({
+      labelName: db.labelNames && h.label !== null && h.label < db.labelNames.length ? db.labelNames[h.label] : null,
+      string: db.strings ? db.strings[h.position] : null,
+    }));
     if (a.json) {
-      const results = hits.map((h, r) => ({ rank: r + 1, id: h.id, label: h.label, distance: h.distance, ...names[r] }));
+      const results = hits.map((h, r) => ({ rank: r + 1, id: h.id, position: h.position, label: h.label, distance: h.distance, ...names[r] }));
       process.stdout.write(JSON.stringify({ query, mode, k, backend: index.backend, scanKernel, results }) + '\n');
     } else {
       process.stdout.write(`query ${query}, ${mode}, ${info.size} items, ${index.backend}, kernel ${scanKernel}\n`);

@@ -168,8 +168,8 @@ export class Collection {
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0) fail('search', `k must be a positive integer, got ${describe(k)}`);
     if (k > this.total) fail('search', `k = ${k} is larger than the collection (${this.total} items)`);
     if (covered === 0) return { hits: [], covered, total: this.total };
+    // Codes files arrive in collection order, so index positions are collection positions.
     const hits = this.#index.search(pixels, { ...opts, k: Math.min(k, covered) });
-    for (const h of hits) h.position = this.#index.positionOf(h.id);
     return { hits, covered, total: this.total };
   }
 

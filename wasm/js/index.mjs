@@ -160,7 +160,8 @@ export class DeepQuanIndex {
   }
 
   // Rows of k hits; a filter passing fewer than k items leaves padding (id -1) at a row's end,
-  // which is dropped: such a row holds every passing item.
+  // which is dropped: such a row holds every passing item. position: the item's place in the
+  // database at search time (which item a hit is when an id repeats; stale after a removal).
   #results(r, n, k) {
     const out = [];
     for (let q = 0; q < n; q++) {
@@ -169,7 +170,7 @@ export class DeepQuanIndex {
         const t = q * k + j;
         if (r.ids[t] < 0) break;
         const label = r.labels ? r.labels[t] : -1;
-        row.push({ id: r.ids[t], distance: r.distances[t], label: label >= 0 ? label : null });
+        row.push({ id: r.ids[t], distance: r.distances[t], label: label >= 0 ? label : null, position: r.positions[t] });
       }
       out.push(row);
     }
@@ -208,6 +209,32 @@ export class DeepQuanIndex {
     return this.#results(call(native, 'searchCodes', code, 1, k, pool, exact, filter), 1, k)[0];
   }
 
+  /**
+   * search() from latent vectors already computed (embed / embedBatch): one Float32Array of
+   * latentDim values. search() is embed() then this, bit for bit; the search pool encodes each
+   * query once and its workers scan from the vector.
+   */
+  searchLatent(z, opts) {
+    return this.#searchLatent(z, opts, 'searchLatent', true)[0];
+  }
+
+  /** searchLatent() for n vectors: one Float32Array of n × latentDim values. */
+  searchLatentBatch(z, opts) {
+    return this.#searchLatent(z, opts, 'searchLatentBatch', false);
+  }
+
+  #searchLatent(z, opts, what, one) {
+    const native = this.#live();
+    const { k, mode, pool, exact, filter } = this.#options(opts, what);
+    const L = this.#info.latentDim;
+    if (!(z instanceof Float32Array) || (one ? z.length !== L : z.length % L !== 0)) {
+      throw new Error(`${what}: expected a Float32Array of ${one ? `latentDim = ${L}` : `n × latentDim = n × ${L}`} values, got ${describe(z)}`);
+    }
+    const n = z.length / L;
+    if (n === 0) return [];
+    return this.#results(call(native, 'searchLatent', z, n, k, mode, pool, exact, filter), n, k);
+  }
+
   #batch(batch, what) {
     return toBatch(batch, this.#spec, what);
   }
@@ -233,6 +260,14 @@ export class DeepQuanIndex {
   embed(pixels) {
     const native = this.#live();
     return call(native, 'embed', toInput(pixels, this.#spec, 'embed: pixels'), 1);
+  }
+
+  /** embed() for many images (as searchBatch takes them): Float32Array of n × latentDim values. */
+  embedBatch(batch) {
+    const native = this.#live();
+    const x = this.#batch(batch, 'embedBatch');
+    const n = x.length / this.#spec.inputDim;
+    return n === 0 ? new Float32Array(0) : call(native, 'embed', x, n);
   }
 
   /** Encodes an image and appends it with an id (integer in [0, 2^32 - 1]) and an optional label. */

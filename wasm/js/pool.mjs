@@ -1,8 +1,9 @@
 // Search on every core: a pool of workers, each owning one contiguous shard of the database and a
-// WebAssembly instance of its own (module Web Workers in browsers, worker_threads under Node). Every
-// query goes to every worker; each returns its shard's top k sorted by (distance, id), and the pool
-// merges them by (distance, id), shards in database order, so the result is the single-thread
-// search's, ties included. (K = 16 fast-scan with a candidate pool: each shard re-ranks its own
+// WebAssembly instance of its own (module Web Workers in browsers, worker_threads under Node). The
+// calling thread runs the encoder once per query (an index of the model alone) and sends the latent
+// vector, so no worker repeats the forward pass; each worker returns its shard's top k sorted by
+// (distance, id, position), and the pool merges them by (distance, id, global position), so the
+// result is the single-thread search's, ties included. (K = 16 fast-scan with a candidate pool: each shard re-ranks its own
 // pool, and a candidate of the single-thread pool is in its shard's pool too, as it has fewer items
 // to beat there; so the pool's result is the single-thread one or nearer the exact one.) Why workers and not WASM threads: they work on every page, with no
 // cross-origin isolation (SharedArrayBuffer) and no -pthread build.
@@ -17,8 +18,12 @@ import { checkOptions, checkSearchOptions } from './options.mjs';
 import { checkFilter, predicateBitmap, sliceBitmap } from './filter.mjs';
 import { platform } from './platform.mjs';
 import { openSource } from './sources.mjs';
+import { loadIndex } from './index.mjs';
 
 const MAX_WORKERS = 64;
+/// Queries of one message when searches are issued together: enough to amortize a message's cost,
+/// few enough that the workers start on the first batch while later ones are still being encoded.
+const BATCH = 16;
 
 function defaultWorkers() {
   const n = platform.hardwareConcurrency ? platform.hardwareConcurrency() : globalThis.navigator?.hardwareConcurrency;
@@ -89,7 +94,10 @@ export async function loadSearchPool(options) {
     block.free();
   }
   const handles = [];
+  let encoder = null;
   try {
+    // The model alone, on this thread: the encoder every query runs once.
+    encoder = await loadIndex({ model: modelBytes, simd, wasm });
     for (let i = 0; i < workers; i++) handles.push(startWorker(workerUrl));
     const settled = await Promise.allSettled(handles.map((h, i) => new Promise((resolve, reject) => {
       h.onError((e) => reject(new Error(`${what}: worker ${i}: ${e.message}`)));
@@ -105,16 +113,19 @@ export async function loadSearchPool(options) {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     progress('init', 1, 1);
-    return new SearchPool(handles, settled.map((r) => r.value), Module);
+    return new SearchPool(handles, settled.map((r) => r.value), Module, encoder);
   } catch (e) {
     for (const h of handles) h.terminate();
+    if (encoder) encoder.dispose();
     throw e;
   }
 }
 
 export class SearchPool {
   #workers;
+  #encoder;
   #shardSizes;
+  #shardStarts;
   #info;
   #spec;
   #next = 1;
@@ -122,9 +133,12 @@ export class SearchPool {
   #failed = null;
   #hasLabels;
 
-  constructor(workers, infos, Module) {
+  constructor(workers, infos, Module, encoder) {
     this.#workers = workers;
+    this.#encoder = encoder;
     this.#shardSizes = infos.map((i) => i.size);
+    let start = 0;
+    this.#shardStarts = this.#shardSizes.map((n) => (start += n) - n);
     const size = this.#shardSizes.reduce((a, b) => a + b, 0);
     this.#info = Object.freeze({ ...infos[0], size, workers: workers.length, shardSizes: [...this.#shardSizes] });
     // ImageData queries are preprocessed here, by this thread's instance of the core.
@@ -164,20 +178,20 @@ export class SearchPool {
     this.#pending.clear();
   }
 
-  /// The k best of the shards' rows, by (distance, id); among equal pairs the earlier shard (the
-  /// earlier database position) first, as Array.prototype.sort is stable. A shard's row holds
-  /// counts[q] hits (fewer than its k when a filter passes fewer of its items).
+  /// The k best of the shards' rows, by (distance, id, global position): the single-thread order.
+  /// A shard's row holds counts[q] hits (fewer than its k when a filter passes fewer of its items);
+  /// its positions are its own, offset here by the sizes of the shards before it.
   #merge(parts, n, k) {
     const out = [];
     for (let q = 0; q < n; q++) {
       const row = [];
-      for (const p of parts) {
+      parts.forEach((p, s) => {
         for (let j = 0; j < p.counts[q]; j++) {
           const t = q * p.k + j, label = p.labels[t];
-          row.push({ id: p.ids[t], distance: p.distances[t], label: label >= 0 ? label : null });
+          row.push({ id: p.ids[t], distance: p.distances[t], label: label >= 0 ? label : null, position: this.#shardStarts[s] + p.positions[t] });
         }
-      }
-      row.sort((a, b) => a.distance - b.distance || a.id - b.id);
+      });
+      row.sort((a, b) => a.distance - b.distance || a.id - b.id || a.position - b.position);
       out.push(row.slice(0, k));
     }
     return out;
@@ -209,21 +223,61 @@ export class SearchPool {
     });
   }
 
+  /// x: the n queries' pixels, already checked; encoded here once, the latent vectors sent.
   #request(x, n, { k, mode, pool, exact, filters }, what) {
+    const z = this.#encoder.embedBatch(x);
     return new Promise((resolve, reject) => {
       const id = this.#next++;
       this.#pending.set(id, { parts: new Array(this.#workers.length), left: this.#workers.length, resolve, reject, n, k, what });
-      // Each worker gets its own copy of the queries (a few KB) and of its filter.
-      this.#workers.forEach((h, i) => h.post({ type: 'search', id, x, n, k, mode, pool, exact, filter: filters ? filters[i] : null }));
+      // Each worker gets its own copy of the latent vectors (a few hundred bytes each) and of its filter.
+      this.#workers.forEach((h, i) => h.post({ type: 'search', id, z, n, k, mode, pool, exact, filter: filters ? filters[i] : null }));
     });
   }
 
-  /** The k nearest items of one image over all shards, sorted by (distance, id). */
-  async search(pixels, opts) {
-    this.#live('search');
-    const o = this.#options(opts, 'search');
-    const x = toInput(pixels, this.#spec, 'search: pixels');
-    return (await this.#request(x, 1, o, 'search'))[0];
+  /**
+   * The k nearest items of one image over all shards, sorted by (distance, id, position).
+   * Searches issued together (e.g. many in flight at once) go out in batches of up to BATCH queries
+   * with the same options: one message per worker and batch instead of per query, the same rows.
+   */
+  search(pixels, opts) {
+    try {
+      this.#live('search');
+      const o = this.#options(opts, 'search');
+      const x = toInput(pixels, this.#spec, 'search: pixels');
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ x, o, resolve, reject });
+        if (this.#queue.length === 1) queueMicrotask(() => this.#flush());
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #queue = [];
+
+  /// Sends the queued single searches: runs of equal options (a filtered search goes alone, as its
+  /// filter is its own), at most BATCH queries a message, encoded together.
+  #flush() {
+    const queue = this.#queue;
+    this.#queue = [];
+    const same = (a, b) => a.filters === null && b.filters === null && a.k === b.k && a.mode === b.mode &&
+      a.pool === b.pool && a.exact === b.exact;
+    for (let i = 0; i < queue.length;) {
+      let j = i + 1;
+      while (j < queue.length && j - i < BATCH && same(queue[i].o, queue[j].o)) j++;
+      const run = queue.slice(i, j);
+      i = j;
+      try {
+        this.#live('search');
+        const D = this.#spec.inputDim, x = new Float32Array(run.length * D);
+        run.forEach((r, q) => x.set(r.x, q * D));
+        this.#request(x, run.length, run[0].o, 'search').then(
+          (rows) => run.forEach((r, q) => r.resolve(rows[q])),
+          (e) => run.forEach((r) => r.reject(e)));
+      } catch (e) {
+        for (const r of run) r.reject(e);
+      }
+    }
   }
 
   /** search() for many images at once (as DeepQuanIndex.searchBatch): one message per worker. */
@@ -243,5 +297,6 @@ export class SearchPool {
     this.#workers = null;
     this.#fail(new Error('the search pool has been disposed'));
     for (const h of workers) h.terminate();
+    this.#encoder.dispose();
   }
 }
