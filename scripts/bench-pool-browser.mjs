@@ -21,6 +21,7 @@ const nq = opt.queries;
 const data = await poolData('bench-pool-browser', opt);
 const { work } = data;
 const queries = data.queries.map((q) => Array.from(q));
+const ROUNDS = 5;
 
 const web = path.join(work, 'web');
 fs.mkdirSync(web);
@@ -52,7 +53,7 @@ for (const n of sizes) {
     await page.goto(base);
     let peak = chromiumRss();
     const sampler = setInterval(() => (peak = Math.max(peak, chromiumRss())), 50);
-    const r = await page.evaluate(async ({ n, variant, queries }) => {
+    const r = await page.evaluate(async ({ n, variant, queries, rounds }) => {
       const dq = await import('/pkg/index.mjs');
       const files = { model: '/data/bench-32.dqm', database: `/data/db-${n}.dqdb` };
       const t0 = performance.now();
@@ -67,16 +68,22 @@ for (const n of sizes) {
         lat.push(performance.now() - a);
       }
       lat.sort((a, b) => a - b);
-      const a = performance.now();
-      await Promise.all(qs.map((x) => s.search(x, { k: 10 })));
-      const qps = qs.length / ((performance.now() - a) / 1000);
+      // Throughput: the median of `rounds` passes with all queries in flight (one pass swings).
+      const passes = [];
+      for (let r = 0; r < rounds; r++) {
+        const a = performance.now();
+        await Promise.all(qs.map((x) => s.search(x, { k: 10 })));
+        passes.push(qs.length / ((performance.now() - a) / 1000));
+      }
+      passes.sort((x, y) => x - y);
       s.dispose();
       const at = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-      return { load, p50: at(0.5), p99: at(0.99), qps };
-    }, { n, variant, queries });
+      return { load, p50: at(0.5), p99: at(0.99), qps: passes[rounds >> 1], qpsMin: passes[0], qpsMax: passes[rounds - 1] };
+    }, { n, variant, queries, rounds: ROUNDS });
     clearInterval(sampler);
     const label = variant === 'index' ? 'single-thread index' : `pool of ${variant} worker${variant > 1 ? 's' : ''}`;
-    const row = { codes: n, variant: label, loadSeconds: Number(r.load.toFixed(3)), peakRssMiB: Math.round(peak / 2 ** 20), p50: Number(r.p50.toFixed(3)), p99: Number(r.p99.toFixed(3)), qps: Number(r.qps.toFixed(2)) };
+    const row = { codes: n, variant: label, loadSeconds: Number(r.load.toFixed(3)), peakRssMiB: Math.round(peak / 2 ** 20), p50: Number(r.p50.toFixed(3)), p99: Number(r.p99.toFixed(3)), qps: Number(r.qps.toFixed(2)),
+      qpsMin: Number(r.qpsMin.toFixed(2)), qpsMax: Number(r.qpsMax.toFixed(2)) };
     rows.push(row);
     console.log(`  ${label}: load ${row.loadSeconds} s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.qps} queries/s, peak Chromium RSS ${row.peakRssMiB} MiB`);
     await browser.close();
@@ -86,11 +93,11 @@ server.close();
 const single = (n) => rows.find((r) => r.codes === n && r.variant === 'single-thread index');
 for (const r of rows) r.speedup = Number((r.qps / single(r.codes).qps).toFixed(2));
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() };
-const result = { revision: revision(), date: new Date().toISOString(), machine, queries: nq, rows };
+const result = { revision: revision(), date: new Date().toISOString(), machine, queries: nq, rounds: ROUNDS, rows };
 const md = [`# Search pool in Chromium (scripts/bench-pool-browser.mjs) on ${result.revision}, ${result.date}`, '',
-  `${machine.cpus} × ${machine.model}, Debian Chromium headless, load average at the end ${machine.load.map((x) => x.toFixed(2)).join(' ')}; ${nq} queries, SDC, k = 10, encode included; peak RSS = all Chromium processes.`, '',
+  `${machine.cpus} × ${machine.model}, Debian Chromium headless, load average at the end ${machine.load.map((x) => x.toFixed(2)).join(' ')}; ${nq} queries, SDC, k = 10, encode included; queries/s: all ${nq} in flight, the median of ${ROUNDS} passes (min-max); peak RSS = all Chromium processes.`, '',
   '| codes | variant | load s | peak RSS MiB | p50 ms | p99 ms | queries/s | × single |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.codes.toLocaleString('en')} | ${r.variant} | ${r.loadSeconds} | ${r.peakRssMiB} | ${r.p50} | ${r.p99} | ${r.qps} | ${r.speedup} |`), ''].join('\n');
+  ...rows.map((r) => `| ${r.codes.toLocaleString('en')} | ${r.variant} | ${r.loadSeconds} | ${r.peakRssMiB} | ${r.p50} | ${r.p99} | ${r.qps} (${r.qpsMin}-${r.qpsMax}) | ${r.speedup} |`), ''].join('\n');
 writePoolReport(opt.out, 'pool-browser', result, md);
 console.log(md);
 fs.rmSync(work, { recursive: true, force: true });
