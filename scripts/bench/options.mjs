@@ -10,7 +10,7 @@ speed (scan, encode, end-to-end query latency, training time) and sizes. Figures
           iterations, a small λ/s grid, scans over N = 200,000 codes: 43 trainings and baselines,
           about 20-25 minutes on 2 idle cores. The report says it is a quick run.
 default   mnist10k and fashion70k, 3 seeds (--seeds), the trainer's own iteration counts, the
-          paper's λ and s ranges, scans over N = 1,000,000 codes: about 90 trainings of roughly
+          paper's λ and s ranges, scans over N = 1,000,000 codes: about 110 trainings of roughly
           10 minutes each on 2 idle cores, so most of a day; --resume continues an interrupted run.
 Raw outputs (JSON, logs, SVG) go to results/bench/ next to the report; training directories
 (models, databases) to build/bench/runs/. A training or baseline that fails is recorded as failed
