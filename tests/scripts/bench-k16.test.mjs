@@ -16,6 +16,7 @@ const sampleStd = (xs) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 };
+const md0 = (raw) => fs.readFileSync(path.join(raw, 'k16', 'k16.md'), 'utf8');
 const near = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} against ${b}`);
 
 /// Records as loadRuns gives them: id parts, status, revision, report.
@@ -121,6 +122,8 @@ test('writeK16Files: k16.json, k16.md and k16.svg from a raw directory, naming m
     assert.equal(r.files.length, 3);
     const j = JSON.parse(fs.readFileSync(path.join(raw, 'k16', 'k16.json'), 'utf8'));
     assert.deepEqual(j.revisions, ['3e68551abcde']);
+    assert.deepEqual(j.sources, ['aaaaaaaaaaaa']);
+    assert.match(md0(raw), /built from\nsource hash `aaaaaaaaaaaa` \(/);
     assert.equal(j.machine.cpu, 'Test CPU');
     assert.equal(j.datasets[0].bits[1].goal[0].met, 'yes');
     const md = fs.readFileSync(path.join(raw, 'k16', 'k16.md'), 'utf8');

@@ -46,7 +46,7 @@ function rowFigures(runs, dataset, name, bits) {
     const fig = {};
     for (const [k] of K16_METRICS) fig[k] = meanStd(got.map((x) => x.e[k]));
     return { ranking: mode, seeds: got.map((x) => x.r.seed), ...fig, runs: got.map((x) => x.r.id),
-             revisions: [...new Set(got.map((x) => revisionOf(x.r)))], failed };
+             revisions: [...new Set(got.map((x) => revisionOf(x.r)))], sources: [...new Set(got.map((x) => x.r.sources ?? 'not recorded'))], failed };
   }).concat(modes.length === 0 && failed.length ? [{ ranking: null, seeds: [], runs: [], revisions: [], failed }] : []);
 }
 
@@ -167,13 +167,16 @@ export function writeK16Files({ raw, machine, out = path.join(raw, 'k16') }) {
   const mach = { cpu: machine.cpu, cores: machine.cores, mem_gib: machine.mem_gib, simd_flags: machine.simd_flags, kernel: machine.kernel,
                  gxx: machine.gxx, trainer_march: machine.trainer_march, date: machine.date };
   const revisions = [...new Set(summary.flatMap((d) => d.bits.flatMap((b) => b.rows.flatMap((r) => r.revisions))))];
+  // Two revisions of one source hash built the same trainer (the commits between them changed other files).
+  const sources = [...new Set(summary.flatMap((d) => d.bits.flatMap((b) => b.rows.flatMap((r) => r.sources ?? []))))];
   writeAtomic(path.join(out, 'k16.json'), JSON.stringify({ what: 'issue 21: DeepQuan K = 16 against K = 256', seeds_wanted: K16_SEEDS,
-    goal: { bits: GOAL_BITS, max_gap_map_all: GOAL_GAP, above_every_classic: true }, revisions, machine: mach, datasets: summary }, null, 1) + '\n');
+    goal: { bits: GOAL_BITS, max_gap_map_all: GOAL_GAP, above_every_classic: true }, revisions, sources, machine: mach, datasets: summary }, null, 1) + '\n');
   const doc = markdownDoc();
   doc.w('# K = 16 against K = 256 (4-bit codes, issue 21)');
   doc.w();
   doc.w(`Written by \`scripts/bench.sh\` on ${mach.date} from the runs in its raw outputs; the figures come from revision${revisions.length > 1 ? 's' : ''}`);
-  doc.w(`${revisions.map((x) => `\`${x}\``).join(', ')} (per row in the tables; "-dirty": core/ or trainer/ had uncommitted changes). Machine: ${mach.cpu},`);
+  doc.w(`${revisions.map((x) => `\`${x}\``).join(', ')} (per row in the tables; "-dirty": core/ or trainer/ had uncommitted changes), built from`);
+  doc.w(`source hash${sources.length > 1 ? 'es' : ''} ${sources.map((x) => `\`${x}\``).join(', ')} (core/, trainer/, CMakeLists.txt and -march: one hash, one trainer). Machine: ${mach.cpu},`);
   doc.w(`${mach.cores} cores, ${mach.mem_gib} GiB, ${mach.kernel}, ${mach.gxx}, trainer -march ${mach.trainer_march}. Everything is in \`k16.json\`.`);
   doc.w();
   writeK16Body(summary, doc, { level: '##' });
