@@ -83,7 +83,10 @@ if ((opts.resume || only) && fs.existsSync(path.join(RAW, 'machine.json'))) {
   try {
     prev = JSON.parse(fs.readFileSync(path.join(RAW, 'machine.json'), 'utf8'));
   } catch {}
-  if (prev?.mode !== settings.mode) die(`--resume: ${RAW} holds a run of another mode; run without --resume`, 2);
+  if (prev?.mode !== settings.mode) {
+    die(opts.resume ? `--resume: ${RAW} holds a run of another mode; run without --resume`
+      : `--only: ${RAW} holds a run of another mode; give its mode (--quick or not) or another --out`, 2);
+  }
 } else if (!only) {
   fs.rmSync(RAW, { recursive: true, force: true });
   fs.rmSync(path.join(RUNS, 'pretrained'), { recursive: true, force: true });

@@ -137,6 +137,9 @@ exit 0
     assert.match(fs.readFileSync(path.join(raw, 'k16', 'k16.md'), 'utf8'), /\| DeepQuan \| 16 \| SDC \| 54\.40 \(1 of 3 seeds\) \|/);
     assert.ok(fs.existsSync(path.join(raw, 'k16', 'k16.svg')));
     assert.deepEqual(fs.readdirSync(path.join(raw, 'k16')).filter((f) => f.includes('.tmp')), []);
+    const quick = bench(['--quick', '--only', 'mnist10k-pq-b16-s0', '--out', out], env);
+    assert.equal(quick.status, 2, 'a quick subset does not go into full-mode raw outputs');
+    assert.match(quick.stderr, /--only: \S+ holds a run of another mode/);
     const again = bench(only, env);
     assert.equal(again.status, 0, again.stderr.slice(-2000));
     assert.equal(fs.readFileSync(calls, 'utf8').trim().split('\n').filter((l) => /^(train|baseline) /.test(l)).length, 4, 'all four found done');
