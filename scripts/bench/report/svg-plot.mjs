@@ -63,11 +63,11 @@ export function svgBars({ title, yLabel, groups, series }) {
   const W = L + R + groups.length * (series.length * slot + gap);
   const y1 = Math.max(...vals) * 1.05 || 1;
   const sy = (y) => T + (1 - y / y1) * (H - T - B);
-  const colors = ['#1f77b4', '#aec7e8', '#d62728', '#ff9896', '#2ca02c', '#98df8a', '#ff7f0e', '#ffbb78', '#9467bd', '#c5b0d5', '#8c564b', '#c49c94', '#7f7f7f', '#e377c2'];
+  const colors = ['#1f77b4', '#aec7e8', '#d62728', '#ff9896', '#2ca02c', '#98df8a', '#ff7f0e', '#ffbb78', '#9467bd', '#c5b0d5', '#8c564b', '#c49c94', '#7f7f7f', '#e377c2', '#bcbd22', '#17becf'];
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const step = [1, 2, 5, 10, 20].find((m) => y1 / m <= 8) ?? 20;
   let o = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
-  o += `<rect width="${W}" height="${H}" fill="white"/>\n<text x="${(W - R) / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>\n`;
+  o += `<rect width="${W}" height="${H}" fill="white"/>\n<text x="${L}" y="20" font-size="14">${esc(title)}</text>\n`;
   for (let v = 0; v <= y1; v += step) {
     o += `<line x1="${L}" x2="${W - R}" y1="${sy(v)}" y2="${sy(v)}" stroke="#ddd"/><text x="${L - 6}" y="${sy(v) + 4}" text-anchor="end">${v}</text>\n`;
   }
