@@ -7,10 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP, UsageError, parseOptions } from './bench/options.mjs';
 import { benchSettings, buildMatrix, commandOf } from './bench/matrix.mjs';
-import { Runner, sourceHash, trainerMarch, dropRuns, dropStaleChecks, keepCheck } from './bench/runner.mjs';
+import { Runner, sourceHash, sourceRevision, trainerMarch, dropRuns, dropStaleChecks, keepCheck, globRegExp } from './bench/runner.mjs';
 import { describeMachine } from './bench/machine.mjs';
 import { logged, tail, encodeSizes } from './bench/steps.mjs';
 import { writeReport } from './bench/report/index.mjs';
+import { writeK16Files } from './bench/report/k16.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -40,6 +41,9 @@ const RUNS = path.join(BUILD_DIR, 'runs');
 const BIN = path.join(BUILD_DIR, 'trainer/deepquan');
 const matrix = buildMatrix(settings, { threads: THREADS });
 process.env.NODE_PATH = '/usr/share/nodejs';
+// --only: the runs of this mode's matrix that match, in its order (null: the whole benchmark).
+const only = opts.only.length ? matrix.filter((r) => opts.only.some((g) => globRegExp(g).test(r.id))) : null;
+if (only && only.length === 0) die(`--only ${opts.only.join(',')}: no run of the ${settings.mode} matrix matches (see --dry-run)`, 2);
 
 if (opts.dryRun) {
   // The sources of the last build (its -march as configured), so that --resume can say what it would keep.
@@ -52,16 +56,17 @@ if (opts.dryRun) {
   console.log(`raw outputs ${RAW}, training directories ${RUNS}, trainer ${BIN}`);
   console.log(`sources of the last build: ${sources ?? 'no build yet'}${kept.length ? `; --keep-sources ${kept.join(' ')} (kept after their checks)` : ''}` +
     `${opts.rerun.length ? `; --rerun ${opts.rerun.join(' ')} drops its matches first` : ''}`);
-  console.log('steps: machine, build, data, keep checks, scan (bench-scan.sh), package (bench-wasm.sh), the speed, models and sizes runs,' +
+  if (only) console.log(`steps (--only ${opts.only.join(',')}): machine, build, data, keep checks, the runs below, the K = 16 results`);
+  else console.log('steps: machine, build, data, keep checks, scan (bench-scan.sh), package (bench-wasm.sh), the speed, models and sizes runs,' +
     ' database sizes, end to end (bench-e2e.mjs), the quality and grid runs, report');
   const ids = new Set();
-  matrix.forEach((r, i) => {
+  (only ?? matrix).forEach((r, i) => {
     const state = ids.has(r.id) ? 'again' : probe ? (probe.isDone(r) ? 'done' : 'to run') : '';
     ids.add(r.id);
     console.log(`${String(i + 1).padStart(4)} ${r.phase.padEnd(7)} ${r.id.padEnd(38)} ${state.padEnd(6)} ${commandOf(BIN, r).replace(BIN, 'deepquan')}` +
       `${r.cache ? ` [--pretrained ${r.cache}.dqae]` : ''}`);
   });
-  console.log(`${matrix.length} entries, ${ids.size} runs`);
+  console.log(`${(only ?? matrix).length} entries, ${ids.size} runs`);
   process.exit(0);
 }
 
@@ -71,14 +76,18 @@ const progress = (s) => {
   console.error(`[bench ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} +${Math.floor(el / 60)}m${p2(el % 60)}s] ${s}`);
 };
 
-if (opts.resume && fs.existsSync(path.join(RAW, 'machine.json'))) {
+// --only adds to the raw outputs whatever they hold, so it never empties them (nor the pretraining cache).
+if ((opts.resume || only) && fs.existsSync(path.join(RAW, 'machine.json'))) {
   // An unreadable machine.json is no proof of the same mode either: nothing is deleted then.
   let prev = null;
   try {
     prev = JSON.parse(fs.readFileSync(path.join(RAW, 'machine.json'), 'utf8'));
   } catch {}
-  if (prev?.mode !== settings.mode) die(`--resume: ${RAW} holds a run of another mode; run without --resume`, 2);
-} else {
+  if (prev?.mode !== settings.mode) {
+    die(opts.resume ? `--resume: ${RAW} holds a run of another mode; run without --resume`
+      : `--only: ${RAW} holds a run of another mode; give its mode (--quick or not) or another --out`, 2);
+  }
+} else if (!only) {
   fs.rmSync(RAW, { recursive: true, force: true });
   fs.rmSync(path.join(RUNS, 'pretrained'), { recursive: true, force: true });
 }
@@ -100,20 +109,26 @@ for (const d of [path.join(RAW, 'runs'), PRE]) fs.mkdirSync(d, { recursive: true
 for (const { pattern, dropped } of dropRuns({ raw: RAW, runsDir: RUNS }, opts.rerun)) progress(`--rerun ${pattern}: ${dropped} finished run(s) dropped, to run again`);
 
 progress('machine description');
-fs.writeFileSync(path.join(RAW, 'machine.json'), JSON.stringify(describeMachine({ root: ROOT, settings, opts, sources: SOURCES, march, t0: T0 }), null, 1) + '\n');
+const machine = describeMachine({ root: ROOT, settings, opts, sources: SOURCES, march, t0: T0 });
+// machine.json describes the invocation the report's tables come from: a subset run writes it only into raw
+// outputs that have none, and its K = 16 results carry their own description.
+if (!only || !fs.existsSync(path.join(RAW, 'machine.json'))) fs.writeFileSync(path.join(RAW, 'machine.json'), JSON.stringify(machine, null, 1) + '\n');
 
-progress(`build: deepquan, dq_golden in ${BUILD_DIR}`);
-if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', 'deepquan', 'dq_golden'], buildLog, { append: true }) !== 0) {
+// dq_golden serves the package step only, which --only leaves out.
+const targets = only ? ['deepquan'] : ['deepquan', 'dq_golden'];
+progress(`build: ${targets.join(', ')} in ${BUILD_DIR}`);
+if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', ...targets], buildLog, { append: true }) !== 0) {
   console.error(tail(buildLog, 20));
   die(`build failed, see ${buildLog}`);
 }
-for (const d of settings.datasets) {
+for (const d of only ? [...new Set(only.map((r) => r.dataset))] : settings.datasets) {
   if (fs.existsSync(`data/${d}/images-idx3-ubyte.gz`)) continue;
   progress(`data: preparing ${d}`);
   if (logged(['node', 'scripts/prepare-data.mjs', d], path.join(RAW, 'logs', `prepare-${d}.log`)) !== 0) die(`could not prepare ${d}, see ${RAW}/logs/prepare-${d}.log`);
 }
 
-const runner = new Runner({ raw: RAW, runsDir: RUNS, bin: BIN, sources: SOURCES, timeoutSeconds: settings.runTimeout, pretrainedDir: PRE, progress });
+const runner = new Runner({ raw: RAW, runsDir: RUNS, bin: BIN, sources: SOURCES, revision: sourceRevision(ROOT), timeoutSeconds: settings.runTimeout,
+  pretrainedDir: PRE, progress });
 // ---------------------------------------------------------------- kept sources: the proof
 dropStaleChecks(RAW, SOURCES);
 for (const h of opts.keepSources) {
@@ -131,14 +146,28 @@ for (const h of opts.keepSources) {
 }
 
 let step = 0;
-const runPhase = (phase) => {
-  for (const r of matrix.filter((x) => x.phase === phase)) {
-    if (r.header) progress(r.header);
-    step++;
-    progress(`(${step}) ${r.kind} ${r.id}${r.note ? ` ${r.note}` : ''}`);
-    runner.run(r);
-  }
+const runOne = (r) => {
+  if (r.header) progress(r.header);
+  step++;
+  progress(`(${step}${only ? `/${only.length}` : ''}) ${r.kind} ${r.id}${r.note ? ` ${r.note}` : ''}`);
+  runner.run(r);
 };
+const runPhase = (phase) => {
+  for (const r of matrix.filter((x) => x.phase === phase)) runOne(r);
+};
+// The K = 16 results (results/bench/k16/), written whenever the raw outputs hold K = 16 runs.
+const k16Files = () => {
+  const k = writeK16Files({ raw: RAW, machine });
+  if (k) progress(`K = 16 results: ${k.files.join(', ')}`);
+};
+
+if (only) {
+  for (const r of only) runOne(r);
+  k16Files();
+  progress(`done: ${only.length} run(s) of --only (${runner.failed} failed); the report is not rewritten from a subset` +
+    ` (node scripts/bench-report.mjs --raw ${path.relative(ROOT, RAW) || RAW} rebuilds it)`);
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------- speed
 progress(`== speed: scan over N = ${settings.scanN} (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss)`);
@@ -187,6 +216,7 @@ fs.writeFileSync(path.join(RAW, 'timing.json'), JSON.stringify({ elapsed_seconds
 try {
   const r = writeReport({ raw: RAW, pkg: PKG, out: opts.out });
   console.error(`bench-report: wrote ${r.out} (${r.runs} runs, ${r.failed} failed)`);
+  k16Files();
 } catch (e) {
   console.error(e.stack || String(e));
   die('bench-report.mjs failed');

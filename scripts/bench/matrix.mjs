@@ -29,7 +29,7 @@ export function benchSettings({ quick = false, seeds = 3, datasets = null } = {}
 /// The ordered run list for `settings` (benchSettings). Each run:
 ///   { id, phase, kind: 'train' | 'baseline', dataset, argv, cache, header?, note? }
 /// argv: the trainer's arguments (after the binary, before --out), the part of the command a finished run records;
-/// cache: the shared pretrained-autoencoder key ("MODE-DATASET-bBITS-sSEED"), passed as `--pretrained
+/// cache: the shared pretrained-autoencoder key ("MODE-DATASET-bBITS-sSEED", "MODE-DATASET-bBITS-k16-sSEED" at K = 16), passed as `--pretrained
 /// DIR/KEY.dqae` but not recorded (it changes how long a run takes, not what it produces), or null;
 /// header: a progress line printed before the run (a new group starts); note: appended to its progress line.
 /// Phases, in order: speed (training speed at 1 and 2 threads, the 15-minute target), models (the 32-bit models
@@ -44,9 +44,11 @@ export function buildMatrix(settings, { threads = 2 } = {}) {
     runs.push(header ? { ...r, header } : r);
     header = null;
   };
-  const train = (phase, id, d, b, s, extra = [], { cache = true, note } = {}) => push({
-    id, phase, kind: 'train', dataset: d, cache: cache ? `${mode}-${d}-b${b}-s${s}` : null, ...(note ? { note } : {}),
-    argv: ['train', '--dataset', d, '--bits', String(b), '--seed', String(s), '--threads', T, ...trainFlags, ...extra] });
+  // K = 16 (--codeword-bits 4) trains a latent of 4B dimensions, K = 256 one of 2B: their pretrained autoencoders
+  // differ, so the K = 16 key says so (the trainer would refuse the other one's file, failing the run).
+  const train = (phase, id, d, b, s, extra = [], { cache = true, note, k16 = false } = {}) => push({
+    id, phase, kind: 'train', dataset: d, cache: cache ? `${mode}-${d}-b${b}${k16 ? '-k16' : ''}-s${s}` : null, ...(note ? { note } : {}),
+    argv: ['train', '--dataset', d, '--bits', String(b), '--seed', String(s), '--threads', T, ...trainFlags, ...(k16 ? ['--codeword-bits', '4'] : []), ...extra] });
   const baseline = (phase, id, d, m, b, s, extra = [], { cache = false } = {}) => push({
     id, phase, kind: 'baseline', dataset: d, cache: cache ? `${mode}-${d}-b${b}-s${s}` : null,
     argv: ['baseline', '--dataset', d, '--method', m, '--bits', String(b), '--seed', String(s), '--threads', T, ...extra] });
@@ -101,6 +103,13 @@ export function buildMatrix(settings, { threads = 2 } = {}) {
       // Fig. 2 of the paper is at 32 bits: Quad there too, beside DeepQuan's 32-bit run.
       train('quality', `${d}-quad-b32-s${s}`, d, 32, s, ['--variant', 'quad']);
       if (mode === 'full') for (const b of [8, 32]) train('quality', `${d}-paper-b${b}-s${s}`, d, b, s, ['--variant', 'paper']);
+      // Issue 21: 4-bit codes (K = 16, M = bits / 4) against the K = 256 runs above, at 32 and 64 bits, with the
+      // PQ-family baselines at K = 16 beside them (the hashing baselines have no codebook to shrink). Full mode
+      // only: quick mode's shortened trainings say nothing about the gap, and its time box has no room.
+      if (mode === 'full') {
+        for (const m of ['pq', 'opq']) for (const b of [32, 64]) baseline('quality', `${d}-${m}-k16-b${b}-s${s}`, d, m, b, s, ['--codeword-bits', '4']);
+        for (const b of [32, 64]) train('quality', `${d}-deepquan-k16-b${b}-s${s}`, d, b, s, [], { k16: true });
+      }
     }
   }
 

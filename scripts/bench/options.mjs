@@ -4,13 +4,13 @@ export const HELP = `Regenerates the benchmark report from scratch on this machi
 speed (scan, encode, end-to-end query latency, training time) and sizes. Figures, not tests.
 
   scripts/bench.sh [--quick] [--out results/BENCHMARKS.md] [--seeds N] [--datasets "mnist10k fashion70k"] [--resume]
-                   [--keep-sources HASH[,HASH]] [--rerun ID-GLOB[,ID-GLOB]] [--dry-run]
+                   [--keep-sources HASH[,HASH]] [--rerun ID-GLOB[,ID-GLOB]] [--only ID-GLOB[,ID-GLOB]] [--dry-run]
 
 --quick   mnist10k only, one seed, training shortened to 300 pretraining + 150 alternating
           iterations, a small λ/s grid, scans over N = 200,000 codes: 43 trainings and baselines,
           about 20-25 minutes on 2 idle cores. The report says it is a quick run.
 default   mnist10k and fashion70k, 3 seeds (--seeds), the trainer's own iteration counts, the
-          paper's λ and s ranges, scans over N = 1,000,000 codes: about 90 trainings of roughly
+          paper's λ and s ranges, scans over N = 1,000,000 codes: about 110 trainings of roughly
           10 minutes each on 2 idle cores, so most of a day; --resume continues an interrupted run.
 Raw outputs (JSON, logs, SVG) go to results/bench/ next to the report; training directories
 (models, databases) to build/bench/runs/. A training or baseline that fails is recorded as failed
@@ -38,6 +38,12 @@ reruns everything.
 --rerun ID-GLOB (with --resume) drops the finished runs whose id matches (e.g. 'fashion70k-deepquan-*')
           before anything else, so they run again: for a change that moves only those runs (one
           dataset's default), whose other runs --keep-sources then keeps after its checks.
+--only ID-GLOB runs only the matrix runs whose id matches (e.g. 'mnist10k-deepquan-k16-*,mnist10k-pq-*'),
+          in the matrix's order, and nothing else: no scan, package, database-size or end-to-end step.
+          It never empties the raw outputs (finished runs of the same command and sources are kept, as
+          with --resume), and it does not rewrite the report (a subset would relabel it): it writes the
+          K = 16 results (results/bench/k16/k16.{md,json,svg} next to --out) when the raw outputs hold
+          K = 16 runs; \`node scripts/bench-report.mjs\` rebuilds the report from everything finished.
 --dry-run prints the settings and the run list (with --resume: which runs are already done, as far as
           the last build's source hash tells) and runs nothing.
 Order: machine, build, speed (including training speed at 1 and 2 threads) and sizes (minutes), then the
@@ -51,7 +57,7 @@ export class UsageError extends Error {}
 
 /// The options of `argv` (after the program name), or throws UsageError.
 export function parseOptions(argv) {
-  const o = { quick: false, out: 'results/BENCHMARKS.md', seeds: 3, resume: false, datasets: null, keepSources: [], rerun: [], dryRun: false, help: false };
+  const o = { quick: false, out: 'results/BENCHMARKS.md', seeds: 3, resume: false, datasets: null, keepSources: [], rerun: [], only: [], dryRun: false, help: false };
   const need = (i, what) => {
     if (i + 1 >= argv.length || argv[i + 1] === '') throw new UsageError(`${argv[i]} needs ${what}`);
     return argv[i + 1];
@@ -68,9 +74,10 @@ export function parseOptions(argv) {
     else if (a === '--datasets') o.datasets = need(i++, 'a list').split(/\s+/).filter(Boolean);
     else if (a === '--keep-sources') o.keepSources = need(i++, 'source hashes').split(/[\s,]+/).filter(Boolean);
     else if (a === '--rerun') o.rerun = need(i++, 'run-id patterns').split(/[\s,]+/).filter(Boolean);
+    else if (a === '--only') o.only = need(i++, 'run-id patterns').split(/[\s,]+/).filter(Boolean);
     else if (a === '--dry-run') o.dryRun = true;
     else if (a === '-h' || a === '--help') o.help = true;
-    else throw new UsageError(`unknown argument '${a}' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS, --dry-run)`);
+    else throw new UsageError(`unknown argument '${a}' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS, --only PATTERNS, --dry-run)`);
   }
   if (o.help) return o;
   for (const h of o.keepSources) {
@@ -78,8 +85,12 @@ export function parseOptions(argv) {
   }
   if (o.keepSources.length && !o.resume) throw new UsageError('--keep-sources only makes sense with --resume');
   if (o.rerun.length && !o.resume) throw new UsageError('--rerun only makes sense with --resume');
-  for (const g of o.rerun) {
-    if (!/^[A-Za-z0-9.*?_-]+$/.test(g)) throw new UsageError(`--rerun: '${g}' is not a run-id pattern (letters, digits, . _ - and * ?)`);
+  for (const [flag, gs] of [['--rerun', o.rerun], ['--only', o.only]]) {
+    for (const g of gs) {
+      if (!/^[A-Za-z0-9.*?_-]+$/.test(g)) throw new UsageError(`${flag}: '${g}' is not a run-id pattern (letters, digits, . _ - and * ?)`);
+    }
   }
+  // `--only ,` is a list of separators: it would select nothing, which is a mistake rather than a request.
+  if (o.only.length === 0 && argv.includes('--only')) throw new UsageError('--only needs run-id patterns');
   return o;
 }

@@ -1,5 +1,5 @@
 // Executes benchmark runs (matrix.mjs entries) and keeps their records, so that an interrupted benchmark can
-// resume: RAW/runs/ID.json = { id, status, message, seconds, command, sources } per run, plus the command's
+// resume: RAW/runs/ID.json = { id, status, message, seconds, command, sources, revision } per run, plus the command's
 // report.json as RAW/runs/ID.report.json (and its codeword-distance.svg) when it wrote one; its output in
 // RAW/logs/ID.log. A finished run is skipped when it finished ok with the same command and was built from the
 // current sources or from sources kept by a keep check (keepCheck below). A failing run is recorded as failed
@@ -29,6 +29,19 @@ export function sourceHash(root, march = '') {
   }
   h.update(`march=${march}\n`);
   return h.digest('hex').slice(0, 12);
+}
+
+/// The git revision of those sources, `git rev-parse --short=12 HEAD`, with "-dirty" when core/, trainer/ or
+/// CMakeLists.txt differ from it (then the hash above, not the revision, names what was built); null outside git.
+/// Recorded per run, so that a figure can name the commit it was trained with, which the hash cannot.
+export function sourceRevision(root) {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'core', 'trainer', 'CMakeLists.txt'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return rev + (dirty ? '-dirty' : '');
+  } catch {
+    return null;
+  }
 }
 
 /// The trainer's -march as the build recorded it (trainer/CMakeLists.txt's DQ_TRAINER_MARCH), or ''.
@@ -97,9 +110,10 @@ export class Runner {
   /// raw: the raw output directory; runsDir: training directories (--out of each run); bin: the trainer;
   /// sources: the current source hash; kept: further hashes whose finished runs count (after their keep check);
   /// timeoutSeconds: 0 for none; pretrainedDir: where the shared pretrained autoencoders live (null: no cache);
+  /// revision: the git revision of the sources (sourceRevision), recorded beside the hash when given;
   /// progress: a line sink.
-  constructor({ raw, runsDir, bin, sources, kept = [], timeoutSeconds = 0, pretrainedDir = null, progress = () => {} }) {
-    Object.assign(this, { raw, runsDir, bin, sources, kept, timeoutSeconds, pretrainedDir, progress });
+  constructor({ raw, runsDir, bin, sources, kept = [], timeoutSeconds = 0, pretrainedDir = null, revision = null, progress = () => {} }) {
+    Object.assign(this, { raw, runsDir, bin, sources, kept, timeoutSeconds, pretrainedDir, revision, progress });
     this.failed = 0;
   }
 
@@ -142,7 +156,8 @@ export class Runner {
       this.failed++;
     }
     fs.writeFileSync(path.join(this.raw, 'runs', `${id}.json`),
-      JSON.stringify({ id, status, message, seconds, command: commandOf(this.bin, run), sources: this.sources }) + '\n');
+      JSON.stringify({ id, status, message, seconds, command: commandOf(this.bin, run), sources: this.sources,
+        ...(this.revision ? { revision: this.revision } : {}) }) + '\n');
     this.progress(status === 'ok' ? `   ok in ${Math.trunc(seconds)}s: ${summaryOf(log)}` : `   FAILED in ${Math.trunc(seconds)}s: ${message}`);
     return status;
   }

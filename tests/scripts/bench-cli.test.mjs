@@ -15,7 +15,7 @@ const bench = (args, env = {}) => spawnSync('bash', [path.join(root, 'scripts/be
 test('--help documents every option and exits 0', () => {
   const r = bench(['--help']);
   assert.equal(r.status, 0);
-  for (const f of ['--quick', '--out', '--seeds', '--datasets', '--resume', '--keep-sources', '--rerun', '--dry-run', 'BUILD_DIR', 'DQ_PKG_DIR', 'THREADS'])
+  for (const f of ['--quick', '--out', '--seeds', '--datasets', '--resume', '--keep-sources', '--rerun', '--only', '--dry-run', 'BUILD_DIR', 'DQ_PKG_DIR', 'THREADS'])
     assert.ok(r.stdout.includes(f), `--help mentions ${f}`);
 });
 
@@ -29,8 +29,13 @@ test('bad options exit 2 with the reason, before anything is built', () => {
     [['--keep-sources', '0123456789ab'], /--keep-sources only makes sense with --resume/],
     [['--rerun', 'mnist10k-*'], /--rerun only makes sense with --resume/],
     [['--rerun', 'a/b', '--resume'], /'a\/b' is not a run-id pattern/],
+    [['--only'], /--only needs run-id patterns/],
+    [['--only', ','], /--only needs run-id patterns/],
+    [['--only', 'mnist10k-pq-*,a;b'], /--only: 'a;b' is not a run-id pattern/],
+    [['--only', 'cifar10-*'], /--only cifar10-\*: no run of the full matrix matches/],
+    [['--quick', '--only', 'mnist10k-deepquan-k16-*'], /no run of the quick matrix matches/],
   ]) {
-    const r = bench(args);
+    const r = bench(args, { BUILD_DIR: path.join(os.tmpdir(), 'dq-bench-cli-no-build') });
     assert.equal(r.status, 2, args.join(' '));
     assert.match(r.stderr, re);
   }
@@ -69,6 +74,75 @@ test('--dry-run prints the matrix; with --resume it tells the runs of the last b
     assert.equal(r.stdout.split('\n').filter((l) => / done /.test(l)).length, 1);
     const kept = bench(['--dry-run', '--resume', '--keep-sources', 'ffffffffffff', '--out', path.join(dir, 'B.md')], { BUILD_DIR: build });
     assert.equal(kept.stdout.split('\n').filter((l) => / done /.test(l)).length, 2, 'a kept hash counts (after its check, in a real run)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--dry-run --only lists the matching runs alone, in the matrix order, and the steps it leaves out', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-cli-'));
+  try {
+    const r = bench(['--dry-run', '--only', 'fashion70k-deepquan-k16-b64-*,mnist10k-opq-k16-b32-s1', '--out', path.join(dir, 'B.md')], { BUILD_DIR: path.join(dir, 'build') });
+    assert.equal(r.status, 0, r.stderr);
+    const listed = r.stdout.split('\n').filter((l) => /^ +\d+ /.test(l)).map((l) => l.trim().split(/\s+/)[2]);
+    assert.deepEqual(listed, ['mnist10k-opq-k16-b32-s1', 'fashion70k-deepquan-k16-b64-s0', 'fashion70k-deepquan-k16-b64-s1', 'fashion70k-deepquan-k16-b64-s2']);
+    assert.match(r.stdout, /\[--pretrained full-fashion70k-b64-k16-s0\.dqae\]/);
+    assert.match(r.stdout, /^steps \(--only [^)]*\): machine, build, data, keep checks, the runs below, the K = 16 results$/m);
+    assert.match(r.stdout, /4 entries, 4 runs\n$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// --only with a stub cmake and the fake trainer: the matching runs and nothing else (no scan, package, encode or
+// end-to-end step), added to raw outputs that already hold a run (kept, and machine.json with it), the report left
+// alone, the K = 16 results written; run again, everything is found done.
+test('--only runs the matching runs alone, keeps the raw outputs, writes the K = 16 results and not the report', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-only-'));
+  try {
+    const bin = path.join(dir, 'bin'), build = path.join(dir, 'build'), calls = path.join(dir, 'calls.txt');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'cmake'), `#!/bin/sh
+echo "cmake $*" >> ${calls}
+if [ "$1" = "--build" ]; then mkdir -p "$2/trainer" && ln -sf ${path.join(root, 'tests/scripts/fixtures/fake-trainer.mjs')} "$2/trainer/deepquan"; exit 0; fi
+case " $* " in *" -B ${build} "*) printf 'DQ_TRAINER_MARCH:STRING=x86-64-v3\\n' > "${build}/CMakeCache.txt" ;; esac
+exit 0
+`, { mode: 0o755 });
+    fs.mkdirSync(build);
+    const env = { PATH: `${bin}:${process.env.PATH}`, BUILD_DIR: build, FAKE_TRAINER_CALLS: calls, DQ_PKG_DIR: path.join(dir, 'no-pkg'), THREADS: '1' };
+    const out = path.join(dir, 'res', 'B.md'), raw = path.join(dir, 'res', 'bench');
+    fs.mkdirSync(path.join(raw, 'runs'), { recursive: true });
+    const earlier = JSON.stringify({ id: 'fashion70k-pq-b16-s0', status: 'ok', message: '', seconds: 1, command: 'x', sources: 'ffffffffffff' });
+    fs.writeFileSync(path.join(raw, 'runs', 'fashion70k-pq-b16-s0.json'), earlier);
+    fs.writeFileSync(path.join(raw, 'machine.json'), JSON.stringify({ mode: 'full', seeds: 3, marker: 'the earlier invocation' }));
+    const only = ['--only', 'mnist10k-deepquan-k16-b64-s0,mnist10k-deepquan-b64-s0,mnist10k-opq-*b64-s0', '--out', out];
+    const r = bench(only, env);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const runs = fs.readFileSync(calls, 'utf8').trim().split('\n').filter((l) => /^(train|baseline|encode) /.test(l));
+    assert.deepEqual(runs.map((l) => l.split(' --out ')[1].replace(/.*\//, '')),
+      ['mnist10k-opq-b64-s0', 'mnist10k-deepquan-b64-s0', 'mnist10k-opq-k16-b64-s0', 'mnist10k-deepquan-k16-b64-s0'], 'the four, in the matrix order, nothing else');
+    assert.match(runs[3], /--codeword-bits 4 --pretrained \S+\/full-mnist10k-b64-k16-s0\.dqae/);
+    assert.match(fs.readFileSync(calls, 'utf8'), /cmake --build \S+ -j2 --target deepquan\n/, 'the trainer alone is built');
+    assert.ok(!fs.existsSync(path.join(raw, 'logs/bench-scan.log')) && !fs.existsSync(path.join(raw, 'logs/bench-wasm.log')), 'no scan, no package step');
+    assert.ok(!fs.existsSync(out), 'the report is not rewritten from a subset');
+    assert.equal(fs.readFileSync(path.join(raw, 'runs', 'fashion70k-pq-b16-s0.json'), 'utf8'), earlier, 'the raw outputs are not emptied');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(raw, 'machine.json'), 'utf8')).marker, 'the earlier invocation');
+    const rec = JSON.parse(fs.readFileSync(path.join(raw, 'runs', 'mnist10k-deepquan-k16-b64-s0.json'), 'utf8'));
+    assert.match(rec.revision, /^[0-9a-f]{12}(-dirty)?$/, 'each run records the revision of its sources');
+    const k = JSON.parse(fs.readFileSync(path.join(raw, 'k16', 'k16.json'), 'utf8'));
+    const b64 = k.datasets[0].bits.find((b) => b.bits === 64);
+    // The fake trainer: 0.5 + 64 / 1000 at seed 0, K = 16 two points lower: more than the goal's one point.
+    assert.ok(Math.abs(b64.goal[0].gap + 0.02) < 1e-12, `gap ${b64.goal[0].gap}`);
+    assert.equal(b64.goal[0].met, 'no');
+    assert.match(fs.readFileSync(path.join(raw, 'k16', 'k16.md'), 'utf8'), /\| DeepQuan \| 16 \| SDC \| 54\.40 \(1 of 3 seeds\) \|/);
+    assert.ok(fs.existsSync(path.join(raw, 'k16', 'k16.svg')));
+    assert.deepEqual(fs.readdirSync(path.join(raw, 'k16')).filter((f) => f.includes('.tmp')), []);
+    const quick = bench(['--quick', '--only', 'mnist10k-pq-b16-s0', '--out', out], env);
+    assert.equal(quick.status, 2, 'a quick subset does not go into full-mode raw outputs');
+    assert.match(quick.stderr, /--only: \S+ holds a run of another mode/);
+    const again = bench(only, env);
+    assert.equal(again.status, 0, again.stderr.slice(-2000));
+    assert.equal(fs.readFileSync(calls, 'utf8').trim().split('\n').filter((l) => /^(train|baseline) /.test(l)).length, 4, 'all four found done');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ test('quick: mnist10k only, one seed, shortened trainings, the small grid, size-
   assert.ok(!ids(m.filter((r) => r.phase !== 'speed')).some((id) => /-s[1-9]$/.test(id)), 'seed 0 only (the speed runs are three seeds in both modes)');
   assert.equal(m.filter((r) => r.phase === 'speed').length, 6);
   assert.ok(!ids(m).includes('fashion70k-speed-it3500-b32-s0') && !ids(m).includes('mnist10k-paper-b8-s0'), 'full-mode runs are left out');
+  assert.ok(!ids(m).some((id) => id.includes('-k16-')), 'so are the K = 16 runs');
   const dq = m.find((r) => r.id === 'mnist10k-deepquan-b16-s0');
   assert.deepEqual(dq.argv, ['train', '--dataset', 'mnist10k', '--bits', '16', '--seed', '0', '--threads', '2', '--pretrain-iterations', '300', '--iterations', '150']);
   assert.equal(dq.cache, 'quick-mnist10k-b16-s0');
@@ -35,7 +36,7 @@ test('quick: mnist10k only, one seed, shortened trainings, the small grid, size-
 
 test('full: both datasets, every seed, the phases in order, headers where a group starts', () => {
   const m = buildMatrix(benchSettings({ seeds: 3 }), { threads: 4 });
-  assert.equal(new Set(ids(m)).size, 212);
+  assert.equal(new Set(ids(m)).size, 248, '212 runs, then 2 K = 16 trainings and 4 K = 16 baselines per dataset and seed');
   const phases = [...new Set(m.map((r) => r.phase))];
   assert.deepEqual(phases, ['speed', 'models', 'sizes', 'quality', 'grid']);
   assert.ok(m.findIndex((r) => r.phase === 'quality') > m.findLastIndex((r) => r.phase === 'sizes'), 'phases are contiguous');
@@ -52,6 +53,19 @@ test('full: both datasets, every seed, the phases in order, headers where a grou
   assert.deepEqual(l2.argv, ['baseline', '--dataset', 'fashion70k', '--method', 'l2', '--bits', '16', '--seed', '1', '--threads', '4']);
   assert.equal(l2.cache, null);
   assert.equal(m.find((r) => r.id === 'fashion70k-daepq-b16-s1').cache, 'full-fashion70k-b16-s1');
+  // K = 16: its own pretraining cache (a latent of 4B dimensions, not 2B), the flag in the recorded command.
+  const k16 = m.find((r) => r.id === 'fashion70k-deepquan-k16-b64-s2'), k256 = m.find((r) => r.id === 'fashion70k-deepquan-b64-s2');
+  assert.deepEqual(k16.argv, ['train', '--dataset', 'fashion70k', '--bits', '64', '--seed', '2', '--threads', '4', '--codeword-bits', '4']);
+  assert.equal(k16.cache, 'full-fashion70k-b64-k16-s2');
+  assert.equal(k256.cache, 'full-fashion70k-b64-s2');
+  const caches = m.filter((r) => r.cache).map((r) => [r.cache, r.argv.includes('--codeword-bits')]);
+  for (const [key, isK16] of caches) assert.equal(key.includes('-k16-'), isK16, `${key}: a cache key is K = 16's exactly when its run is`);
+  for (const d of ['mnist10k', 'fashion70k']) for (const s of [0, 1, 2]) {
+    assert.deepEqual(ids(m.filter((r) => r.id.includes('-k16-') && r.id.startsWith(`${d}-`) && r.id.endsWith(`-s${s}`))),
+      [`${d}-pq-k16-b32-s${s}`, `${d}-pq-k16-b64-s${s}`, `${d}-opq-k16-b32-s${s}`, `${d}-opq-k16-b64-s${s}`, `${d}-deepquan-k16-b32-s${s}`, `${d}-deepquan-k16-b64-s${s}`]);
+  }
+  assert.deepEqual(m.find((r) => r.id === 'mnist10k-opq-k16-b32-s1').argv.slice(-2), ['--codeword-bits', '4']);
+  assert.equal(m.find((r) => r.id === 'mnist10k-opq-k16-b32-s1').cache, null);
   assert.equal(commandOf('/b/deepquan', m.find((r) => r.id === 'mnist10k-grid-lambda0.5-s1-b64-s0')),
     '/b/deepquan train --dataset mnist10k --bits 64 --seed 0 --threads 4 --lambda 0.5 --s 1');
 });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Runner, sourceHash, dropRuns, failureMessage, summaryOf, keepReferences, keepCheck, compareEvals, dropStaleChecks, globRegExp }
+import { Runner, sourceHash, sourceRevision, dropRuns, failureMessage, summaryOf, keepReferences, keepCheck, compareEvals, dropStaleChecks, globRegExp }
   from '../../scripts/bench/runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -125,6 +125,39 @@ test('sourceHash is the shell pipeline\'s hash, and changes with the trainer\'s 
   assert.equal(sourceHash(root, 'x86-64-v3'), sh('x86-64-v3'));
   assert.equal(sourceHash(root, ''), sh(''));
   assert.notEqual(sourceHash(root, 'x86-64-v4'), sourceHash(root, 'x86-64-v3'));
+});
+
+test('sourceRevision: HEAD\'s 12-digit hash, "-dirty" for changes in the sources only, null outside git; a run records it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-rev-'));
+  try {
+    const git = (args) => execSync(`git -c user.name=t -c user.email=t@example.org ${args}`, { cwd: dir, encoding: 'utf8', stdio: 'pipe' }).trim();
+    assert.equal(sourceRevision(dir), null, 'not a repository');
+    git('init -q');
+    for (const f of ['core/a.cpp', 'scripts/b.mjs']) {
+      fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), 'x\n');
+    }
+    git('add -A');
+    git('commit -q -m one');
+    const head = git('rev-parse --short=12 HEAD');
+    assert.match(head, /^[0-9a-f]{12}$/);
+    assert.equal(sourceRevision(dir), head);
+    fs.writeFileSync(path.join(dir, 'scripts/b.mjs'), 'y\n');
+    assert.equal(sourceRevision(dir), head, 'a change outside the trained sources leaves the revision clean');
+    fs.writeFileSync(path.join(dir, 'core/a.cpp'), 'y\n');
+    assert.equal(sourceRevision(dir), `${head}-dirty`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const t = setup();
+  try {
+    t.make({ revision: '0123456789ab' }).run(train('mnist10k-deepquan-b32-s0'));
+    assert.equal(readRec(t.raw, 'mnist10k-deepquan-b32-s0').revision, '0123456789ab');
+    t.make().run(train('mnist10k-deepquan-b32-s1', 1));
+    assert.ok(!('revision' in readRec(t.raw, 'mnist10k-deepquan-b32-s1')), 'none given, none recorded');
+  } finally {
+    t.done();
+  }
 });
 
 test('keep checks: one reference per dataset, reproduced runs keep their sources, a moved figure does not', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadReportData } from './data.mjs';
 import { markdownDoc } from './markdown.mjs';
 import { svgPlot } from './svg-plot.mjs';
+import { writeK16 } from './k16.mjs';
 import { writeHeader, writeMachine } from './header.mjs';
 import { writeQuality } from './quality.mjs';
 import { writeFig2, writeFig4 } from './figures.mjs';
@@ -18,15 +19,15 @@ export { loadReportData };
 export function buildReport(data) {
   const figures = new Map();
   // A figure is written beside the raw files; the report links it relative to itself.
-  const figure = (name, spec) => {
-    const svg = svgPlot(spec);
+  const figure = (name, spec, plot = svgPlot) => {
+    const svg = plot(spec);
     if (!svg) return null;
     figures.set(name, svg);
     return data.rel(path.join(data.RAW, name));
   };
   const c = { ...data, figure };
   const doc = markdownDoc();
-  for (const section of [writeHeader, writeMachine, writeQuality, writeFig2, writeFig4, writeSpeed, writeTrainingTime, writeSize, writeRuns])
+  for (const section of [writeHeader, writeMachine, writeQuality, writeK16, writeFig2, writeFig4, writeSpeed, writeTrainingTime, writeSize, writeRuns])
     section(c, doc);
   return { markdown: doc.text(), figures, runs: data.runs.length, failed: data.runs.filter((r) => r.status !== 'ok').length };
 }
