@@ -6,12 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP, UsageError, parseOptions } from './bench/options.mjs';
-import { benchSettings, buildMatrix, commandOf } from './bench/matrix.mjs';
+import { CLIPART, benchSettings, buildMatrix, commandOf } from './bench/matrix.mjs';
 import { Runner, sourceHash, sourceRevision, trainerMarch, dropRuns, dropStaleChecks, keepCheck, globRegExp } from './bench/runner.mjs';
 import { describeMachine } from './bench/machine.mjs';
 import { logged, tail, encodeSizes } from './bench/steps.mjs';
 import { writeReport } from './bench/report/index.mjs';
 import { writeK16Files } from './bench/report/k16.mjs';
+import { writeClipartFiles } from './bench/report/clipart.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -121,7 +122,17 @@ if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', ...targets], build
   console.error(tail(buildLog, 20));
   die(`build failed, see ${buildLog}`);
 }
-for (const d of only ? [...new Set(only.map((r) => r.dataset))] : settings.datasets) {
+for (const d of new Set(only ? only.map((r) => r.dataset) : [...settings.datasets, ...matrix.map((r) => r.dataset)])) {
+  if (d === 'clipart') {
+    if (fs.existsSync(CLIPART.dir)) continue;
+    // A Debian package like the benchmark's other data (scripts/demo.sh --dataset clipart installs it the same way).
+    progress(`data: installing Debian openclipart-png (${CLIPART.dir} is missing)`);
+    const asRoot = process.getuid?.() === 0 ? [] : ['sudo'];
+    const apt = (...a) => logged([...asRoot, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...a], path.join(RAW, 'logs', 'install-clipart.log'), { append: true });
+    if (apt('install', '-y', '-qq', '--no-install-recommends', 'openclipart-png') !== 0 && (apt('update', '-qq') !== 0 ||
+        apt('install', '-y', '-qq', '--no-install-recommends', 'openclipart-png') !== 0)) die(`could not install openclipart-png, see ${RAW}/logs/install-clipart.log`);
+    continue;
+  }
   if (fs.existsSync(`data/${d}/images-idx3-ubyte.gz`)) continue;
   progress(`data: preparing ${d}`);
   if (logged(['node', 'scripts/prepare-data.mjs', d], path.join(RAW, 'logs', `prepare-${d}.log`)) !== 0) die(`could not prepare ${d}, see ${RAW}/logs/prepare-${d}.log`);
@@ -159,6 +170,8 @@ const runPhase = (phase) => {
 const k16Files = () => {
   const k = writeK16Files({ raw: RAW, machine });
   if (k) progress(`K = 16 results: ${k.files.join(', ')}`);
+  const c = writeClipartFiles({ raw: RAW, machine });
+  if (c) progress(`openclipart results: ${c.files.join(', ')}`);
 };
 
 if (only) {

@@ -36,7 +36,7 @@ test('quick: mnist10k only, one seed, shortened trainings, the small grid, size-
 
 test('full: both datasets, every seed, the phases in order, headers where a group starts', () => {
   const m = buildMatrix(benchSettings({ seeds: 3 }), { threads: 4 });
-  assert.equal(new Set(ids(m)).size, 248, '212 runs, then 2 K = 16 trainings and 4 K = 16 baselines per dataset and seed');
+  assert.equal(new Set(ids(m)).size, 275, '212 runs, then 2 K = 16 trainings and 4 K = 16 baselines per dataset and seed, then 9 clip-art runs per seed');
   const phases = [...new Set(m.map((r) => r.phase))];
   assert.deepEqual(phases, ['speed', 'models', 'sizes', 'quality', 'grid']);
   assert.ok(m.findIndex((r) => r.phase === 'quality') > m.findLastIndex((r) => r.phase === 'sizes'), 'phases are contiguous');
@@ -48,7 +48,20 @@ test('full: both datasets, every seed, the phases in order, headers where a grou
     '== speed: training s / iteration at 1 and 2 threads (mnist10k, 32 bits, 3 runs each)',
     '== sizes: model at f32 / f16 / int8 / int4, database per 10,000 items',
     ...['mnist10k', 'fashion70k'].flatMap((d) => [0, 1, 2].map((s) => `== quality: ${d}, seed ${s}`)),
+    ...[0, 1, 2].map((s) => `== quality: clipart (/usr/share/openclipart/png), seed ${s}`),
     '== λ / s sensitivity, 64 bits, mnist10k']);
+  // The clip-art collection (issue 19): a folder read as train --images reads it, a share of each category as queries,
+  // the same data flags for the baselines, and its own pretraining cache per bits and seed.
+  const clip = ids(m.filter((r) => r.dataset === 'clipart' && r.id.endsWith('-s1')));
+  assert.deepEqual(clip, ['pq', 'opq', 'itq'].flatMap((x) => [`clipart-${x}-b32-s1`, `clipart-${x}-b64-s1`])
+    .concat(['clipart-l2-s1', 'clipart-deepquan-b32-s1', 'clipart-deepquan-b64-s1']));
+  const dq = m.find((r) => r.id === 'clipart-deepquan-b64-s1'), itq = m.find((r) => r.id === 'clipart-itq-b32-s1');
+  const data = ['--images', '/usr/share/openclipart/png', '--size', '32x32', '--channels', '3', '--skip-bad', '--queries-per-class', '10%'];
+  assert.deepEqual(dq.argv, ['train', ...data, '--bits', '64', '--seed', '1', '--threads', '4']);
+  assert.deepEqual(itq.argv, ['baseline', ...data, '--method', 'itq', '--bits', '32', '--seed', '1', '--threads', '4']);
+  assert.equal(dq.cache, 'full-clipart-b64-s1');
+  assert.equal(itq.cache, null);
+  assert.equal(buildMatrix(benchSettings({ quick: true })).filter((r) => r.dataset === 'clipart').length, 0, 'quick mode has no clip-art runs');
   const l2 = m.find((r) => r.id === 'fashion70k-l2-s1');
   assert.deepEqual(l2.argv, ['baseline', '--dataset', 'fashion70k', '--method', 'l2', '--bits', '16', '--seed', '1', '--threads', '4']);
   assert.equal(l2.cache, null);

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,24 @@ inline void write_bytes(const std::string& path, const std::vector<uint8_t>& b) 
 }
 
 inline std::vector<uint8_t> read_bytes(const std::string& path) { return dqtest::read_file(path); }
+
+/// A .npy file: header for `descr` ('<f4', '|u1', ...) and `shape` ("(3, 2)"), then `data` as given.
+inline std::vector<uint8_t> npy(const std::string& descr, const std::string& shape, const std::vector<uint8_t>& data) {
+    std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    while ((10 + h.size() + 1) % 64 != 0) h += ' ';
+    h += '\n';
+    std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(h.size() & 0xff) + char(h.size() >> 8) + h;
+    std::vector<uint8_t> v(bytes.begin(), bytes.end());
+    v.insert(v.end(), data.begin(), data.end());
+    return v;
+}
+
+template <class T>
+std::vector<uint8_t> as_bytes(const std::vector<T>& v) {
+    std::vector<uint8_t> b(v.size() * sizeof(T));
+    std::memcpy(b.data(), v.data(), b.size());
+    return b;
+}
 
 inline void put_be32(std::vector<uint8_t>& v, uint32_t x) {
     v.push_back(uint8_t(x >> 24));

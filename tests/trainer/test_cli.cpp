@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -380,6 +381,43 @@ TEST_CASE("baseline writes report.json and pr.svg; trials report a spread", "[cl
     r = run(dir, "baseline --method itq --bits 16 --dataset " + ds + " --queries-per-class 60");
     CHECK(r.status == 1);
     CHECK_THAT(r.err, Contains("needs more than 60"));
+}
+
+TEST_CASE("baseline standardizes feature vectors as the trainer does", "[cli][features]") {
+    // Dimension 0 carries the class (±1); dimensions 1..3 are unit noise. "raw" has the noise at
+    // offset 5000 and scale 1000, so unstandardized L2 would rank by noise alone (MAP near chance,
+    // 0.5); standardized, both files are the same data and rank alike.
+    TempDir dir;
+    dqtest::Rng rng(11);
+    const size_t n = 120, d = 4;
+    std::vector<float> unit(n * d), raw(n * d);
+    std::vector<uint8_t> labels(n);
+    for (size_t i = 0; i < n; ++i) {
+        labels[i] = uint8_t(i % 2);
+        unit[i * d] = raw[i * d] = (labels[i] ? 1.f : -1.f) + rng.uniform(-0.05f, 0.05f);
+        for (size_t j = 1; j < d; ++j) {
+            unit[i * d + j] = rng.uniform(-1.7f, 1.7f);
+            raw[i * d + j] = 5000.f + 1000.f * unit[i * d + j];
+        }
+    }
+    iotest::write_bytes(dir / "unit.npy", iotest::npy("<f4", "(120, 4)", iotest::as_bytes(unit)));
+    iotest::write_bytes(dir / "raw.npy", iotest::npy("<f4", "(120, 4)", iotest::as_bytes(raw)));
+    iotest::write_bytes(dir / "labels-idx1-ubyte", iotest::idx1(labels));
+    auto map_of = [&](const std::string& file) {
+        Run r = run(dir, "baseline --method l2 --bits 16 --queries-per-class 10 --dataset " + (dir / file) +
+                             " --labels " + (dir / "labels-idx1-ubyte") + " --out " + (dir / (file + ".rep")));
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK_THAT(r.err, Contains("feature vectors standardized per dimension with the training split's mean"));
+        auto rep = iotest::read_bytes(dir / (file + ".rep/report.json"));
+        const std::string js(rep.begin(), rep.end());
+        const size_t at = js.find("\"map_all\": ");
+        REQUIRE(at != std::string::npos);
+        return std::stod(js.substr(at + 11));
+    };
+    const double a = map_of("unit.npy"), b = map_of("raw.npy");
+    CHECK(a > 0.65);
+    CHECK(std::abs(a - b) < 0.01);
 }
 
 TEST_CASE("Ctrl-C stops a run with status 130 and leaves no partial file", "[cli][signal]") {

@@ -23,23 +23,6 @@ std::vector<uint8_t> ramp(size_t n) {
     return v;
 }
 
-std::vector<uint8_t> npy(const std::string& descr, const std::string& shape, const std::vector<uint8_t>& data) {
-    std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-    while ((10 + h.size() + 1) % 64 != 0) h += ' ';
-    h += '\n';
-    std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(h.size() & 0xff) + char(h.size() >> 8) + h;
-    std::vector<uint8_t> v(bytes.begin(), bytes.end());
-    v.insert(v.end(), data.begin(), data.end());
-    return v;
-}
-
-template <class T>
-std::vector<uint8_t> as_bytes(const std::vector<T>& v) {
-    std::vector<uint8_t> b(v.size() * sizeof(T));
-    std::memcpy(b.data(), v.data(), b.size());
-    return b;
-}
-
 }  // namespace
 
 TEST_CASE("IDX images and labels, plain and gzip, with the sibling labels file", "[data]") {
@@ -128,7 +111,7 @@ TEST_CASE("truncated, oversized and corrupt IDX files are refused with numbers",
 TEST_CASE(".npy images: u8 3-D, f32 2-D, f64, NaN refused with its index", "[data]") {
     TempDir dir;
     const auto px = ramp(3 * 2 * 5);
-    iotest::write_bytes(dir / "u8.npy", npy("|u1", "(3, 2, 5)", px));
+    iotest::write_bytes(dir / "u8.npy", iotest::npy("|u1", "(3, 2, 5)", px));
     dqt::Dataset a = dqt::read_images(dir / "u8.npy");
     CHECK(a.n == 3);
     CHECK(a.input.height == 2);
@@ -136,7 +119,7 @@ TEST_CASE(".npy images: u8 3-D, f32 2-D, f64, NaN refused with its index", "[dat
     CHECK(a.pixels == px);
 
     std::vector<float> f = {0.f, 0.25f, 0.5f, 1.f, 0.125f, 0.75f};
-    iotest::write_bytes(dir / "f.npy", npy("<f4", "(2, 3)", as_bytes(f)));
+    iotest::write_bytes(dir / "f.npy", iotest::npy("<f4", "(2, 3)", iotest::as_bytes(f)));
     dqt::Dataset b = dqt::read_images(dir / "f.npy");
     CHECK(b.n == 2);
     CHECK(b.dim == 3);
@@ -147,27 +130,27 @@ TEST_CASE(".npy images: u8 3-D, f32 2-D, f64, NaN refused with its index", "[dat
     CHECK(!a.features);      // u8 npy: pixels
 
     std::vector<double> d = {0.5, 0.25, 1.0, 0.0};
-    iotest::write_bytes(dir / "d.npy", npy("<f8", "(2, 2)", as_bytes(d)));
+    iotest::write_bytes(dir / "d.npy", iotest::npy("<f8", "(2, 2)", iotest::as_bytes(d)));
     CHECK(dqt::read_images(dir / "d.npy").x == std::vector<float>{0.5f, 0.25f, 1.0f, 0.0f});
 
     f[5] = std::nanf("");
-    iotest::write_bytes(dir / "nan.npy", npy("<f4", "(2, 3)", as_bytes(f)));
+    iotest::write_bytes(dir / "nan.npy", iotest::npy("<f4", "(2, 3)", iotest::as_bytes(f)));
     CHECK_THROWS_WITH(dqt::read_images(dir / "nan.npy"), Contains("row 1, column 2 is NaN"));
     f[5] = INFINITY;
-    iotest::write_bytes(dir / "inf.npy", npy("<f4", "(2, 3)", as_bytes(f)));
+    iotest::write_bytes(dir / "inf.npy", iotest::npy("<f4", "(2, 3)", iotest::as_bytes(f)));
     CHECK_THROWS_WITH(dqt::read_images(dir / "inf.npy"), Contains("row 1, column 2 is infinite"));
 
-    auto cut = npy("|u1", "(3, 2, 5)", px);
+    auto cut = iotest::npy("|u1", "(3, 2, 5)", px);
     cut.resize(cut.size() - 7);
     iotest::write_bytes(dir / "cut.npy", cut);
     CHECK_THROWS_WITH(dqt::read_images(dir / "cut.npy"), Contains("truncated"));
-    iotest::write_bytes(dir / "i16.npy", npy("<i2", "(3, 2)", std::vector<uint8_t>(12)));
+    iotest::write_bytes(dir / "i16.npy", iotest::npy("<i2", "(3, 2)", std::vector<uint8_t>(12)));
     CHECK_THROWS_WITH(dqt::read_images(dir / "i16.npy"), Contains("'<i2' not supported"));
     iotest::write_bytes(dir / "bad.npy", {'N', 'O', 'P', 'E', 0, 0, 0, 0, 0, 0, 0});
     CHECK_THROWS_WITH(dqt::read_images(dir / "bad.npy"), Contains("not a .npy file"));
 
     std::vector<int64_t> lab = {7, -1, 3};
-    iotest::write_bytes(dir / "lab.npy", npy("<i8", "(3,)", as_bytes(lab)));
+    iotest::write_bytes(dir / "lab.npy", iotest::npy("<i8", "(3,)", iotest::as_bytes(lab)));
     CHECK(dqt::read_labels(dir / "lab.npy", 3) == std::vector<int32_t>{7, -1, 3});
 }
 
@@ -175,9 +158,9 @@ TEST_CASE(".fvecs and .bvecs, with a bad record dimension and truncation", "[dat
     TempDir dir;
     std::vector<uint8_t> fv;
     auto put_vec = [&](std::vector<uint8_t>& out, int32_t d, const std::vector<float>& vals) {
-        auto db = as_bytes(std::vector<int32_t>{d});
+        auto db = iotest::as_bytes(std::vector<int32_t>{d});
         out.insert(out.end(), db.begin(), db.end());
-        auto vb = as_bytes(vals);
+        auto vb = iotest::as_bytes(vals);
         out.insert(out.end(), vb.begin(), vb.end());
     };
     put_vec(fv, 3, {1, 2, 3});
@@ -205,7 +188,7 @@ TEST_CASE(".fvecs and .bvecs, with a bad record dimension and truncation", "[dat
 
     std::vector<uint8_t> bv;
     for (int r = 0; r < 3; ++r) {
-        auto db = as_bytes(std::vector<int32_t>{4});
+        auto db = iotest::as_bytes(std::vector<int32_t>{4});
         bv.insert(bv.end(), db.begin(), db.end());
         for (int j = 0; j < 4; ++j) bv.push_back(uint8_t(r * 10 + j));
     }
@@ -246,6 +229,41 @@ TEST_CASE("paper split: exactly per_class queries per label, disjoint, seeded", 
     CHECK(q.pixels.size() == 70 * ds.dim);
 }
 
+TEST_CASE("paper split by share: floor(P% of each label), at least 1; a count stays the paper's split", "[data][split]") {
+    // Labels of 3, 10, 45 and 200 images: 10% gives 1 (0.3 rounds up to the minimum), 1, 4 and 20.
+    dqt::Dataset ds = iotest::blobs(1, 258, 2, 2, 5);
+    const size_t sizes[] = {3, 10, 45, 200};
+    size_t row = 0;
+    for (int l = 0; l < 4; ++l)
+        for (size_t i = 0; i < sizes[l]; ++i) ds.labels[row++] = l;
+    const dqt::QueryCount ten = dqt::parse_query_count("10%");
+    CHECK(ten.percent == 10);
+    CHECK(ten.to_string() == "10%");
+    CHECK(ten.of(3) == 1);
+    CHECK(ten.of(130) == 13);   // the product is 12.999... in binary: not floored to 12
+    CHECK(dqt::parse_query_count("12.5%").of(8) == 1);
+    CHECK(dqt::parse_query_count("12.5%").of(16) == 2);
+    dqt::Split s = dqt::paper_split(ds, ten, 9);
+    std::vector<size_t> per(4, 0);
+    for (uint32_t q : s.queries) per[size_t(ds.labels[q])]++;
+    CHECK(per == std::vector<size_t>{1, 1, 4, 20});
+    CHECK(s.queries.size() + s.gallery.size() == ds.n);
+    CHECK(std::is_sorted(s.queries.begin(), s.queries.end()));
+    CHECK(dqt::paper_split(ds, ten, 9).queries == s.queries);
+
+    // A count: the same draws as the size_t form (so every earlier split, and its bytes, stays).
+    const dqt::QueryCount two = dqt::parse_query_count("2");
+    CHECK(two.percent == 0);
+    CHECK(two.to_string() == "2");
+    CHECK(dqt::paper_split(ds, two, 9).queries == dqt::paper_split(ds, 2, 9).queries);
+
+    // A label of one image cannot give a query and keep a gallery.
+    ds.labels[0] = 7;
+    CHECK_THROWS_WITH(dqt::paper_split(ds, ten, 9), Contains("label 7 has 1 images, needs more than 1 (queries per class, 10%)"));
+    for (const char* bad : {"0%", "100%", "-5%", "%", "1e3%", "nan%", "0", "1000001", "ten", "5 ", ""})
+        CHECK_THROWS_WITH(dqt::parse_query_count(bad), Contains("is neither a count N (1..1000000) nor a share P%"));
+}
+
 TEST_CASE("mnist10k loads by name and splits 1,000 / 9,000", "[data][split][mnist]") {
     dqt::Dataset ds;
     try {
@@ -275,7 +293,7 @@ TEST_CASE("every truncation and random corruption of small files fails cleanly",
         {"a-idx3-ubyte", iotest::idx3(px, 6, 5, 5)},
         {"b-idx3-ubyte.gz", dqt::idx_images_gz(px.data(), 6, 5, 5)},
         {"c-idx1-ubyte.gz", dqt::idx_labels_gz(lab.data(), lab.size())},
-        {"d.npy", npy("|u1", "(6, 25)", px)},
+        {"d.npy", iotest::npy("|u1", "(6, 25)", px)},
     };
     dqt::SplitMix64 rng(99);
     size_t outcomes[2] = {0, 0};

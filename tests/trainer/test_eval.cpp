@@ -39,6 +39,28 @@ TEST_CASE("MAP@All and precision@k on a hand-built ranking", "[eval]") {
     CHECK(r.metrics.pr[0].precision == Approx(0.5));   // rank 1: query 0 hit, query 1 miss
 }
 
+TEST_CASE("precision@10 counts the first ten ranks, over 10 even in a smaller gallery", "[eval]") {
+    // 12 gallery items, labels 0 at even positions; query 0 (label 0) ranks them in order: 5 of the
+    // first 10 relevant -> 0.5. Query 1 (label 1) ranks them in reverse: 11, 9, ... -> 5 of 10 too;
+    // query 2 (label 0) ranks the six label-0 items first -> 6 of 10.
+    std::vector<int32_t> gl(12);
+    for (size_t i = 0; i < 12; ++i) gl[i] = int32_t(i % 2);
+    const std::vector<int32_t> ql = {0, 1, 0};
+    std::vector<float> up(12), down(12), evens(12);
+    for (size_t i = 0; i < 12; ++i) {
+        up[i] = float(i);
+        down[i] = float(12 - i);
+        evens[i] = float(i % 2 ? 100 + i : i);
+    }
+    auto r = dqt::evaluate_distances("p10", 3, 12, gl.data(), ql.data(), fixed({up, down, evens}));
+    CHECK(r.query_p_10 == std::vector<double>{0.5, 0.5, 0.6});
+    CHECK(r.precision_at_10 == Approx(1.6 / 3));
+    // A gallery of 4: still over 10 (dq::precision_at), so a perfect ranking scores 0.2 there.
+    const std::vector<int32_t> g4 = {0, 0, 1, 1};
+    auto r4 = dqt::evaluate_distances("p10", 1, 4, g4.data(), ql.data(), fixed({{0.f, 1.f, 2.f, 3.f}}));
+    CHECK(r4.precision_at_10 == Approx(0.2));
+}
+
 TEST_CASE("ties go to the earlier gallery item", "[eval]") {
     const std::vector<int32_t> gl = {1, 0, 0};
     const std::vector<int32_t> ql = {0};

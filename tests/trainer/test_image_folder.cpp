@@ -228,6 +228,42 @@ TEST_CASE("train and encode --images on a tiny folder", "[image][folder][cli]") 
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("a PNG or JPEG file holds one image"));
 
+    // The classic baselines read the same folder the same way: exact L2 on the 8x8 RGB pixels tells
+    // red horizontal stripes from blue vertical ones almost perfectly. A share of each label as queries:
+    // 10% of 130 = 13 per label, in train and baseline alike (K = 16 here: 234 gallery images are too
+    // few for 256 codewords).
+    r = run(t, "baseline --method l2 --bits 16 --images " + root + " --size 8x8 --channels 3 --background '#102030' "
+                   "--queries-per-class 10% --out " + (t / "l2"));
+    INFO(r.err + r.out);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.err, Contains("images: 260 decoded from " + root + " (2 labels)"));
+    {
+        auto rep = iotest::read_bytes(t / "l2/report.json");
+        const std::string js(rep.begin(), rep.end());
+        CHECK_THAT(js, Contains("\"images\": \"" + root + "\""));
+        const size_t at = js.find("\"map_all\": ");
+        REQUIRE(at != std::string::npos);
+        CHECK(std::stod(js.substr(at + 11)) > 0.95);
+    }
+    r = run(t, "train --images " + root + " --bits 8 --codeword-bits 4 --size 8x8 --channels 3 --queries-per-class 10% "
+                   "--pretrain-iterations 30 --iterations 4 --batch 8 --threads 1 --out " + (t / "pct"));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.err, Contains("26 queries, 234 gallery"));
+    {
+        auto rep = iotest::read_bytes(t / "pct/report.json");
+        CHECK_THAT(std::string(rep.begin(), rep.end()), Contains("\"queries_per_class\": \"10%\""));
+    }
+    r = run(t, "baseline --method pq --bits 8 --images " + root + " --dataset mnist10k");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("give one of --dataset and --images"));
+    r = run(t, "baseline --method pq --bits 8 --dataset mnist10k --size 8x8");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--size needs --images DIR"));
+    r = run(t, "baseline --method pq --bits 8 --images " + root + " --queries-per-class 0%");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--queries-per-class: '0%' is neither a count"));
+
     // A bad file stops the run before training, naming it; --skip-bad counts and leaves it out.
     imgtest::write_bytes(root + "/vertical/broken.png", {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0});
     r = run(t, "train --images " + root + " " + common + " --out " + (t / "out2"));

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/inputs.h"
+#include "data/standardize.h"
 #include "dq/error.h"
 #include "dq/format.h"
 #include "dq/index.h"
@@ -14,6 +15,18 @@
 namespace dqt {
 
 namespace {
+
+// The classic methods on what DeepQuan's networks see for the same data: a feature-vector set
+// standardized with the training split's statistics (data/standardize.h), queries with the same.
+void standardize_split(LoadedSplit& d, bool say) {
+    dq::InputSpec spec = d.gallery.input;
+    const size_t constant = compute_standardization(d.gallery, spec);
+    d.gallery = standardized_copy(d.gallery, spec);
+    d.queries = standardized_copy(d.queries, spec);
+    if (say)
+        std::fprintf(stderr, "baseline: feature vectors standardized per dimension with the training split's mean and "
+                             "std (%zu constant dimension(s))\n", constant);
+}
 
 // Evaluation `e` (sdc, adc, ...) of every trial.
 MetricSpread spread_over_runs(const std::vector<BaselineResult>& runs, size_t e) {
@@ -29,7 +42,8 @@ void write_baseline_report(const std::string& dir, const Args& a, const std::vec
     j.kv("command", "baseline");
     j.kv("method", runs.front().method);
     j.kv("bits", runs.front().bits);
-    j.kv("dataset", a.str("dataset"));
+    if (a.has("images")) j.kv("images", a.str("images"));
+    else j.kv("dataset", a.str("dataset"));
     j.key("trials").begin_array();
     for (const auto& r : runs) {
         j.begin_object();
@@ -78,14 +92,21 @@ int run_baseline(const Args& a) {
     cfg.bits = parse_bits(a, codeword_bits);
     const long long trials = a.integer("trials", 1, 1, 1000);
     const long long seed0 = a.integer("seed", 0, 0, (1LL << 62));
-    a.required("dataset");
+    if (a.has("dataset") == a.has("images")) throw UsageError("give one of --dataset and --images");
+    if (!a.has("images"))
+        for (const char* f : {"channels", "size", "background", "skip-bad"})
+            if (a.has(f)) throw UsageError(std::string("--") + f + " needs --images DIR");
     if (a.has("pretrained") && (cfg.method != BaselineMethod::daepq || trials != 1))
         throw UsageError("--pretrained applies to --method daepq with one trial (the cache holds one seed's pretraining)");
+    // Read (and for a folder, decode) once; each trial draws its own split of it.
+    const QueryCount count = query_count(a);
+    const Dataset all = load_labelled(a, count);
     std::vector<BaselineResult> runs;
     for (long long t = 0; t < trials; ++t) {
         check_interrupted();
         const uint64_t seed = uint64_t(seed0 + t);
-        LoadedSplit data = load_split(a, seed);
+        LoadedSplit data = split_loaded(all, count, seed);
+        if (data.gallery.features && cfg.method != BaselineMethod::daepq) standardize_split(data, t == 0);
         cfg.seed = seed;
         BaselineResult r = cfg.method == BaselineMethod::daepq ? run_daepq(a, data, cfg.bits, seed)
                                                                : run_baseline(cfg, data.gallery, data.queries);
@@ -118,17 +139,25 @@ const Command& baseline_command() {
         {{"method", "pq|opq|pcapq|itq|lsh|pcah|l2|daepq", "the method (required)"},
          {"bits", "B", "code length (required)"},
          {"codeword-bits", "4|8", "pq, opq, pcapq, daepq: bits of one subspace's code, 8 (K = 256, default) or 4 (K = 16)"},
-         {"dataset", "NAME|PATH", "data (required)"},
+         {"dataset", "NAME|PATH", "data (this or --images)"},
+         {"images", "DIR", "every PNG / JPEG under DIR, as deepquan train --images reads it"},
+         {"size", "HxW", "--images: input size (32x32)"},
+         {"channels", "1|3", "--images: gray (BT.601) or RGB input (1)"},
+         {"background", "COLOR", "--images: white, black or #rrggbb under transparent pixels (white)"},
+         {"skip-bad", nullptr, "--images: leave out files that do not decode, and count them"},
          {"labels", "PATH", "labels of a --dataset PATH"},
          {"seed", "S", "seed of the first trial (0)"},
          {"trials", "N", "trials; trial t uses seed S+t for both the split and the method (1)"},
-         {"queries-per-class", "N", "test queries drawn per label (100)"},
+         {"queries-per-class", "N|P%", "test queries drawn per label (100), or P percent of each label's images (at least 1)"},
          {"threads", "T", "threads (0 = all cores)"},
          {"out", "DIR", "write DIR/report.json and DIR/pr.svg"},
          {"pretrain-iterations", "N", "daepq: pretraining iterations (4000)"},
          {"pretrain-noise", "P", "daepq: input dropout of denoising pretraining"},
          {"pretrained", "FILE", "daepq, one trial: cache of the pretrained autoencoder"}},
-        "Prints each trial's figures and, for several trials, mean ± std over them.\n",
+        "Prints each trial's figures and, for several trials, mean ± std over them.\n"
+        "Feature vectors (--dataset FILE.npy float | .fvecs) are standardized per dimension with the training\n"
+        "split's mean and std before the method sees them, gallery and queries alike: the inputs a DeepQuan\n"
+        "model of the same data trains on (daepq standardizes inside its training, as train does).\n",
         run_baseline};
     return c;
 }

@@ -73,7 +73,10 @@ std::string config_json(const Args& a, const TrainConfig& c, dq::WeightType wt, 
     j.kv("pretrain_optimizer", c.pretrain_optimizer).kv("pretrain_lr", c.pretrain_lr).kv("pretrain_noise", c.pretrain_noise).kv("z_scale", c.z_scale);
     j.kv("weights", dq::to_string(wt));
     j.kv("thumbnail_levels", thumb_levels);
-    j.kv("queries_per_class", a.integer("queries-per-class", 100, 1, 1000000));
+    // A count stays a JSON number (as every earlier report has it); a share is the string "10%".
+    const QueryCount qc = query_count(a);
+    if (qc.percent > 0) j.kv("queries_per_class", qc.to_string());
+    else j.kv("queries_per_class", qc.per_class);
     j.end_object();
     std::string s = j.str();
     while (!s.empty() && s.back() == '\n') s.pop_back();
@@ -212,7 +215,7 @@ const Command& train_command() {
          {"skip-bad", nullptr, "--images: leave out files that do not decode, and count them"},
          {"variant", "NAME", variant_help.c_str()},
          {"seed", "S", "split and training seed (0)"},
-         {"queries-per-class", "N", "test queries drawn per label (100)"},
+         {"queries-per-class", "N|P%", "test queries drawn per label (100), or P percent of each label's images (at least 1)"},
          {"threads", "T", "threads (0 = all cores); the bits do not depend on it"},
          {"iterations", "N", "alternating-phase iterations (the recipe's length by default)"},
          {"pretrain-iterations", "N", "pretraining iterations (4000)"},

@@ -38,9 +38,21 @@ ModelAndDatabase load_model_and_database(const Args& a) {
     return md;
 }
 
-LoadedSplit load_split(const Args& a, uint64_t seed) {
-    const long long per_class = a.integer("queries-per-class", 100, 1, 1000000);
-    if (!a.has("images")) return load_split(a.required("dataset"), a.str("labels"), size_t(per_class), seed);
+QueryCount query_count(const Args& a) {
+    try {
+        return parse_query_count(a.str("queries-per-class", "100"));
+    } catch (const dq::Error& e) {
+        throw UsageError(std::string("--queries-per-class: ") + e.what());
+    }
+}
+
+Dataset load_labelled(const Args& a, const QueryCount& count) {
+    if (!a.has("images")) {
+        Dataset all = load_dataset(a.required("dataset"), a.str("labels"));
+        if (!all.has_labels())
+            throw dq::Error("dataset " + all.name + " has no labels (pass --labels FILE): the paper split needs them");
+        return all;
+    }
     const std::string dir = a.required("images");
     Dataset all = load_images(a, image_options(a));
     if (all.label_names.empty())
@@ -55,19 +67,19 @@ LoadedSplit load_split(const Args& a, uint64_t seed) {
         all = subset(all, labelled);
     }
     // The paper split's own check, said in the folder's terms.
-    std::vector<size_t> count(all.label_names.size(), 0);
-    for (int32_t l : all.labels) ++count[size_t(l)];
-    for (size_t l = 0; l < count.size(); ++l)
-        if (count[l] > 0 && count[l] <= size_t(per_class))
-            throw dq::Error(dq::strformat("%s/%s: %zu images, needs more than %lld to give %lld queries and leave a "
-                                          "gallery (--queries-per-class)", dir.c_str(), all.label_names[l].c_str(),
-                                          count[l], per_class, per_class));
-    LoadedSplit d;
-    d.all = std::move(all);
-    d.split = paper_split(d.all, size_t(per_class), seed);
-    d.gallery = subset(d.all, d.split.gallery);
-    d.queries = subset(d.all, d.split.queries);
-    return d;
+    std::vector<size_t> n_of(all.label_names.size(), 0);
+    for (int32_t l : all.labels) ++n_of[size_t(l)];
+    for (size_t l = 0; l < n_of.size(); ++l)
+        if (n_of[l] > 0 && n_of[l] <= count.of(n_of[l]))
+            throw dq::Error(dq::strformat("%s/%s: %zu images, needs more than %zu to give %zu queries and leave a "
+                                          "gallery (--queries-per-class %s)", dir.c_str(), all.label_names[l].c_str(),
+                                          n_of[l], count.of(n_of[l]), count.of(n_of[l]), count.to_string().c_str()));
+    return all;
+}
+
+LoadedSplit load_split(const Args& a, uint64_t seed) {
+    const QueryCount count = query_count(a);
+    return split_loaded(load_labelled(a, count), count, seed);
 }
 
 ImageFolderOptions image_options(const Args& a) {

@@ -28,8 +28,12 @@ struct ModelAndDatabase {
 };
 ModelAndDatabase load_model_and_database(const Args& a);
 
+/// --queries-per-class N|P% (default 100); throws UsageError naming the flag.
+QueryCount query_count(const Args& a);
 /// --dataset (with --labels), or --images DIR (see load_images; files directly in DIR have no label
-/// and are left out, with a note), and the paper split with --queries-per-class and `seed`.
+/// and are left out, with a note): a labelled dataset, each label big enough for `count`.
+Dataset load_labelled(const Args& a, const QueryCount& count);
+/// load_labelled, then the paper split with --queries-per-class and `seed`.
 LoadedSplit load_split(const Args& a, uint64_t seed);
 
 /// An image folder's options from --size HxW (default 32x32), --channels 1|3 (1), --background

@@ -1,6 +1,9 @@
 #include "data/split.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -8,7 +11,47 @@
 
 namespace dqt {
 
+size_t QueryCount::of(size_t label_images) const {
+    if (percent <= 0) return per_class;
+    // The product in double is exact enough: label_images < 2^32 and percent has a short decimal form;
+    // the floor of e.g. 10% of 130 must be 13, so a tiny epsilon keeps 12.999999 from rounding down.
+    const size_t q = size_t(std::floor(double(label_images) * percent / 100.0 + 1e-9));
+    return std::max<size_t>(q, 1);
+}
+
+std::string QueryCount::to_string() const {
+    if (percent <= 0) return std::to_string(per_class);
+    std::string s = dq::strformat("%.6g", percent);
+    return s + "%";
+}
+
+QueryCount parse_query_count(const std::string& text) {
+    QueryCount c;
+    const bool pct = !text.empty() && text.back() == '%';
+    const std::string num = pct ? text.substr(0, text.size() - 1) : text;
+    char* end = nullptr;
+    errno = 0;
+    if (pct) {
+        const double p = num.empty() ? NAN : std::strtod(num.c_str(), &end);
+        if (num.empty() || errno || end != num.c_str() + num.size() || !(p > 0 && p < 100))
+            throw dq::Error("'" + text + "' is neither a count N (1..1000000) nor a share P% with 0 < P < 100");
+        c.percent = p;
+        return c;
+    }
+    const long long n = num.empty() ? -1 : std::strtoll(num.c_str(), &end, 10);
+    if (num.empty() || errno || end != num.c_str() + num.size() || n < 1 || n > 1000000)
+        throw dq::Error("'" + text + "' is neither a count N (1..1000000) nor a share P% with 0 < P < 100");
+    c.per_class = size_t(n);
+    return c;
+}
+
 Split paper_split(const Dataset& ds, size_t per_class, uint64_t seed) {
+    QueryCount c;
+    c.per_class = per_class;
+    return paper_split(ds, c, seed);
+}
+
+Split paper_split(const Dataset& ds, const QueryCount& count, uint64_t seed) {
     if (ds.labels.size() != ds.n)
         throw dq::Error(dq::strformat("split: dataset %s has %zu labels for %zu images (the paper split "
                                       "needs one label per image)",
@@ -24,10 +67,12 @@ Split paper_split(const Dataset& ds, size_t per_class, uint64_t seed) {
     std::vector<uint8_t> is_query(ds.n, 0);
     SplitMix64 rng(seed ^ 0x5eedda7a5e1170ULL);
     for (auto& [label, rows] : by_label) {
+        const size_t per_class = count.of(rows.size());
         if (rows.size() <= per_class)
             throw dq::Error(dq::strformat("split: label %d has %zu images, needs more than %zu (queries "
-                                          "per class) to leave a gallery",
-                                          label, rows.size(), per_class));
+                                          "per class%s) to leave a gallery",
+                                          label, rows.size(), per_class,
+                                          count.percent > 0 ? (", " + count.to_string()).c_str() : ""));
         // Partial Fisher–Yates: the first per_class positions become a uniform sample.
         for (size_t i = 0; i < per_class; ++i) {
             size_t j = i + rng.below(rows.size() - i);
@@ -68,6 +113,15 @@ Dataset subset(const Dataset& ds, const std::vector<uint32_t>& idx) {
     return out;
 }
 
+
+LoadedSplit split_loaded(const Dataset& all, const QueryCount& count, uint64_t seed) {
+    LoadedSplit d;
+    d.all = all;
+    d.split = paper_split(d.all, count, seed);
+    d.gallery = subset(d.all, d.split.gallery);
+    d.queries = subset(d.all, d.split.queries);
+    return d;
+}
 
 LoadedSplit load_split(const std::string& dataset, const std::string& labels, size_t per_class, uint64_t seed) {
     LoadedSplit d;

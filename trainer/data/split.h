@@ -21,6 +21,22 @@ struct Split {
 };
 Split paper_split(const Dataset& ds, size_t per_class, uint64_t seed);
 
+/// How many queries each label gives: `per_class` each (the paper's 100), or, with percent > 0,
+/// floor(percent / 100 × the label's images) but at least 1 — for real collections whose classes
+/// range from a handful of images to thousands, where a fixed count either starves the big classes'
+/// evaluation or exceeds the small ones. A label needs more images than its count either way.
+struct QueryCount {
+    size_t per_class = 100;
+    double percent = 0;   ///< in (0, 100): the share rule above; 0: per_class
+
+    size_t of(size_t label_images) const;
+    /// "100" or "10%": as --queries-per-class takes it, and as report.json records it.
+    std::string to_string() const;
+};
+/// "N" (1..1000000) or "P%" (0 < P < 100); throws dq::Error saying which form it takes.
+QueryCount parse_query_count(const std::string& text);
+Split paper_split(const Dataset& ds, const QueryCount& count, uint64_t seed);
+
 /// Rows `idx` of ds as a new dataset (x, labels, pixels copied).
 Dataset subset(const Dataset& ds, const std::vector<uint32_t>& idx);
 
@@ -34,6 +50,8 @@ struct LoadedSplit {
 /// Loads `dataset` (a bundled name or a path; `labels` as for load_dataset) and draws the paper split
 /// with `per_class` queries per label and `seed`. Throws dq::Error when it has no labels.
 LoadedSplit load_split(const std::string& dataset, const std::string& labels, size_t per_class, uint64_t seed);
+/// The paper split of an already loaded labelled dataset (copied into the result).
+LoadedSplit split_loaded(const Dataset& all, const QueryCount& count, uint64_t seed);
 
 /// The validation split: `per_class` images per label of the paper split's gallery, drawn with seed
 /// + 1000, are the validation queries; the rest of that gallery is the validation gallery (and the

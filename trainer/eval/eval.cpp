@@ -71,6 +71,7 @@ EvalResult evaluate_distances(const std::string& mode, size_t nq, size_t ng, con
     res.query_ap.assign(nq, 0);
     res.query_ap_k.assign(nq, 0);
     res.query_p_k.assign(nq, 0);
+    res.query_p_10.assign(nq, 0);
     std::vector<double> pr_p(nq * nc, 0), pr_r(nq * nc, 0);
 
     const double t0 = now_seconds();
@@ -97,6 +98,9 @@ EvalResult evaluate_distances(const std::string& mode, size_t nq, size_t ng, con
                     res.query_ap[q] = m.map_all;
                     res.query_ap_k[q] = m.map_at_k;
                     res.query_p_k[q] = m.precision_at_k;
+                    std::vector<uint8_t> rel(std::min<size_t>(ng, 10));
+                    for (size_t r = 0; r < rel.size(); ++r) rel[r] = ranked[r] == query_labels[q];
+                    res.query_p_10[q] = dq::precision_at(rel.data(), rel.size(), 10);
                     for (size_t c = 0; c < nc && c < m.pr.size(); ++c) {
                         pr_p[q * nc + c] = m.pr[c].precision;
                         pr_r[q * nc + c] = m.pr[c].recall;
@@ -116,6 +120,7 @@ EvalResult evaluate_distances(const std::string& mode, size_t nq, size_t ng, con
         m.map_all += res.query_ap[q];
         m.map_at_k += res.query_ap_k[q];
         m.precision_at_k += res.query_p_k[q];
+        res.precision_at_10 += res.query_p_10[q];
         for (size_t c = 0; c < nc; ++c) {
             m.pr[c].precision += pr_p[q * nc + c];
             m.pr[c].recall += pr_r[q * nc + c];
@@ -124,6 +129,7 @@ EvalResult evaluate_distances(const std::string& mode, size_t nq, size_t ng, con
     m.map_all /= double(nq);
     m.map_at_k /= double(nq);
     m.precision_at_k /= double(nq);
+    res.precision_at_10 /= double(nq);
     for (auto& p : m.pr) {
         p.precision /= double(nq);
         p.recall /= double(nq);

@@ -33,6 +33,10 @@ struct EvalResult {
     std::vector<double> query_ap;   ///< nq: AP over the full ranking per query (for resampling)
     std::vector<double> query_ap_k; ///< nq: AP@map_k per query
     std::vector<double> query_p_k;  ///< nq: precision@prec_k per query
+    /// Precision@10 (dq::precision_at with k = 10), beside precision@prec_k: the first screen of results a
+    /// person sees, which the clip-art benchmark reports. Not in the PR curve, whose cut-offs are log-spaced.
+    double precision_at_10 = 0;
+    std::vector<double> query_p_10; ///< nq: precision@10 per query
 };
 
 /// About 40 log-spaced ranks from 1 to ng (always including ng).

@@ -10,6 +10,7 @@ void write_eval_json(JsonWriter& j, const EvalResult& r) {
     j.kv("map_k", r.map_k);
     j.kv("precision_at_k", r.metrics.precision_at_k);
     j.kv("precision_k", r.prec_k);
+    j.kv("precision_at_10", r.precision_at_10);
     j.kv("queries", r.query_ap.size());
     j.kv("seconds", r.seconds);
     j.key("pr").begin_object();

@@ -11,7 +11,7 @@ export const readJson = (p) => (fs.existsSync(p) ? JSON.parse(fs.readFileSync(p,
 /// A run id split into its parts: DATASET-NAME-bBITS-sSEED (grid: DATASET-grid-lambdaL-sS-b64-s0; l2: DATASET-l2-sSEED),
 /// or null for an id of no dataset the report knows.
 export function parseRunId(id) {
-  const m = id.match(/^(mnist10k|fashion70k)-(.+?)(?:-b(\d+))?-s(\d+)$/);
+  const m = id.match(/^(mnist10k|fashion70k|clipart)-(.+?)(?:-b(\d+))?-s(\d+)$/);
   return m ? { dataset: m[1], name: m[2], bits: m[3] ? +m[3] : null, seed: +m[4] } : null;
 }
 

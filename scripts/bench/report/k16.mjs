@@ -33,9 +33,9 @@ export const GOAL_GAP = 0.01, GOAL_BITS = 64;
 // A run's revision as recorded (runner.mjs), else its source hash, which older records carry alone.
 const revisionOf = (r) => r.revision ?? `sources ${r.sources ?? 'not recorded'} (revision not recorded)`;
 
-/// One row's figures over the runs of (dataset, name, bits): per ranking, the mean / std / n of each metric over
+/// One row's figures over the runs of (dataset, name, bits; null for a run id without bits): per ranking, the mean / std / n of each metric over
 /// the seeds that finished, the seeds, the failed runs and the revisions the figures come from.
-function rowFigures(runs, dataset, name, bits) {
+export function rowFigures(runs, dataset, name, bits, metrics = K16_METRICS) {
   const rs = runs.filter((r) => r.dataset === dataset && r.name === name && r.bits === bits);
   const failed = rs.filter((r) => r.status !== 'ok').map((r) => r.id);
   const ok = rs.filter((r) => r.status === 'ok' && r.report).sort((a, b) => a.seed - b.seed);
@@ -44,7 +44,8 @@ function rowFigures(runs, dataset, name, bits) {
     // A baseline with several trials lists each one's evaluations: the first of the mode is the run's seed.
     const got = ok.map((r) => ({ r, e: evalsOf(r).find((x) => x.mode === mode) })).filter((x) => x.e);
     const fig = {};
-    for (const [k] of K16_METRICS) fig[k] = meanStd(got.map((x) => x.e[k]));
+    // A metric older records lack (precision_at_10) counts only the runs that have it.
+    for (const [k] of metrics) fig[k] = meanStd(got.map((x) => x.e[k]).filter((v) => typeof v === 'number'));
     return { ranking: mode, seeds: got.map((x) => x.r.seed), ...fig, runs: got.map((x) => x.r.id),
              revisions: [...new Set(got.map((x) => revisionOf(x.r)))], sources: [...new Set(got.map((x) => x.r.sources ?? 'not recorded'))], failed };
   }).concat(modes.length === 0 && failed.length ? [{ ranking: null, seeds: [], runs: [], revisions: [], failed }] : []);
