@@ -27,6 +27,8 @@
 
 #include "nn/eigen_blocking.h"
 #include "data/dataset.h"
+#include "data/image_folder.h"
+#include "dq/image.h"
 #include "data/split.h"
 #include "train/trainer.h"
 #include "dq/encoder.h"
@@ -53,7 +55,7 @@ static double argf(const std::string& k, double d) {
 // A mistyped flag would otherwise run the defaults for many minutes and look like a result.
 static void parse_args(int argc, char** argv) {
     static const std::set<std::string> known = {
-        "adam-lr", "batch", "bits", "codeword-bits", "dataset", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
+        "adam-lr", "batch", "bits", "channels", "codeword-bits", "dataset", "images", "queries-per-class", "size", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
         "lambda", "lr", "lr-schedule", "momentum", "optimizer", "pretrain-iterations", "pretrain-lr",
         "pretrain-noise", "pretrain-optimizer", "pretrained", "progress-every", "protocol", "quad-weight", "r-mean",
         "reassign", "s", "seed", "snapshot-every", "squared", "threads", "variant", "z-scale"};
@@ -159,19 +161,37 @@ int main(int argc, char** argv) {
     dqt::pin_eigen_cache_sizes();
     parse_args(argc, argv);
     const uint64_t seed = uint64_t(argf("seed", 0));
-    Dataset all = load_dataset(arg("dataset", "mnist10k"));
-    Split sp = paper_split(all, 100, seed);
+    // --images DIR: a folder read as `deepquan train --images` reads it (white background, bad files left
+    // out and counted; labelled files only), for collections such as openclipart-png.
+    // --queries-per-class N|P%: both splits' query count (100: the paper's), e.g. 10% for such a folder.
+    const QueryCount qc = parse_query_count(arg("queries-per-class", "100"));
+    Dataset all;
+    if (args.count("images")) {
+        ImageFolderOptions o;
+        parse_image_size(arg("size", "32x32"), "--size", &o.input.height, &o.input.width);
+        o.input.channels = uint32_t(argf("channels", 3));
+        o.input.background = dq::parse_background("white");
+        ImageFolder f = load_image_folder(args["images"], o);
+        std::vector<uint32_t> labelled;
+        for (size_t i = 0; i < f.data.n; ++i)
+            if (f.data.labels[i] >= 0) labelled.push_back(uint32_t(i));
+        all = subset(f.data, labelled);
+        std::printf("images: %zu labelled from %s (%zu bad files left out)\n", all.n, args["images"].c_str(), f.bad.size());
+    } else {
+        all = load_dataset(arg("dataset", "mnist10k"));
+    }
+    Split sp = paper_split(all, qc, seed);
     Dataset gallery = subset(all, sp.gallery), queries = subset(all, sp.queries);
     const std::string protocol = arg("protocol", "val");
     Dataset train_set = gallery;
-    Split inner = validation_split(gallery, 100, seed);
+    Split inner = paper_split(gallery, qc, seed + 1000);   // = validation_split(gallery, 100, seed) for 100
     Dataset vq = subset(gallery, inner.queries), vg = subset(gallery, inner.gallery);
     if (protocol == "val") {
         queries = subset(gallery, inner.queries);
         gallery = subset(gallery, inner.gallery);
     }
     TrainConfig c;
-    c.dataset = arg("dataset", "mnist10k");
+    c.dataset = args.count("images") ? args["images"] : arg("dataset", "mnist10k");
     if (args.count("variant")) {
         const auto v = parse_variant(args["variant"]);
         if (!v) {

@@ -1,0 +1,87 @@
+// scripts/bench/report/clipart.mjs on synthetic runs: the openclipart figures are recomputed here from the runs
+// given, so a wrong mean, a P@10 taken from the wrong field, exact L2 left out of "every baseline", a goal called
+// met on fewer seeds than asked, or a lost revision fails the test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clipartSummary, writeClipartFiles } from '../../scripts/bench/report/clipart.mjs';
+import { parseRunId } from '../../scripts/bench/report/data.mjs';
+
+const ev = (mode, a, p10 = a + 0.3) => ({ mode, map_all: a, map_at_k: a + 0.1, precision_at_k: a + 0.2, precision_at_10: p10 });
+const near = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} against ${b}`);
+const runsOf = (spec) => spec.map(([id, report]) => ({ id, status: report ? 'ok' : 'failed', sources: 'aaaaaaaaaaaa', revision: 'r1', ...parseRunId(id), report }));
+const train = (sdc, adc) => ({ command: 'train', eval: [ev('sdc', sdc), ev('adc', adc)] });
+const baseline = (seed, mode, a, b) => ({ command: 'baseline', trials: [{ seed, evals: [ev(mode, a), ...(b == null ? [] : [ev('adc', b)])] }] });
+
+function runs({ seeds = [0, 1, 2], l2 = 0.365 } = {}) {
+  const spec = [];
+  for (const s of seeds) {
+    spec.push([`clipart-deepquan-b32-s${s}`, train(0.35 + s / 100, 0.34)]);
+    spec.push([`clipart-deepquan-b64-s${s}`, train(0.37, 0.37)]);
+    spec.push([`clipart-pq-b32-s${s}`, baseline(s, 'sdc', 0.33, 0.335)]);
+    spec.push([`clipart-pq-b64-s${s}`, baseline(s, 'sdc', 0.34, 0.345)]);
+    spec.push([`clipart-opq-b32-s${s}`, baseline(s, 'sdc', 0.32, 0.33)]);
+    spec.push([`clipart-opq-b64-s${s}`, baseline(s, 'sdc', 0.33, 0.34)]);
+    spec.push([`clipart-itq-b32-s${s}`, baseline(s, 'hamming', 0.30)]);
+    spec.push([`clipart-itq-b64-s${s}`, baseline(s, 'hamming', 0.31)]);
+    spec.push([`clipart-l2-s${s}`, baseline(s, 'l2', l2)]);
+  }
+  return runsOf(spec);
+}
+
+test('clipart ids parse; the summary has both bits, exact L2 at each, P@10 from precision_at_10', () => {
+  assert.deepEqual(parseRunId('clipart-l2-s2'), { dataset: 'clipart', name: 'l2', bits: null, seed: 2 });
+  const [b32, b64] = clipartSummary(runs());
+  assert.equal(b32.bits, 32);
+  assert.equal(b64.bits, 64);
+  const dq = b32.rows.find((r) => r.name === 'deepquan' && r.ranking === 'sdc');
+  near(dq.map_all.mean, 0.36, 'DeepQuan SDC mean over 0.35, 0.36, 0.37');
+  near(dq.precision_at_10.mean, 0.66, 'P@10 = precision_at_10, not precision_at_k');
+  assert.deepEqual(dq.seeds, [0, 1, 2]);
+  for (const b of [b32, b64]) assert.ok(b.rows.some((r) => r.name === 'l2' && r.ranking === 'l2'), `${b.bits} bits: exact L2 row`);
+});
+
+test('the goal counts exact L2 among the baselines and needs three seeds of every row', () => {
+  // 32 bits: DeepQuan SDC 0.36 is below exact L2 at 0.365: not met (ADC 0.34 neither).
+  let [b32, b64] = clipartSummary(runs());
+  assert.deepEqual(b32.goal.map((g) => [g.ranking, g.met]), [['sdc', 'no'], ['adc', 'no']]);
+  assert.equal(b32.goal[0].best_baseline.method, 'exact L2 (float pixels)');
+  // 64 bits: 0.37 against L2's 0.365, three seeds: met.
+  assert.equal(b64.goal[0].met, 'yes');
+  near(b64.goal[0].margin_over_best_baseline, 0.005, 'margin');
+  // With L2 lower, PQ ADC is the best at 32 bits and DeepQuan SDC is above it.
+  [b32] = clipartSummary(runs({ l2: 0.30 }));
+  assert.equal(b32.goal[0].best_baseline.method, 'PQ');
+  assert.equal(b32.goal[0].best_baseline.ranking, 'adc');
+  assert.equal(b32.goal[0].met, 'yes');
+  // One seed: provisional at best.
+  [, b64] = clipartSummary(runs({ seeds: [0] }));
+  assert.equal(b64.goal[0].met, 'provisional');
+  // A baseline missing altogether: provisional, and named.
+  [, b64] = clipartSummary(runs().filter((r) => !r.id.startsWith('clipart-itq-')));
+  assert.equal(b64.goal[0].met, 'provisional');
+  assert.deepEqual(b64.goal[0].baselines_missing, ['ITQ']);
+});
+
+test('writeClipartFiles writes json, md and svg with the revision; nothing without clip-art runs', () => {
+  const raw = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-clipart-'));
+  fs.mkdirSync(path.join(raw, 'runs'));
+  const machine = { cpu: 'Test CPU', cores: 2, mem_gib: 1, kernel: 'k', gxx: 'g++', trainer_march: 'x86-64-v2', date: '2026-12-02' };
+  assert.equal(writeClipartFiles({ raw, machine }), null);
+  for (const r of runs()) {
+    fs.writeFileSync(path.join(raw, 'runs', `${r.id}.json`), JSON.stringify({ id: r.id, status: 'ok', sources: 'aaaaaaaaaaaa', revision: 'r1' }));
+    fs.writeFileSync(path.join(raw, 'runs', `${r.id}.report.json`), JSON.stringify(r.report));
+  }
+  const out = writeClipartFiles({ raw, machine });
+  assert.deepEqual(out.files.map((f) => path.basename(f)), ['clipart.json', 'clipart.md', 'clipart.svg']);
+  const md = fs.readFileSync(path.join(raw, 'clipart', 'clipart.md'), 'utf8');
+  assert.match(md, /figures from revision `r1`/);
+  assert.match(md, /\| DeepQuan \| SDC \| 36\.00 ± 1\.00 \| 66\.00 ± 1\.00 \| 0, 1, 2 \| `r1` \|/);
+  assert.match(md, /goal: \*\*no\*\*/);
+  const js = JSON.parse(fs.readFileSync(path.join(raw, 'clipart', 'clipart.json'), 'utf8'));
+  assert.deepEqual(js.revisions, ['r1']);
+  assert.ok(fs.readFileSync(path.join(raw, 'clipart', 'clipart.svg'), 'utf8').startsWith('<svg'));
+  assert.deepEqual(fs.readdirSync(path.join(raw, 'clipart')).filter((f) => f.includes('.tmp')), [], 'no temporary file left');
+});
