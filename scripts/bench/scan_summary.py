@@ -5,11 +5,15 @@ from the RESULT lines of the native, wasm and Faiss runs, with the ratios to Fai
 """
 import sys
 rows, order = {}, []
+bandwidth = {}   # backend -> {bytes: GB/s}: bench_scan's read bandwidth in the same run
 for path in sys.argv[1:]:
     for line in open(path):
         if not line.startswith("RESULT "):
             continue
         kv = dict(p.split("=", 1) for p in line.split()[1:])
+        if kv["what"] == "bandwidth":
+            bandwidth.setdefault(kv["backend"], {})[int(kv["bytes"])] = float(kv["gbs"])
+            continue
         key = (kv["what"], kv["mode"], int(kv["M"]))
         if key not in rows:
             rows[key] = {}
@@ -46,3 +50,33 @@ print("cells: scan alone / scan + top-10 (fast-scan: u16 kernel alone / full sea
 print("ratios: our scan + top-10 over Faiss search with k = 10, one thread (/faiss: Debian's generic python3-faiss;")
 print("/avx2: Faiss 1.7.3 built with AVX2 from Debian's source, scripts/bench-faiss-avx2.sh). Faiss fast-scan returns")
 print("approximate distances; ours re-ranks a candidate pool exactly.")
+
+if bandwidth:
+    # Bytes each scan reads per code: M for 8-bit codes, M / 2 for 4-bit ones; the footprint N x that is one
+    # of the buffer sizes bench_scan measured (the smallest is N x 2), so the share compares like with like.
+    print()
+    print("share of read bandwidth (same run): the best kernel's bytes of codes read per second over a sequential")
+    print("sum of a buffer of the same size (in cache, as the codes are) / of 256 MiB (memory), for the kernel alone")
+    print("(fast-scan: the u16 kernel; 8-bit: the scan without top-k): GB/s, then the two shares")
+    print(f"{'case':<22}" + "".join(f"{b:>26}" for b in backs if b in bandwidth))
+    for key in order:
+        what, mode, M = key
+        if what not in ("scan8", "fastscan"):
+            continue
+        per_code = M if what == "scan8" else M / 2
+        line = f"{what + ' ' + mode + ' M=' + str(M):<22}"
+        for b in backs:
+            if b not in bandwidth:
+                continue
+            bw = bandwidth[b]
+            n = min(bw) // 2
+            same, mem = bw.get(int(n * per_code)), bw.get(256 << 20)
+            r = rows[key].get(b)
+            if r is None or same is None or mem is None:
+                line += f"{'-':>26}"
+                continue
+            gbs = r[0] * 1e6 * per_code / 1e9
+            line += f"{f'{gbs:.1f} GB/s {gbs / same:.2f}/{gbs / mem:.2f}':>26}"
+        print(line)
+    print("read bandwidth GB/s by buffer size: " + "; ".join(
+        f"{b} " + ", ".join(f"{k / 1e6:.1f} MB {v:.1f}" for k, v in sorted(bandwidth[b].items())) for b in backs if b in bandwidth))

@@ -4,6 +4,9 @@
 //   the scan alone and scan + top-10.
 //   Fast-scan (K = 16), M = 8 (32-bit codes) and M = 16: the u16 kernel alone and the full search
 //   (kernel + candidate pool + exact re-rank + top-10), with recall@10 against exact 4-bit ADC.
+//   Read bandwidth of this machine in the same run and build: a sequential sum over a buffer of the size
+//   of each scan's codes (in cache when they fit, as the codes are while a kernel reads them) and over
+//   256 MiB (memory), so each kernel's rate can be read as a share of what the machine can stream.
 //
 // Builds natively (CMake target bench_scan) and with em++ as a standalone wasm program
 // (scripts/bench-scan.sh). Lines starting with "RESULT" are for that script's table.
@@ -12,6 +15,7 @@
 //   timed on the very same data.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -76,6 +80,36 @@ void dump(const std::string& dir, const std::string& name, const void* data, siz
     std::fclose(f);
 }
 
+// A sequential read of `words` 64-bit words: four independent sums (no loop-carried dependency limits it),
+// which the compiler vectorizes natively and with -msimd128. Returns the sum so that nothing is elided.
+uint64_t read_words(const uint64_t* p, size_t words) {
+    uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= words; i += 4) {
+        a0 += p[i];
+        a1 += p[i + 1];
+        a2 += p[i + 2];
+        a3 += p[i + 3];
+    }
+    for (; i < words; ++i) a0 += p[i];
+    return a0 ^ a1 ^ a2 ^ a3;
+}
+
+// GB/s (10^9 bytes) of read_words over `bytes`, best of reps; for a buffer that fits the caches, the
+// passes repeat until each timed run reads at least 256 MiB, so the timer's resolution does not matter.
+Timing read_bandwidth(size_t bytes, int reps, volatile uint64_t& sink) {
+    std::vector<uint64_t> buf(bytes / 8);
+    for (size_t i = 0; i < buf.size(); ++i) buf[i] = i * 0x9e3779b97f4a7c15ull;
+    const size_t passes = std::max<size_t>(1, (size_t(256) << 20) / bytes);
+    const Timing t = time_reps(reps, [&] {
+        uint64_t x = 0;
+        for (size_t r = 0; r < passes; ++r) x += read_words(buf.data(), buf.size());
+        sink = sink + x;
+    });
+    const double b = double(passes) * double(buf.size() * 8) / 1e9;
+    return {b / t.best, b / t.median, b / t.slowest};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,8 +140,23 @@ int main(int argc, char** argv) {
     const size_t k = 10;
     std::printf("bench_scan: backend %s, N = %zu, best (median, slowest) of %d, one thread\n", backend.c_str(), N,
                 reps);
-    std::printf("%-28s %-4s %3s %12s %14s\n", "kernel", "mode", "M", "scan Mc/s", "scan+top10");
 
+    // ---- read bandwidth ----------------------------------------------------------------------
+    {
+        volatile uint64_t bsink = 0;
+        std::printf("%-28s %14s %10s\n", "read bandwidth", "bytes", "GB/s");
+        // The code sizes of the cases below: 4-bit M = 8 and 16 (N × 4, N × 8 bytes), 8-bit M = 2 (N × 2);
+        // then memory.
+        for (size_t bytes : {N * 2, N * 4, N * 8, size_t(256) << 20}) {
+            const Timing bw = read_bandwidth(bytes, reps, bsink);
+            std::printf("%-28s %14zu %10.1f\n", "sequential sum", bytes, bw.best);
+            std::printf("RESULT backend=%s what=bandwidth mode=read M=0 kernel=sum bytes=%zu gbs=%.2f gbs_median=%.2f"
+                        " gbs_slowest=%.2f\n", backend.c_str(), bytes, bw.best, bw.median, bw.slowest);
+        }
+        std::printf("\n");
+    }
+
+    std::printf("%-28s %-4s %3s %12s %14s\n", "kernel", "mode", "M", "scan Mc/s", "scan+top10");
     std::vector<float> dist(N);
     float od[16];
     int64_t oi[16];

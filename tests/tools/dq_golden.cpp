@@ -3,7 +3,8 @@
 //   dq_golden OUTDIR           seeded models + galleries + queries, and golden.json with what the
 //                              native core computes for them (codes, embeddings, top-k in SDC/ADC)
 //   dq_golden OUTDIR --bench   paper-shaped models (784-500-500-2000-L, 32 and 64 bits) and databases
-//                              of 70,000 and 1,000,000 random codes for scripts/bench-wasm.sh
+//                              of 70,000 and 1,000,000 random codes for scripts/bench-wasm.sh; K = 16
+//                              models and 1,000,000-code databases at the same bits (bench-k16-*)
 //
 // Everything is a pure function of fixed seeds. Models are written through the core's writer and
 // read back before use, so f16 / int8 / int4 configurations compute with the weights the files hold.
@@ -248,8 +249,29 @@ void write_bench(const std::string& dir) {
             write_file(dir + "/bench-" + tag + "-" + (n == 70000 ? "70k" : "1m") + ".dqdb", b.data(), b.size());
         }
     }
+    // 4-bit codes at the same code lengths (issue 21's end-to-end comparison): K = 16, M = bits / 4, the same
+    // encoder shape and latent size; 1,000,000 random codes each.
+    for (uint32_t M : {8u, 16u}) {
+        const std::string tag = "k16-" + std::to_string(M * 4);
+        const dq::Model model = make_model(28, 28, 1, {500, 500, 2000}, M, 16, 64 / M, dq::WeightType::f32, 950 + M);
+        const auto mb = dq::write_model(model);
+        write_file(dir + "/bench-" + tag + ".dqm", mb.data(), mb.size());
+        dq::Database db = dq::Index(model).database();
+        const size_t n = 1000000;
+        Rng rng(77 + M);
+        db.codes.resize(n * M);
+        for (auto& c : db.codes) c = uint8_t(rng.below(16));
+        db.ids.resize(n);
+        for (size_t i = 0; i < n; ++i) db.ids[i] = uint32_t(i);
+        const auto b = dq::write_database(db);
+        write_file(dir + "/bench-" + tag + "-1m.dqdb", b.data(), b.size());
+    }
     const auto q = make_images(100, 28, 28, 1, 5, nullptr);
     write_idx(dir + "/bench-queries.idx", q, 100, 28, 28, 1);
+    // The same queries as model inputs (pixel × 1/255, float32 little-endian, 100 × 784) for native tools that
+    // read no IDX (tests/bench/bench_query.cpp).
+    const auto qx = scale(q, 1.0f / 255.0f);
+    write_file(dir + "/bench-queries.f32", qx.data(), qx.size() * sizeof(float));
 }
 
 }  // namespace

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Issue 21's end-to-end figure (a benchmark, not a test): one query image in, the top 10 out — encode, lookup
+// table, scan, top-k; for K = 16 the fast-scan with its exact re-rank, as every front end runs it — over
+// 1,000,000 and 10,000,000 codes, K = 16 against K = 256 at equal bits (32 and 64), natively (dq::Index,
+// tests/bench/bench_query) and in Node through the package (WASM SIMD128), one query at a time, one thread.
+// The models and codes are dq_golden --bench's (784-500-500-2000-64 random-weight encoders, random codes:
+// the speed depends on the shapes, not on what was learnt); the 10 M database is the 1 M one ten times.
+//
+//   node scripts/bench-k16-e2e.mjs [--out results/bench/k16-e2e] [--sizes 1000000,10000000] [--reps 3]
+//
+// Needs build/native (bench_query, dq_golden) and wasm/dist. Writes OUT/e2e.json and OUT/e2e.md, naming the
+// source revision and the machine; each figure is p50 / p99 over every query of every rep, and queries/s the
+// inverse of the mean latency.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, revision, writePoolReport } from './bench/pool-setup.mjs';
+import { readIdxImagesFile } from '../wasm/js/idx-file.mjs';
+
+const opt = { out: path.join(ROOT, 'results/bench/k16-e2e'), sizes: '1000000,10000000', reps: '3', pkg: path.join(ROOT, 'wasm/dist') };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const k = argv[i].replace(/^--/, '');
+  if (!(k in opt) || argv[i + 1] === undefined) {
+    console.error(`bench-k16-e2e: unknown or incomplete option ${argv[i]} (expected --out DIR, --sizes N,N, --reps R, --pkg DIR)`);
+    process.exit(2);
+  }
+  opt[k] = argv[i + 1];
+}
+const sizes = opt.sizes.split(',').map(Number), reps = Number(opt.reps);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1000000 || n % 1000000 !== 0) || !Number.isInteger(reps) || reps < 1) {
+  console.error('bench-k16-e2e: --sizes must be multiples of 1000000, --reps an integer >= 1');
+  process.exit(2);
+}
+const log = (s) => console.error(`[bench-k16-e2e ${new Date().toISOString().slice(11, 19)}] ${s}`);
+const tool = (name) => {
+  const p = path.join(ROOT, 'build/native/tests', name);
+  if (!fs.existsSync(p)) {
+    console.error(`bench-k16-e2e: ${p} is missing (cmake --build --preset native --target ${path.basename(name)})`);
+    process.exit(1);
+  }
+  return p;
+};
+const golden = tool('tools/dq_golden'), benchQuery = tool('bench/bench_query');
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-k16-e2e-'));
+const g = spawnSync(golden, [work, '--bench'], { encoding: 'utf8' });
+if (g.status !== 0) {
+  console.error(`bench-k16-e2e: dq_golden --bench failed: ${g.stderr}`);
+  process.exit(1);
+}
+const MODELS = [
+  { tag: '32', bits: 32, K: 256 }, { tag: 'k16-32', bits: 32, K: 16 },
+  { tag: '64', bits: 64, K: 256 }, { tag: 'k16-64', bits: 64, K: 16 },
+];
+const { loadIndex } = await import(path.join(opt.pkg, 'node.mjs'));
+const idx = readIdxImagesFile(path.join(work, 'bench-queries.idx'));
+const queries = Array.from({ length: idx.n }, (_, i) => idx.image(i));
+const stats = (t) => {
+  const s = [...t].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  return { p50_ms: +s[s.length >> 1].toFixed(4), p99_ms: +s[Math.min(s.length - 1, Math.floor(s.length * 0.99))].toFixed(4), qps: +(1000 / mean).toFixed(2) };
+};
+
+const rows = [];
+for (const n of sizes) {
+  for (const m of MODELS) {
+    const model = path.join(work, `bench-${m.tag}.dqm`), db = path.join(work, `bench-${m.tag}-1m.dqdb`);
+    log(`native ${m.tag}, ${n.toLocaleString('en')} codes`);
+    const r = spawnSync(benchQuery, ['--model', model, '--db', db, '--queries', path.join(work, 'bench-queries.f32'), '--copies', String(n / 1000000), '--reps', String(reps)], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.error(`bench-k16-e2e: bench_query failed: ${r.stderr}`);
+      process.exit(1);
+    }
+    for (const line of r.stdout.split('\n').filter((l) => l.startsWith('RESULT '))) {
+      const kv = Object.fromEntries(line.split(' ').slice(1).map((p) => p.split('=')));
+      rows.push({ backend: 'native', bits: m.bits, K: m.K, M: +kv.M, n, mode: kv.mode, kernel: kv.kernel, load_s: +kv.load_s, p50_ms: +kv.p50_ms, p99_ms: +kv.p99_ms, qps: +kv.qps });
+    }
+    log(`package (Node, WASM SIMD128) ${m.tag}, ${n.toLocaleString('en')} codes`);
+    const t0 = performance.now();
+    const index = await loadIndex({ model });
+    for (let c = 0; c < n / 1000000; c++) await index.addDatabase(db);
+    const load = (performance.now() - t0) / 1000;
+    for (const mode of ['sdc', 'adc']) {
+      for (let i = 0; i < 5; i++) index.search(queries[i], { k: 10, mode });
+      const t = [];
+      for (let r2 = 0; r2 < reps; r2++) for (const q of queries) {
+        const s = performance.now();
+        index.search(q, { k: 10, mode });
+        t.push(performance.now() - s);
+      }
+      rows.push({ backend: 'wasm-simd (Node)', bits: m.bits, K: m.K, M: index.info.M, n, mode, kernel: index.info.scanKernel, load_s: +load.toFixed(3), ...stats(t) });
+    }
+    index.dispose();
+  }
+}
+fs.rmSync(work, { recursive: true, force: true });
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const rev = revision();
+const result = { what: 'issue 21: end-to-end query (encode + top-10), K = 16 against K = 256 at equal bits', revision: rev,
+  machine: { cpu, cores: os.cpus().length, node: process.version, load_average_end: os.loadavg().map((x) => +x.toFixed(2)) }, reps, queries: queries.length, rows };
+const md = [];
+md.push('# End to end: K = 16 against K = 256 at equal bits (issue 21)', '');
+md.push(`Revision \`${rev}\`; ${os.cpus().length} × ${cpu}, Node ${process.version}, load average at the end ${result.machine.load_average_end.join(' ')}.`);
+md.push(`Command: \`node scripts/bench-k16-e2e.mjs --sizes ${opt.sizes} --reps ${reps}\`. One query image at a time, top 10, one thread;`);
+md.push(`${queries.length} queries × ${reps} reps per cell (p50 / p99 over all of them; queries/s = 1 / mean latency). Models: dq_golden --bench`);
+md.push('(784-500-500-2000-64 encoder, random weights; random codes): encode time is the same for both K, the scan is not.');
+md.push('K = 16: the fast-scan kernel with the default candidate pool re-ranked exactly (what every front end runs).', '');
+md.push('| codes | bits | backend | mode | K = 256 p50 ms | K = 256 q/s | K = 16 p50 ms | K = 16 q/s | K = 16 / K = 256 (q/s) | K = 16 kernel |');
+md.push('| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+for (const n of sizes) for (const bits of [32, 64]) for (const backend of ['native', 'wasm-simd (Node)']) for (const mode of ['sdc', 'adc']) {
+  const a = rows.find((r) => r.n === n && r.bits === bits && r.backend === backend && r.mode === mode && r.K === 256);
+  const b = rows.find((r) => r.n === n && r.bits === bits && r.backend === backend && r.mode === mode && r.K === 16);
+  if (!a || !b) continue;
+  md.push(`| ${n.toLocaleString('en')} | ${bits} | ${backend} | ${mode.toUpperCase()} | ${a.p50_ms} | ${a.qps} | ${b.p50_ms} | ${b.qps} | ${(b.qps / a.qps).toFixed(2)} | \`${b.kernel}\` |`);
+}
+md.push('');
+writePoolReport(opt.out, 'e2e', result, md.join('\n'));
+log(`wrote ${path.join(opt.out, 'e2e.json')} and e2e.md`);
+console.log(md.join('\n'));
