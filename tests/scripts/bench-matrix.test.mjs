@@ -57,7 +57,7 @@ test('full: both datasets, every seed, the phases in order, headers where a grou
     .concat(['clipart-l2-s1', 'clipart-deepquan-b32-s1', 'clipart-deepquan-b64-s1']));
   const dq = m.find((r) => r.id === 'clipart-deepquan-b64-s1'), itq = m.find((r) => r.id === 'clipart-itq-b32-s1');
   const data = ['--images', '/usr/share/openclipart/png', '--size', '32x32', '--channels', '3', '--skip-bad', '--queries-per-class', '10%'];
-  assert.deepEqual(dq.argv, ['train', ...data, '--bits', '64', '--seed', '1', '--threads', '4']);
+  assert.deepEqual(dq.argv, ['train', ...data, '--bits', '64', '--seed', '1', '--threads', '4', '--iterations', '2000']);
   assert.deepEqual(itq.argv, ['baseline', ...data, '--method', 'itq', '--bits', '32', '--seed', '1', '--threads', '4']);
   assert.equal(dq.cache, 'full-clipart-b64-s1');
   assert.equal(itq.cache, null);
