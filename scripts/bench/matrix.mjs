@@ -11,7 +11,7 @@ export const DATASETS = ['mnist10k', 'fashion70k'];
 /// runs; `--only 'clipart-*'` runs them alone.
 /// DeepQuan's one setting of its own here, --iterations 2000, was chosen on the validation split (dq_experiment
 /// --images ... --queries-per-class 10% --protocol val --bits 32 --seed 0 --iterations 2000 --snapshot-every 250,
-/// at 2439bb2; the test queries never took part): validation MAP@All (SDC) 33.11 at 250 iterations, 34.45 at
+/// with the dq_experiment of 0060aad; the test queries never took part): validation MAP@All (SDC) 33.11 at 250 iterations, 34.45 at
 /// 1,000, 34.71 at 1,500, 34.93 at 2,000, still rising by about 0.1 per 250; the recipe's automatic length
 /// for a set of this size is 200. Every other value is the recipe's default for data that is not bundled.
 export const CLIPART = {
