@@ -1,5 +1,5 @@
 // deepquan-query: output (table and JSON) equal to the native golden top-k, both query kinds, and
-// the exit codes: 0 ok, 1 error with a message, 2 usage.
+// the exit codes: 0 ok, 1 error with a message, 2 usage (--vector's own cases: features.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -116,8 +116,13 @@ test('usage errors exit 2 with the usage text', () => {
     [[...base('small'), '--image', img, '--k', '0'], '--k must be at least 1'],
     [[...base('small'), '--image', img, '--mode', 'l2'], "--mode must be sdc or adc, got 'l2'"],
     [[...base('small'), '--image', img, '--simd', 'maybe'], "--simd must be auto, on or off, got 'maybe'"],
-    [[...base('small'), '--image', img, '--query-index', '0'], 'give exactly one of --image and --query-index'],
-    [[...base('small')], 'give exactly one of --image and --query-index'],
+    [[...base('small'), '--image', img, '--query-index', '0'], 'give exactly one of --image, --vector and --query-index'],
+    [[...base('small')], 'give exactly one of --image, --vector and --query-index'],
+    [[...base('small'), '--vector', 'q.npy', '--image', img], 'give exactly one of --image, --vector and --query-index'],
+    [[...base('small'), '--vector', 'q.fvecs:1', '--query-index', '0'], 'give exactly one of --image, --vector and --query-index'],
+    [[...base('small'), '--vector'], '--vector needs a value'],
+    [[...base('small'), '--vector', '--k', '3'], '--vector needs a value'],
+    [[...base('small'), '--vector', 'q.npy', '--vector', 'q.npy'], '--vector given twice'],
     [['--db', file('small.dqdb'), '--image', img], '--model is required'],
     [[...base('small'), '--image', img, 'extra'], "unexpected argument 'extra'"],
     [[...base('small'), '--image', img, '--json=yes'], '--json takes no value'],

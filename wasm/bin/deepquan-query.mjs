@@ -3,8 +3,8 @@
 //
 // The query is a PNG or JPEG file (--image photo.png: decoded by pngjs / jpeg-js, preprocessed by the
 // core as the model's image section says), an image of an IDX file (--image FILE[:INDEX], gzip or
-// not; the format comes from the bytes), or a database item
-// (--query-index I). For the latter the item's thumbnail is the query when it has the model's input
+// not; the format comes from the bytes), a feature vector for a model trained on them (--vector
+// FILE[:ROW]: a row of a float32 .npy or an .fvecs file), or a database item (--query-index I). For the latter the item's thumbnail is the query when it has the model's input
 // shape (the original image: both modes work); otherwise the item's stored code is (SDC only: a
 // code has no float latent vector for ADC).
 // Exit codes: 0 ok, 1 error (message on stderr), 2 usage error (usage on stderr).
@@ -13,9 +13,11 @@
 import fs from 'node:fs';
 import { readIdxImagesFile } from '../idx-file.mjs';
 import { readImageFile, sniffImage } from '../image-file.mjs';
+import { readVectorFile } from '../vector-file.mjs';
 import { loadIndex, readDatabase } from '../node.mjs';
 
-const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--image FILE.png|.jpg|.idx[.gz][:INDEX] | --query-index I)
+const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb
+                      (--image FILE.png|.jpg|.idx[.gz][:INDEX] | --vector FILE.npy|.fvecs[:ROW] | --query-index I)
                       [--k 10] [--mode sdc|adc] [--pool P | --exact] [--labels L,L,...] [--ids I,I,...]
                       [--exclude-ids I,I,...] [--json] [--simd auto|on|off]
 
@@ -24,6 +26,8 @@ const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--imag
   --image FILE        query = a PNG or JPEG file (composited over the model's background, BT.601 gray
                       or RGB, area-resized to the model's size: as deepquan encode --images does)
   --image FILE[:N]    query = image N (default 0) of an IDX image file (ubyte, optionally gzipped)
+  --vector FILE[:N]   query = row N (default 0) of a float32 .npy (2-D, '<f4', C order) or .fvecs file,
+                      for a model trained on feature vectors (deepquan train --dataset feats.npy|.fvecs)
   --query-index I     query = database item at position I (its thumbnail if full-size, else its code)
   --k K               number of results, 1..database size (default 10)
   --mode sdc|adc      symmetric (code to code, default) or asymmetric (query vector to codes) distance
@@ -40,7 +44,7 @@ const USAGE = `usage: deepquan-query --model MODEL.dqm --db GALLERY.dqdb (--imag
 
 class UsageError extends Error {}
 
-const FLAGS = { model: 1, db: 1, image: 1, 'query-index': 1, k: 1, mode: 1, pool: 1, exact: 0, labels: 1, ids: 1, 'exclude-ids': 1, json: 0, simd: 1, help: 0 };
+const FLAGS = { model: 1, db: 1, image: 1, vector: 1, 'query-index': 1, k: 1, mode: 1, pool: 1, exact: 0, labels: 1, ids: 1, 'exclude-ids': 1, json: 0, simd: 1, help: 0 };
 
 function parseArgs(argv) {
   const a = {};
@@ -107,7 +111,9 @@ async function main(argv) {
     return 0;
   }
   for (const f of ['model', 'db']) if (!(f in a)) throw new UsageError(`--${f} is required`);
-  if (('image' in a) === ('query-index' in a)) throw new UsageError('give exactly one of --image and --query-index');
+  if (['image', 'vector', 'query-index'].filter((f) => f in a).length !== 1) {
+    throw new UsageError('give exactly one of --image, --vector and --query-index');
+  }
   const k = 'k' in a ? nonNegInt(a.k, '--k') : 10;
   if (k < 1) throw new UsageError('--k must be at least 1');
   const mode = a.mode ?? 'sdc';
@@ -122,10 +128,16 @@ async function main(argv) {
   const simdFlag = a.simd ?? 'auto';
   const simd = { auto: 'auto', on: true, off: false }[simdFlag];
   if (simd === undefined) throw new UsageError(`--simd must be auto, on or off, got '${simdFlag}'`);
-  let image = null, position = null;
+  let image = null, vector = null, position = null;
+  // FILE or FILE:N (N digits only; a path may hold other colons).
+  const fileAt = (spec) => {
+    const m = /^(.*):(\d+)$/.exec(spec);
+    return m ? { file: m[1], index: Number(m[2]) } : { file: spec, index: 0 };
+  };
   if ('image' in a) {
-    const m = /^(.*):(\d+)$/.exec(a.image);
-    image = m ? { file: m[1], index: Number(m[2]) } : { file: a.image, index: 0 };
+    image = fileAt(a.image);
+  } else if ('vector' in a) {
+    vector = fileAt(a.vector);
   } else {
     position = nonNegInt(a['query-index'], '--query-index');
   }
@@ -139,6 +151,14 @@ async function main(argv) {
     if (filter.labels && !info.hasLabels) throw new Error('--labels: the database has no labels');
     const opts = { k, mode, pool, exact, ...(Object.keys(filter).length ? { filter } : {}) };
     let hits, query;
+    // A model takes pixels or feature vectors (info.inputKind), never both: say which flag fits.
+    const features = info.inputKind === 'features';
+    if (vector && !features) {
+      throw new Error(`--vector: this model takes ${info.height}x${info.width}x${info.channels} images, not feature vectors (it was not trained on a float .npy / .fvecs dataset); query it with --image or --query-index`);
+    }
+    if (image && features) {
+      throw new Error(`--image: this model takes feature vectors of ${info.inputDim} values (it was trained on a float .npy / .fvecs dataset), not images; query it with --vector FILE.npy|.fvecs[:ROW] or --query-index`);
+    }
     if (image && !fs.existsSync(image.file)) throw new Error(`${image.file}: cannot read: no such file`);
     // By the bytes; a file named .png / .jpg that is neither is reported as such by the decoder.
     if (image && (isPngOrJpeg(image.file) || /\.(png|jpe?g)$/i.test(image.file))) {
@@ -155,6 +175,17 @@ async function main(argv) {
       }
       query = `${image.file}:${image.index}`;
       hits = index.search(pixels, opts);
+    } else if (vector) {
+      const { vector: x, dim } = readVectorFile(vector.file, vector.index);
+      if (dim !== info.inputDim) {
+        throw new Error(`${vector.file}: vectors have ${dim} values, the model expects ${info.inputDim}`);
+      }
+      const bad = x.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new Error(`${vector.file}: row ${vector.index}, column ${bad} is ${x[bad]} (feature vectors must be finite)`);
+      }
+      query = `${vector.file}:${vector.index}`;
+      hits = index.search(x, opts);
     } else {
       if (position >= info.size) throw new Error(`--query-index ${position} out of range (the database has ${info.size} items)`);
       const t = info.thumbShape;

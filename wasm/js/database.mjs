@@ -1,6 +1,7 @@
 // readDatabase: a .dqdb's contents without a model (labels, thumbnails, ids, strings), for a page
-// that shows a query set or a gallery's images. The C++ core parses it (bindings.cpp), with the same
-// validation as loadIndex, so there is one .dqdb reader: this file only moves bytes in and results out.
+// that shows a query set or a gallery's images. The C++ core parses it (bindings/database_file.cpp),
+// with the same validation as loadIndex, so there is one .dqdb reader: this file only moves bytes in
+// and results out.
 
 import { call, pickModule } from './module.mjs';
 import { checkOptions } from './options.mjs';

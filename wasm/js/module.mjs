@@ -2,7 +2,8 @@
 // by all indexes and database reads, so the .wasm is downloaded and compiled once per page.
 // Two builds of the same C++ core ship side by side: deepquan-simd.wasm (SIMD128) and deepquan.wasm
 // (baseline); pickModule validates a tiny SIMD module and loads the best one. The native layer
-// returns errors as Error objects (see bindings.cpp for why it does not throw them); `call` throws them.
+// returns errors as Error objects (see bindings/js_values.h for why it does not throw them); `call`
+// throws them.
 
 import { isNode, platform } from './platform.mjs';
 
