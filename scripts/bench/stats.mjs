@@ -10,6 +10,16 @@ export function meanStd(xs) {
   return { mean: m, std: Math.sqrt(v), n: xs.length };
 }
 
+/// The meanStd of the union of two samples from the meanStd of each, exactly (the pooled sum of squares): how
+/// figures whose single values are lost (a committed summary) join new runs without being re-derived.
+export function poolMeanStd(a, b) {
+  if (a.n === 0) return { ...b };
+  if (b.n === 0) return { ...a };
+  const n = a.n + b.n, m = (a.n * a.mean + b.n * b.mean) / n;
+  const ss = (a.n - 1) * a.std ** 2 + (b.n - 1) * b.std ** 2 + (a.n * b.n / n) * (a.mean - b.mean) ** 2;
+  return { mean: m, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n };
+}
+
 /// The middle value, or the mean of the two middle ones: with two runs neither run alone is the median.
 export function median(xs) {
   const v = [...xs].sort((a, b) => a - b), h = v.length >> 1;

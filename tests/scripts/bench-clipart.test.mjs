@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { clipartSummary, writeClipartFiles } from '../../scripts/bench/report/clipart.mjs';
+import { clipartSummary, joinCarried, writeClipartFiles } from '../../scripts/bench/report/clipart.mjs';
 import { parseRunId } from '../../scripts/bench/report/data.mjs';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 const ev = (mode, a, p10 = a + 0.3) => ({ mode, map_all: a, map_at_k: a + 0.1, precision_at_k: a + 0.2, precision_at_10: p10 });
 const near = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} against ${b}`);
@@ -85,4 +86,62 @@ test('writeClipartFiles writes json, md and svg with the revision; nothing witho
   assert.deepEqual(js.revisions, ['r1']);
   assert.ok(fs.readFileSync(path.join(raw, 'clipart', 'clipart.svg'), 'utf8').startsWith('<svg'));
   assert.deepEqual(fs.readdirSync(path.join(raw, 'clipart')).filter((f) => f.includes('.tmp')), [], 'no temporary file left');
+});
+
+test('carried figures join the runs at hand exactly; a seed twice or other sources are refused', () => {
+  const all = clipartSummary(runs());
+  // The earlier summary had seed 0 of DeepQuan and every seed of the baselines; seeds 1 and 2 of DeepQuan run now.
+  const carried = clipartSummary(runs().filter((r) => !/deepquan-b\d+-s[12]$/.test(r.id)));
+  const joined = clipartSummary(runs().filter((r) => /deepquan-b\d+-s[12]$/.test(r.id)), carried);
+  for (const [b, want] of joined.map((b, i) => [b, all[i]])) {
+    assert.deepEqual(b.rows.map((r) => `${r.name} ${r.ranking}`), want.rows.map((r) => `${r.name} ${r.ranking}`), `${b.bits} bits: the rows, in order`);
+    for (const [r, w] of b.rows.map((r, i) => [r, want.rows[i]])) {
+      assert.deepEqual(r.seeds, w.seeds, `${b.bits} ${r.name} ${r.ranking}: seeds`);
+      assert.deepEqual(r.runs, w.runs);
+      for (const k of ['map_all', 'precision_at_10']) {
+        near(r[k].mean, w[k].mean, `${b.bits} ${r.name} ${r.ranking} ${k} mean`);
+        near(r[k].std, w[k].std, `${b.bits} ${r.name} ${r.ranking} ${k} std`);
+        assert.equal(r[k].n, w[k].n);
+      }
+    }
+    assert.deepEqual(b.goal.map((g) => g.met), want.goal.map((g) => g.met));
+    const dq = b.rows.find((r) => r.name === 'deepquan' && r.ranking === 'sdc');
+    assert.deepEqual(dq.carried_runs, [`clipart-deepquan-b${b.bits}-s0`]);
+    assert.equal(b.rows.find((r) => r.name === 'pq' && r.ranking === 'sdc').carried_runs.length, 3, 'a baseline carried whole');
+  }
+  assert.throws(() => clipartSummary(runs(), carried), /seed 0 is also in the runs at hand/);
+  const other = runs().filter((r) => /deepquan-b\d+-s[12]$/.test(r.id)).map((r) => ({ ...r, sources: 'bbbbbbbbbbbb' }));
+  assert.throws(() => clipartSummary(other, carried), /sources aaaaaaaaaaaa against bbbbbbbbbbbb/);
+  assert.deepEqual(joinCarried([], []), []);
+});
+
+test('bench-clipart.mjs --carry marks the carried seeds and names the file; bad arguments exit 2', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-clipart-carry-'));
+  const write = (raw, list) => {
+    fs.mkdirSync(path.join(raw, 'runs'), { recursive: true });
+    fs.writeFileSync(path.join(raw, 'machine.json'), JSON.stringify({ cpu: 'Test CPU', cores: 2, date: '2026-12-03 08:00 UTC' }));
+    for (const r of list) {
+      fs.writeFileSync(path.join(raw, 'runs', `${r.id}.json`), JSON.stringify({ id: r.id, status: 'ok', sources: 'aaaaaaaaaaaa', revision: r.seed ? 'r2' : 'r1' }));
+      fs.writeFileSync(path.join(raw, 'runs', `${r.id}.report.json`), JSON.stringify(r.report));
+    }
+  };
+  write(path.join(root, 'old'), runs().filter((r) => !/deepquan-b\d+-s[12]$/.test(r.id)));
+  write(path.join(root, 'new'), runs().filter((r) => /deepquan-b\d+-s[12]$/.test(r.id)));
+  const cli = path.resolve('scripts/bench-clipart.mjs');
+  execFileSync('node', [cli, '--raw', path.join(root, 'old'), '--out', path.join(root, 'pub')], { stdio: 'pipe' });
+  execFileSync('node', [cli, '--raw', path.join(root, 'new'), '--carry', path.join(root, 'pub', 'clipart.json'), '--out', path.join(root, 'pub')], { stdio: 'pipe' });
+  const md = fs.readFileSync(path.join(root, 'pub', 'clipart.md'), 'utf8');
+  assert.match(md, /\| DeepQuan \| SDC \| 36\.00 ± 1\.00 \| 66\.00 ± 1\.00 \| 0†, 1, 2 \| `r1`, `r2` \|/);
+  assert.match(md, /\| PQ \| SDC \| 33\.00 ± 0\.00 \| [^|]+ \| 0†, 1†, 2† \|/);
+  assert.match(md, /carried from the clipart\.json written on 2026-12-03 08:00 UTC/);
+  assert.match(md, /goal: \*\*yes\*\*/);
+  const js = JSON.parse(fs.readFileSync(path.join(root, 'pub', 'clipart.json'), 'utf8'));
+  assert.ok(js.carried_from.runs.includes('clipart-deepquan-b32-s0') && !js.carried_from.runs.includes('clipart-deepquan-b32-s1'));
+  // Carrying the new runs' own summary again puts their seeds in twice: refused, the files untouched.
+  const again = spawnSync('node', [cli, '--raw', path.join(root, 'new'), '--carry', path.join(root, 'pub', 'clipart.json'), '--out', path.join(root, 'pub')], { encoding: 'utf8' });
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /bench-clipart: carried deepquan sdc: seed 1, 2 is also in the runs at hand/);
+  assert.equal(fs.readFileSync(path.join(root, 'pub', 'clipart.md'), 'utf8'), md);
+  for (const a of [['--raw'], ['--bogus', 'x'], ['--out', root]]) assert.equal(spawnSync('node', [cli, ...a]).status, 2, a.join(' '));
+  assert.equal(spawnSync('node', [cli, '--raw', path.join(root, 'nothing'), '--out', root]).status, 1);
 });

@@ -10,6 +10,7 @@ import { loadRuns } from './data.mjs';
 import { markdownDoc, pct } from './markdown.mjs';
 import { svgBars } from './svg-plot.mjs';
 import { rowFigures } from './k16.mjs';
+import { poolMeanStd } from '../stats.mjs';
 import { writeAtomic } from '../peers/report.mjs';
 
 export const CLIPART_BITS = [32, 64];
@@ -23,11 +24,40 @@ const ROWS = [
   { name: 'l2', method: 'exact L2 (float pixels)', anyBits: true, reference: true },
 ];
 
-/// [{ bits, rows, goal }] from the loaded runs, or [] when no clip-art run exists.
-export function clipartSummary(runs) {
-  if (!runs.some((r) => r.dataset === 'clipart')) return [];
+/// Joins `carried` (the rows of an earlier clipart.json) into `rows` (figures of the runs at hand): a row of the
+/// same (name, ranking) gets the carried seeds pooled into its figures (exactly: poolMeanStd), a carried row
+/// without runs here is kept as it is. Refused (throws): a carried seed that was also run here, or carried figures
+/// of other sources than the runs they join, since a mean over two builds names neither. Each joined row lists
+/// its carried runs, so the report can say which figures no raw record here backs.
+export function joinCarried(rows, carried) {
+  const out = rows.map((r) => ({ ...r, carried_runs: [] }));
+  for (const c of carried) {
+    if (!c.ranking || !c.map_all?.n) continue;
+    const r = out.find((x) => x.name === c.name && x.ranking === c.ranking && x.ranking);
+    if (!r) {
+      out.push({ ...c, failed: c.failed ?? [], carried_runs: [...c.runs] });
+      continue;
+    }
+    const twice = c.seeds.filter((s) => r.seeds.includes(s));
+    if (twice.length) throw new Error(`carried ${c.name} ${c.ranking}: seed ${twice.join(', ')} is also in the runs at hand`);
+    const other = (c.sources ?? ['not recorded']).filter((h) => !r.sources.includes(h)).concat(r.sources.filter((h) => !(c.sources ?? []).includes(h)));
+    if (other.length) throw new Error(`carried ${c.name} ${c.ranking}: sources ${(c.sources ?? []).join(', ')} against ${r.sources.join(', ')} of the runs at hand`);
+    const order = [...c.seeds.map((s, i) => [s, c.runs[i]]), ...r.seeds.map((s, i) => [s, r.runs[i]])].sort((a, b) => a[0] - b[0]);
+    Object.assign(r, { seeds: order.map((x) => x[0]), runs: order.map((x) => x[1]), revisions: [...new Set([...c.revisions, ...r.revisions])],
+                       carried_runs: [...c.runs] });
+    for (const [k] of METRICS) r[k] = poolMeanStd(c[k], r[k]);
+  }
+  const rank = (r) => ROWS.findIndex((x) => x.name === r.name);
+  return out.map((r, i) => [r, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([r]) => r);
+}
+
+/// [{ bits, rows, goal }] from the loaded runs (and the rows of an earlier clipart.json's `carried` summary, see
+/// joinCarried), or [] when there is no clip-art figure at all.
+export function clipartSummary(runs, carried = null) {
+  if (!runs.some((r) => r.dataset === 'clipart') && !carried?.length) return [];
   return CLIPART_BITS.map((bits) => {
-    const rows = ROWS.flatMap((row) => rowFigures(runs, 'clipart', row.name, row.anyBits ? null : bits, METRICS).map((f) => ({ ...row, ...f })));
+    const fresh = ROWS.flatMap((row) => rowFigures(runs, 'clipart', row.name, row.anyBits ? null : bits, METRICS).map((f) => ({ ...row, ...f })));
+    const rows = joinCarried(fresh, carried?.find((b) => b.bits === bits)?.rows ?? []);
     const baselines = rows.filter((r) => !r.ours && !r.reference && r.ranking && r.map_all.n > 0);
     const l2 = rows.find((r) => r.reference && r.ranking && r.map_all.n > 0) ?? null;
     const best = baselines.length ? baselines.reduce((a, b) => (b.map_all.mean > a.map_all.mean ? b : a)) : null;
@@ -66,7 +96,7 @@ function writeBody(summary, doc) {
       rows.map((r) => (r.ranking == null
         ? [r.method, '–', `**failed** (${r.failed.length})`, '', '', '']
         : [r.method, r.ranking.toUpperCase(), ...METRICS.map(([k]) => cellOf(r[k])),
-           `${r.seeds.join(', ')}${r.failed.length ? ` (${r.failed.length} failed)` : ''}`, r.revisions.map((x) => `\`${x}\``).join(', ')])));
+           `${r.seeds.map((x, i) => `${x}${r.carried_runs?.includes(r.runs[i]) ? '†' : ''}`).join(', ')}${r.failed.length ? ` (${r.failed.length} failed)` : ''}`, r.revisions.map((x) => `\`${x}\``).join(', ')])));
     const missing = ROWS.filter((x) => !rows.some((r) => r.name === x.name)).map((x) => x.method);
     if (missing.length) w(`Not run: ${missing.join(', ')}.`);
     for (const g of goal) {
@@ -94,23 +124,34 @@ export function clipartChart(summary) {
   };
 }
 
-/// Writes RAW/clipart/clipart.{json,md,svg} (atomically) from the runs in RAW; null when there is no clip-art run.
-export function writeClipartFiles({ raw, machine, out = path.join(raw, 'clipart') }) {
-  const summary = clipartSummary(loadRuns(raw));
+/// Writes RAW/clipart/clipart.{json,md,svg} (atomically) from the runs in RAW, joined with the figures of an
+/// earlier clipart.json `carry` when given (joinCarried); null when there is no clip-art figure.
+export function writeClipartFiles({ raw, machine, out = path.join(raw, 'clipart'), carry = null }) {
+  const carried = carry ? JSON.parse(fs.readFileSync(carry, 'utf8')) : null;
+  const summary = clipartSummary(loadRuns(raw), carried?.bits ?? null);
   if (summary.length === 0) return null;
   fs.mkdirSync(out, { recursive: true });
   const mach = { cpu: machine.cpu, cores: machine.cores, mem_gib: machine.mem_gib, kernel: machine.kernel, gxx: machine.gxx,
                  trainer_march: machine.trainer_march, date: machine.date };
   const revisions = [...new Set(summary.flatMap((b) => b.rows.flatMap((r) => r.revisions)))];
   const sources = [...new Set(summary.flatMap((b) => b.rows.flatMap((r) => r.sources ?? [])))];
+  const carriedRuns = [...new Set(summary.flatMap((b) => b.rows.flatMap((r) => r.carried_runs ?? [])))].sort();
+  const from = carried && carriedRuns.length ? { file: path.basename(carry), date: carried.machine?.date ?? null, cpu: carried.machine?.cpu ?? null,
+                                                 runs: carriedRuns, from: carried.carried_from ?? null } : null;
   writeAtomic(path.join(out, 'clipart.json'), JSON.stringify({ what: 'issue 19: DeepQuan against PQ, OPQ, ITQ and exact L2 on openclipart-png',
-    seeds_wanted: CLIPART_SEEDS, revisions, sources, machine: mach, bits: summary }, null, 1) + '\n');
+    seeds_wanted: CLIPART_SEEDS, revisions, sources, machine: mach, ...(from ? { carried_from: from } : {}), bits: summary }, null, 1) + '\n');
   const doc = markdownDoc();
   doc.w('# openclipart: DeepQuan against the classic baselines (issue 19)');
   doc.w();
   doc.w(`Written by \`scripts/bench.sh\` on ${mach.date}; figures from revision${revisions.length > 1 ? 's' : ''} ${revisions.map((x) => `\`${x}\``).join(', ')}`);
-  doc.w(`(per row), source hash${sources.length > 1 ? 'es' : ''} ${sources.map((x) => `\`${x}\``).join(', ')}. Machine: ${mach.cpu}, ${mach.cores} cores, ${mach.kernel}, ${mach.gxx}.`);
+  doc.w(`(per row), source hash${sources.length > 1 ? 'es' : ''} ${sources.map((x) => `\`${x}\``).join(', ')}. Machine: ${[mach.cpu, mach.cores && `${mach.cores} cores`, mach.kernel, mach.gxx].filter(Boolean).join(', ')}.`);
   doc.w('Command: `scripts/bench.sh --only \'clipart-*\'` (full mode; THREADS sets the trainer threads, which do not change the bits).');
+  if (from) {
+    doc.w();
+    doc.w(`Seeds marked † are carried from the ${from.file} written on ${from.date} (${from.cpu}; same source hash), whose raw records`);
+    doc.w('did not survive that machine: their mean, std and count are pooled exactly with the runs of this invocation');
+    doc.w(`(\`node scripts/bench-clipart.mjs --carry\`). Carried runs: ${from.runs.join(', ')}.`);
+  }
   doc.w();
   writeBody(summary, doc);
   doc.w('![MAP@All on openclipart](clipart.svg)');
