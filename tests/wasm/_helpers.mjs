@@ -1,4 +1,5 @@
 // Shared by the tests/wasm suites: the built package, and golden data from the native generator.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,4 +58,24 @@ export { readIdxImagesFile } from '../../wasm/js/idx-file.mjs';
 /// Golden float (a %.9g string of a float32, or "Infinity") as the float32 value.
 export function f32(v) {
   return Math.fround(typeof v === 'string' ? Number(v) : v);
+}
+
+// An Error (never a string or a plain object: a caller's `catch (e) { e.message }` must work) whose message
+// contains `expect` (a string), matches it (a RegExp), or passes it (a function that asserts).
+function checkError(e, expect) {
+  assert.ok(e instanceof Error, `an Error, got ${e}`);
+  if (typeof expect === 'string') assert.ok(e.message.includes(expect), `message "${e.message}" should contain "${expect}"`);
+  else if (expect instanceof RegExp) assert.match(e.message, expect);
+  else expect(e);
+  return true;
+}
+
+/// `fn()` throws an Error as checkError describes.
+export function throws(fn, expect) {
+  assert.throws(fn, (e) => checkError(e, expect));
+}
+
+/// `promise` rejects with an Error as checkError describes.
+export async function rejects(promise, expect) {
+  await assert.rejects(promise, (e) => checkError(e, expect));
 }

@@ -5,18 +5,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { pkg, file, ROOT } from './_helpers.mjs';
+import { pkg, file, ROOT, rejects } from './_helpers.mjs';
 
 const { loadIndex, readDatabase } = await pkg();
 const golden = (f) => fs.readFileSync(path.join(ROOT, 'tests/data', f));
-
-async function rejects(promise, pattern) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof Error, `an Error, got ${e}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 test('readDatabase: the golden database (ids, labels, thumbnails, strings), as fresh copies', async () => {
   const bytes = golden('golden-v1.0.dqdb');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { pkg, file } from './_helpers.mjs';
+import { pkg, file, rejects } from './_helpers.mjs';
 
 const { download } = await pkg();
 
@@ -40,14 +40,6 @@ before(async () => {
   base = `http://127.0.0.1:${server.address().port}`;
 });
 after(() => server.close());
-
-async function rejects(promise, check) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof Error, `an Error, got ${e}`);
-    check(e);
-    return true;
-  });
-}
 
 test('download: bytes in order, an optional 404 as null, progress summed to the total', async () => {
   const m = fs.readFileSync(file('small.dqm')), d = fs.readFileSync(file('small.dqdb'));

@@ -4,19 +4,11 @@
 // exact one; pool / exact options are checked. Both builds (SIMD128 and baseline).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pkg, goldenData, file, readIdxImagesFile } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, throws } from './_helpers.mjs';
 
 const { loadIndex } = await pkg();
 const G = goldenData().byName;
 const c = G['k16-f16'];
-
-function throws(fn, substring) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, `an Error, got ${e}`);
-    assert.ok(e.message.includes(substring), `message "${e.message}" should contain "${substring}"`);
-    return true;
-  });
-}
 
 // Seeded pixels (xorshift32), so a failure reproduces.
 function randomImages(n, dim, seed) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pkg, goldenData, file, readIdxImagesFile, tmpDir, ROOT, CLI } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, tmpDir, ROOT, CLI, throws } from './_helpers.mjs';
 
 const { loadIndex, loadSearchPool } = await pkg();
 const G = goldenData().byName;
@@ -19,14 +19,6 @@ const queries = (c, n) => {
   return Array.from({ length: Math.min(n, r.n) }, (_, i) => r.image(i));
 };
 const open = (name) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`) });
-
-function throws(fn, substring) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, `an Error, got ${e}`);
-    assert.ok(e.message.includes(substring), `message "${e.message}" should contain "${substring}"`);
-    return true;
-  });
-}
 
 // The reference: the unfiltered exact ranking of every item, restricted to the passing positions.
 function reference(index, q, k, mode, passes) {

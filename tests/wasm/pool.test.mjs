@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pkg, goldenData, file, readIdxImagesFile, tmpDir } from './_helpers.mjs';
+import { pkg, goldenData, file, readIdxImagesFile, tmpDir, rejects } from './_helpers.mjs';
 
 const deepquan = await pkg();
 const { loadIndex, loadSearchPool } = deepquan;
@@ -16,14 +16,6 @@ const queries = (c, n) => {
   const r = readIdxImagesFile(file(c.queries));
   return Array.from({ length: Math.min(n, r.n) }, (_, i) => r.image(i));
 };
-
-async function rejects(promise, substring) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof Error, `an Error, got ${e}`);
-    assert.ok(e.message.includes(substring), `message "${e.message}" should contain "${substring}"`);
-    return true;
-  });
-}
 
 for (const name of ['small', 'k16-f16']) {
   test(`${name}: 1, 2 and 3 workers return the single-thread hits, both modes, k from 1 to the size`, async () => {
