@@ -13,6 +13,7 @@ import { logged, tail, encodeSizes } from './bench/steps.mjs';
 import { writeReport } from './bench/report/index.mjs';
 import { writeK16Files } from './bench/report/k16.mjs';
 import { writeClipartFiles } from './bench/report/clipart.mjs';
+import { benchParts, selectParts, writePartRecord, STEPS } from './bench/parts.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -42,9 +43,18 @@ const RUNS = path.join(BUILD_DIR, 'runs');
 const BIN = path.join(BUILD_DIR, 'trainer/deepquan');
 const matrix = buildMatrix(settings, { threads: THREADS });
 process.env.NODE_PATH = '/usr/share/nodejs';
-// --only: the runs of this mode's matrix that match, in its order (null: the whole benchmark).
-const only = opts.only.length ? matrix.filter((r) => opts.only.some((g) => globRegExp(g).test(r.id))) : null;
-if (only && only.length === 0) die(`--only ${opts.only.join(',')}: no run of the ${settings.mode} matrix matches (see --dry-run)`, 2);
+const parts = benchParts(matrix, settings);
+// --part: the chosen parts (null: none chosen).
+let chosen = null;
+try {
+  chosen = opts.part.length ? selectParts(parts, opts.part) : null;
+} catch (e) {
+  die(e.message, 2);
+}
+// --only / --part: the runs of this mode's matrix chosen, in its order (null: the whole benchmark).
+const only = chosen ? chosen.flatMap((p) => p.runs)
+  : opts.only.length ? matrix.filter((r) => opts.only.some((g) => globRegExp(g).test(r.id))) : null;
+if (only && only.length === 0 && !chosen) die(`--only ${opts.only.join(',')}: no run of the ${settings.mode} matrix matches (see --dry-run)`, 2);
 
 if (opts.dryRun) {
   // The sources of the last build (its -march as configured), so that --resume can say what it would keep.
@@ -57,7 +67,8 @@ if (opts.dryRun) {
   console.log(`raw outputs ${RAW}, training directories ${RUNS}, trainer ${BIN}`);
   console.log(`sources of the last build: ${sources ?? 'no build yet'}${kept.length ? `; --keep-sources ${kept.join(' ')} (kept after their checks)` : ''}` +
     `${opts.rerun.length ? `; --rerun ${opts.rerun.join(' ')} drops its matches first` : ''}`);
-  if (only) console.log(`steps (--only ${opts.only.join(',')}): machine, build, data, keep checks, the runs below, the K = 16 results`);
+  if (chosen) console.log(`steps (--part ${opts.part.join(',')}): machine, build, data, keep checks, then per part its runs and steps below, its record`);
+  else if (only) console.log(`steps (--only ${opts.only.join(',')}): machine, build, data, keep checks, the runs below, the K = 16 results`);
   else console.log('steps: machine, build, data, keep checks, scan (bench-scan.sh), package (bench-wasm.sh), the speed, models and sizes runs,' +
     ' database sizes, end to end (bench-e2e.mjs), the quality and grid runs, report');
   const ids = new Set();
@@ -68,6 +79,12 @@ if (opts.dryRun) {
       `${r.cache ? ` [--pretrained ${r.cache}.dqae]` : ''}`);
   });
   console.log(`${(only ?? matrix).length} entries, ${ids.size} runs`);
+  if (settings.mode === 'full' && (chosen || !only)) {
+    console.log(`parts (--part NAME; ${chosen ? 'chosen: ' + chosen.map((p) => p.name).join(', ') : 'each resumable, records RAW/parts/NAME.json'}):`);
+    for (const p of chosen ?? parts) {
+      console.log(`  ${p.name.padEnd(22)} ${String(p.runs.length).padStart(3)} runs${p.steps.length ? ` + ${p.steps.join(', ')}` : ''}${p.needs ? ` (trains ${p.needs.id} if its directory is gone)` : ''}: ${p.what}`);
+    }
+  }
   process.exit(0);
 }
 
@@ -115,14 +132,15 @@ const machine = describeMachine({ root: ROOT, settings, opts, sources: SOURCES, 
 // outputs that have none, and its K = 16 results carry their own description.
 if (!only || !fs.existsSync(path.join(RAW, 'machine.json'))) fs.writeFileSync(path.join(RAW, 'machine.json'), JSON.stringify(machine, null, 1) + '\n');
 
-// dq_golden serves the package step only, which --only leaves out.
-const targets = only ? ['deepquan'] : ['deepquan', 'dq_golden'];
+// dq_golden serves the package step only, which --only (and a --part without it) leaves out.
+const targets = only && !chosen?.some((p) => p.steps.includes('package')) ? ['deepquan'] : ['deepquan', 'dq_golden'];
 progress(`build: ${targets.join(', ')} in ${BUILD_DIR}`);
 if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', ...targets], buildLog, { append: true }) !== 0) {
   console.error(tail(buildLog, 20));
   die(`build failed, see ${buildLog}`);
 }
-for (const d of new Set(only ? only.map((r) => r.dataset) : [...settings.datasets, ...matrix.map((r) => r.dataset)])) {
+const needed = chosen ? chosen.flatMap((p) => [...p.runs, ...(p.needs ? [p.needs] : [])]) : only;
+for (const d of new Set(needed ? needed.map((r) => r.dataset) : [...settings.datasets, ...matrix.map((r) => r.dataset)])) {
   if (d === 'clipart') {
     if (fs.existsSync(CLIPART.dir)) continue;
     // A Debian package like the benchmark's other data (scripts/demo.sh --dataset clipart installs it the same way).
@@ -174,6 +192,96 @@ const k16Files = () => {
   if (c) progress(`openclipart results: ${c.files.join(', ')}`);
 };
 
+// ---------------------------------------------------------------- the steps that are not runs (parts.mjs STEPS)
+const d0 = settings.datasets[0], dl = settings.datasets[settings.datasets.length - 1];
+const stepRun = {
+  scan() {
+    progress(`== speed: scan over N = ${settings.scanN} (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss)`);
+    const scanLog = path.join(RAW, 'logs/bench-scan.log');
+    const rc = logged(['scripts/bench-scan.sh', String(settings.scanN)], scanLog,
+      { env: { BUILD_DIR: path.join(BUILD_DIR, 'scan'), OUT_DIR: path.join(RAW, 'scan'), ...(settings.mode === 'quick' ? { SKIP_VERIFY: '1' } : {}) } });
+    if (rc !== 0) progress(`   bench-scan.sh failed (exit ${rc}), see ${scanLog}`);
+    if (fs.existsSync(path.join(RAW, 'scan'))) {
+      for (const f of fs.readdirSync(path.join(RAW, 'scan'))) {
+        if (f === 'dump' || f === 'inc' || f.endsWith('.js')) fs.rmSync(path.join(RAW, 'scan', f), { recursive: true, force: true });
+      }
+    }
+    console.error(tail(scanLog, 14).replace(/\n$/, ''));
+    return rc;
+  },
+  package() {
+    progress('== speed: wasm package encode / search latency, module sizes (bench-wasm.sh)');
+    const rc = logged(['scripts/bench-wasm.sh'], path.join(RAW, 'logs/bench-wasm.log'),
+      { env: { DQ_GOLDEN_BIN: path.join(BUILD_DIR, 'tests/tools/dq_golden'), DQ_PKG_DIR: PKG } });
+    if (rc !== 0) progress(`   bench-wasm.sh failed (exit ${rc}), see ${RAW}/logs/bench-wasm.log`);
+    return rc;
+  },
+  'db-sizes'() {
+    const model32 = path.join(RUNS, `${d0}-deepquan-b32-s0`, 'model.dqm');
+    if (!fs.existsSync(model32)) {
+      progress(`   no 32-bit model from ${d0}-deepquan-b32-s0: database sizes skipped`);
+      return 1;
+    }
+    encodeSizes({ bin: BIN, model: model32, raw: RAW, runsDir: RUNS, root: ROOT });
+    return 0;
+  },
+  // End to end on the 32-bit model of the last dataset (fashion70k in full mode): encode + top-10 in Node against
+  // brute-force float L2 and hnswlib-wasm over the same gallery and queries.
+  e2e() {
+    const e2eDir = path.join(RUNS, `${dl}-deepquan-b32-s0`);
+    if (!fs.existsSync(path.join(e2eDir, 'model.dqm'))) {
+      progress(`   no 32-bit model from ${dl}-deepquan-b32-s0: end-to-end latency skipped`);
+      return 1;
+    }
+    progress(`== speed: end-to-end query latency in Node on ${dl} (bench-e2e.mjs)`);
+    const rc = logged(['node', 'scripts/bench-e2e.mjs', '--run', e2eDir, '--pkg', PKG, '--out', path.join(RAW, 'e2e.json')], path.join(RAW, 'logs/bench-e2e.log'));
+    if (rc !== 0) progress(`   bench-e2e.mjs failed, see ${RAW}/logs/bench-e2e.log`);
+    return rc;
+  },
+  // The npm peers (issue 22) on the same vectors: the last dataset's gallery, then 1,000,000 synthetic items for speed.
+  peers() {
+    const dir = path.join(RUNS, `${dl}-deepquan-b32-s0`);
+    let rc = 0;
+    for (const [what, extra, out] of [[`${dl} gallery`, [], 'peers'], ['1,000,000 synthetic items', ['--synthetic', '1000000'], 'peers-1m']]) {
+      progress(`== peers: ${what} (bench-peers.mjs)`);
+      const r = logged(['node', 'scripts/bench-peers.mjs', '--run', dir, '--dataset', dl, '--pkg', PKG, '--out', path.join(RAW, out), ...extra],
+        path.join(RAW, 'logs', `bench-${out}.log`));
+      if (r !== 0) progress(`   bench-peers.mjs failed (exit ${r}), see ${RAW}/logs/bench-${out}.log`);
+      rc = rc || r;
+    }
+    return rc;
+  },
+};
+const BEFORE_RUNS = ['scan', 'package'];
+
+if (chosen) {
+  for (const p of chosen) {
+    const started = new Date().toISOString(), load0 = os.loadavg();
+    progress(`== part ${p.name}: ${p.runs.length} runs${p.steps.length ? `, ${p.steps.join(', ')}` : ''}`);
+    const steps = [];
+    const step = (name) => steps.push({ name, what: STEPS[name], rc: stepRun[name]() });
+    for (const name of p.steps.filter((x) => BEFORE_RUNS.includes(x))) step(name);
+    const runs = [];
+    // The models a step reads are made again when their directory is gone (Runner.run needDir).
+    const needs = [...p.runs.filter((r) => r.phase === 'models'), ...(p.needs ? [p.needs] : [])];
+    for (const r of [...(p.needs && !p.runs.includes(p.needs) ? [p.needs] : []), ...p.runs]) {
+      if (r.header) progress(r.header);
+      progress(`(${p.name} ${runs.length + 1}/${p.runs.length}) ${r.kind} ${r.id}${r.note ? ` ${r.note}` : ''}`);
+      const status = runner.run(r, { needDir: needs.includes(r) });
+      runs.push({ id: r.id, status });
+    }
+    for (const name of p.steps.filter((x) => !BEFORE_RUNS.includes(x))) step(name);
+    const complete = runs.every((r) => r.status !== 'failed') && steps.every((x) => x.rc === 0);
+    writePartRecord(RAW, { part: p.name, mode: settings.mode, sources: SOURCES, revision: sourceRevision(ROOT), started, finished: new Date().toISOString(),
+      complete, runs, steps, machine: { cpu: machine.cpu, cores: machine.cores, load_at_start: load0, load_at_end: os.loadavg() } });
+    progress(`part ${p.name}: ${complete ? 'complete' : 'INCOMPLETE'} (${runs.filter((r) => r.status === 'failed').length} failed runs, ` +
+      `${steps.filter((x) => x.rc !== 0).length} failed steps); record ${path.join(RAW, 'parts', `${p.name}.json`)}`);
+  }
+  k16Files();
+  progress(`done: part${chosen.length > 1 ? 's' : ''} ${chosen.map((p) => p.name).join(', ')}; node scripts/bench-report.mjs --raw ${path.relative(ROOT, RAW) || RAW} assembles the report from the parts`);
+  process.exit(0);
+}
+
 if (only) {
   for (const r of only) runOne(r);
   k16Files();
@@ -183,39 +291,13 @@ if (only) {
 }
 
 // ---------------------------------------------------------------- speed
-progress(`== speed: scan over N = ${settings.scanN} (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss)`);
-const scanLog = path.join(RAW, 'logs/bench-scan.log');
-const scanRc = logged(['scripts/bench-scan.sh', String(settings.scanN)], scanLog,
-  { env: { BUILD_DIR: path.join(BUILD_DIR, 'scan'), OUT_DIR: path.join(RAW, 'scan'), ...(settings.mode === 'quick' ? { SKIP_VERIFY: '1' } : {}) } });
-if (scanRc !== 0) progress(`   bench-scan.sh failed (exit ${scanRc}), see ${scanLog}`);
-if (fs.existsSync(path.join(RAW, 'scan'))) {
-  for (const f of fs.readdirSync(path.join(RAW, 'scan'))) {
-    if (f === 'dump' || f === 'inc' || f.endsWith('.js')) fs.rmSync(path.join(RAW, 'scan', f), { recursive: true, force: true });
-  }
-}
-console.error(tail(scanLog, 14).replace(/\n$/, ''));
-
-progress('== speed: wasm package encode / search latency, module sizes (bench-wasm.sh)');
-const wasmRc = logged(['scripts/bench-wasm.sh'], path.join(RAW, 'logs/bench-wasm.log'),
-  { env: { DQ_GOLDEN_BIN: path.join(BUILD_DIR, 'tests/tools/dq_golden'), DQ_PKG_DIR: PKG } });
-if (wasmRc !== 0) progress(`   bench-wasm.sh failed (exit ${wasmRc}), see ${RAW}/logs/bench-wasm.log`);
-
+stepRun.scan();
+stepRun.package();
 runPhase('speed');
 runPhase('models');
 runPhase('sizes');
-const d0 = settings.datasets[0], dl = settings.datasets[settings.datasets.length - 1];
-const model32 = path.join(RUNS, `${d0}-deepquan-b32-s0`, 'model.dqm');
-if (fs.existsSync(model32)) encodeSizes({ bin: BIN, model: model32, raw: RAW, runsDir: RUNS, root: ROOT });
-else progress(`   no 32-bit model from ${d0}-deepquan-b32-s0: database sizes skipped`);
-
-// End to end on the 32-bit model of the last dataset (fashion70k in full mode): encode + top-10 in Node against
-// brute-force float L2 and hnswlib-wasm over the same gallery and queries.
-const e2eDir = path.join(RUNS, `${dl}-deepquan-b32-s0`);
-if (fs.existsSync(path.join(e2eDir, 'model.dqm'))) {
-  progress(`== speed: end-to-end query latency in Node on ${dl} (bench-e2e.mjs)`);
-  if (logged(['node', 'scripts/bench-e2e.mjs', '--run', e2eDir, '--pkg', PKG, '--out', path.join(RAW, 'e2e.json')], path.join(RAW, 'logs/bench-e2e.log')) !== 0)
-    progress(`   bench-e2e.mjs failed, see ${RAW}/logs/bench-e2e.log`);
-} else progress(`   no 32-bit model from ${dl}-deepquan-b32-s0: end-to-end latency skipped`);
+stepRun['db-sizes']();
+stepRun.e2e();
 
 // ---------------------------------------------------------------- quality
 runPhase('quality');

@@ -4,7 +4,8 @@ export const HELP = `Regenerates the benchmark report from scratch on this machi
 speed (scan, encode, end-to-end query latency, training time) and sizes. Figures, not tests.
 
   scripts/bench.sh [--quick] [--out results/BENCHMARKS.md] [--seeds N] [--datasets "mnist10k fashion70k"] [--resume]
-                   [--keep-sources HASH[,HASH]] [--rerun ID-GLOB[,ID-GLOB]] [--only ID-GLOB[,ID-GLOB]] [--dry-run]
+                   [--keep-sources HASH[,HASH]] [--rerun ID-GLOB[,ID-GLOB]] [--only ID-GLOB[,ID-GLOB]]
+                   [--part NAME[,NAME]] [--dry-run]
 
 --quick   mnist10k only, one seed, training shortened to 300 pretraining + 150 alternating
           iterations, a small λ/s grid, scans over N = 200,000 codes: 43 trainings and baselines,
@@ -44,6 +45,13 @@ reruns everything.
           with --resume), and it does not rewrite the report (a subset would relabel it): it writes the
           K = 16 results (results/bench/k16/k16.{md,json,svg} next to --out) when the raw outputs hold
           K = 16 runs; \`node scripts/bench-report.mjs\` rebuilds the report from everything finished.
+--part NAME runs one part of the full benchmark (a name or a pattern: 'quality-mnist10k-*'); \`--dry-run\`
+          lists the parts: speed (scan, package, training speed, sizes, end to end), quality-DATASET-sSEED,
+          clipart-sSEED, grid, peers, each of about 1 to 2 hours on 2 idle cores. A part never empties the
+          raw outputs, skips what finished with the same command and sources (so it resumes), trains a
+          model a later step needs when its directory is gone, and records RAW/parts/NAME.json (sources,
+          revision, runs, steps, times). \`node scripts/bench-report.mjs\` then assembles the report from
+          the parts of one source hash, and refuses (exit 1) while one is missing or of other sources.
 --dry-run prints the settings and the run list (with --resume: which runs are already done, as far as
           the last build's source hash tells) and runs nothing.
 Order: machine, build, speed (including training speed at 1 and 2 threads) and sizes (minutes), then the
@@ -57,7 +65,7 @@ export class UsageError extends Error {}
 
 /// The options of `argv` (after the program name), or throws UsageError.
 export function parseOptions(argv) {
-  const o = { quick: false, out: 'results/BENCHMARKS.md', seeds: 3, resume: false, datasets: null, keepSources: [], rerun: [], only: [], dryRun: false, help: false };
+  const o = { quick: false, out: 'results/BENCHMARKS.md', seeds: 3, resume: false, datasets: null, keepSources: [], rerun: [], only: [], part: [], dryRun: false, help: false };
   const need = (i, what) => {
     if (i + 1 >= argv.length || argv[i + 1] === '') throw new UsageError(`${argv[i]} needs ${what}`);
     return argv[i + 1];
@@ -75,9 +83,10 @@ export function parseOptions(argv) {
     else if (a === '--keep-sources') o.keepSources = need(i++, 'source hashes').split(/[\s,]+/).filter(Boolean);
     else if (a === '--rerun') o.rerun = need(i++, 'run-id patterns').split(/[\s,]+/).filter(Boolean);
     else if (a === '--only') o.only = need(i++, 'run-id patterns').split(/[\s,]+/).filter(Boolean);
+    else if (a === '--part') o.part = need(i++, 'part names').split(/[\s,]+/).filter(Boolean);
     else if (a === '--dry-run') o.dryRun = true;
     else if (a === '-h' || a === '--help') o.help = true;
-    else throw new UsageError(`unknown argument '${a}' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS, --only PATTERNS, --dry-run)`);
+    else throw new UsageError(`unknown argument '${a}' (expected --quick, --out FILE, --seeds N, --datasets LIST, --resume, --keep-sources HASHES, --rerun PATTERNS, --only PATTERNS, --part NAMES, --dry-run)`);
   }
   if (o.help) return o;
   for (const h of o.keepSources) {
@@ -85,7 +94,10 @@ export function parseOptions(argv) {
   }
   if (o.keepSources.length && !o.resume) throw new UsageError('--keep-sources only makes sense with --resume');
   if (o.rerun.length && !o.resume) throw new UsageError('--rerun only makes sense with --resume');
-  for (const [flag, gs] of [['--rerun', o.rerun], ['--only', o.only]]) {
+  if (o.part.length && o.only.length) throw new UsageError('--part and --only both choose the runs: give one of them');
+  if (o.part.length && o.quick) throw new UsageError('--part: the parts are those of the full benchmark (--quick runs whole in minutes)');
+  if (o.part.length === 0 && argv.includes('--part')) throw new UsageError('--part needs part names');
+  for (const [flag, gs] of [['--rerun', o.rerun], ['--only', o.only], ['--part', o.part]]) {
     for (const g of gs) {
       if (!/^[A-Za-z0-9.*?_-]+$/.test(g)) throw new UsageError(`${flag}: '${g}' is not a run-id pattern (letters, digits, . _ - and * ?)`);
     }

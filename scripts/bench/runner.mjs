@@ -126,8 +126,11 @@ export class Runner {
 
   /// Runs `run` unless it is done; returns 'done', 'ok' or 'failed'. Without --resume the raw directory was emptied
   /// at the start, so a finished run found here is one of this invocation (the 32-bit model met again in quality).
-  run(run) {
-    if (this.isDone(run)) {
+  /// needDir: a later step reads the run's training directory (its model), so a record whose directory is gone
+  /// (raw outputs committed, build/ of another machine) does not count as done: the run is made again, and
+  /// since the trainer is deterministic its new record says what the old one said.
+  run(run, { needDir = false } = {}) {
+    if (this.isDone(run) && (!needDir || fs.existsSync(path.join(this.runsDir, run.id, 'model.dqm')))) {
       this.progress('   already done');
       return 'done';
     }

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { meanStd } from '../stats.mjs';
 import { pct } from './markdown.mjs';
+import { benchParts, partsStatus, readPartRecords } from '../parts.mjs';
+import { benchSettings, buildMatrix } from '../matrix.mjs';
 
 export const readJson = (p) => (fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf8')) : null);
 
@@ -68,9 +70,22 @@ export function runQueries(runs, machine) {
   return { seedsOf, find, cell, modesOf, evalsOf };
 }
 
+/// The part records of RAW (bench.sh --part) and what they make: null when there are none (a whole invocation's
+/// raw outputs); else { records, status (parts.mjs partsStatus: the source hash the report is for, what is missing,
+/// incomplete or of other sources), wanted (the part names of the whole benchmark), excluded (runs of other sources) }.
+export function loadParts(RAW, machine, runs, sources = null) {
+  const records = readPartRecords(RAW);
+  if (records.length === 0) return null;
+  const settings = benchSettings({ quick: machine.mode === 'quick', seeds: machine.seeds ?? 3 });
+  const wanted = benchParts(buildMatrix(settings), settings).map((p) => p.name);
+  const status = partsStatus(records, wanted, sources);
+  return { records, status, wanted, excluded: runs.filter((r) => r.sources !== status.sources).map((r) => r.id) };
+}
+
 /// Everything the report sections read, from the raw directory `raw`, for a report written to `out` (links
-/// are relative to it) about the package in `pkg`. Throws when raw/machine.json is missing.
-export function loadReportData({ raw, out, pkg }) {
+/// are relative to it) about the package in `pkg`. Throws when raw/machine.json is missing. When the raw outputs
+/// were made in parts, only the runs of one source hash (`sources`, default that of the newest part) are read.
+export function loadReportData({ raw, out, pkg, sources = null }) {
   const RAW = path.resolve(raw);
   const OUT = path.resolve(out);
   const machine = readJson(path.join(RAW, 'machine.json'));
@@ -79,7 +94,9 @@ export function loadReportData({ raw, out, pkg }) {
   // (this one still running or interrupted) says nothing about this one. Older files carry no start time.
   const timingAny = readJson(path.join(RAW, 'timing.json'));
   const timing = timingAny && (timingAny.started_unix == null || timingAny.started_unix === machine.started_unix) ? timingAny : null;
-  const runs = loadRuns(RAW);
+  const all = loadRuns(RAW);
+  const parts = loadParts(RAW, machine, all, sources);
+  const runs = parts ? all.filter((r) => r.sources === parts.status.sources) : all;
   // Only the checks made against the last invocation's build count: an older one proved nothing about it.
   const keepChecks = fs.existsSync(RAW) ? fs.readdirSync(RAW).filter((f) => /^keep-check-[0-9a-f]+(-[a-z0-9]+)?\.json$/.test(f))
     .map((f) => readJson(path.join(RAW, f))).filter((c) => c && c.current === machine.sources) : [];
@@ -88,7 +105,7 @@ export function loadReportData({ raw, out, pkg }) {
   const datasets = ['mnist10k', 'fashion70k'].filter((d) => runs.some((r) => r.dataset === d && !r.name.startsWith('speed-')));
   return {
     RAW, OUT, pkg: path.resolve(pkg), rel: (p) => path.relative(path.dirname(OUT), p), readJson,
-    machine, timing, runs, quick: machine.mode === 'quick', datasets, keepChecks, ...runQueries(runs, machine),
+    machine, timing, runs, parts, quick: machine.mode === 'quick', datasets, keepChecks, ...runQueries(runs, machine),
   };
 }
 

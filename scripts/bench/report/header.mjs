@@ -56,3 +56,33 @@ export function writeMachine(c, doc) {
   w('Trainings use `--threads 2`; scans and encode timings use one thread.');
   w();
 }
+
+/// The parts the report was assembled from (bench.sh --part), when it was: one row per part record, the source
+/// hash the report is for, and what keeps it from being whole (a part missing, incomplete or of other sources).
+export function writeParts(c, doc) {
+  if (!c.parts) return;
+  const { w, table } = doc;
+  const { records, status, wanted, excluded } = c.parts;
+  w('## Parts');
+  w();
+  w(`Assembled from the parts of source hash \`${status.sources}\` (\`scripts/bench.sh --part NAME\`, one record each in`);
+  w('`parts/`): every figure below comes from runs and steps of these sources only.');
+  w();
+  const byName = (a, b) => wanted.indexOf(a.part) - wanted.indexOf(b.part) || String(a.part).localeCompare(String(b.part));
+  // The machine per part: parts may run on different machines of the same kind, and a time measured on one is
+  // only comparable with times of the same part.
+  const machineOf = (r) => (r.machine ? `${r.machine.cpu}, ${r.machine.cores} cores, load ${Number(r.machine.load_at_start?.[0] ?? NaN).toFixed(2)}` : 'not recorded');
+  table(['part', 'sources', 'revision', 'finished', 'machine', 'runs (failed)', 'steps (failed)', 'state'],
+    [...records].sort(byName).map((r) => (r.unreadable ? [r.part, '–', '–', '–', '–', '–', '–', `unreadable: ${r.unreadable}`]
+      : [r.part, `\`${r.sources}\``, `\`${r.revision ?? 'not recorded'}\``, String(r.finished).replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC'), machineOf(r),
+         `${r.runs.length} (${r.runs.filter((x) => x.status === 'failed').length})`, `${r.steps.map((x) => x.name).join(', ') || '–'} (${r.steps.filter((x) => x.rc !== 0).length})`,
+         r.sources !== status.sources ? '**other sources: not used**' : r.complete ? 'complete' : '**incomplete**'])));
+  const gaps = [];
+  if (status.missing.length) gaps.push(`not run yet: ${status.missing.join(', ')}`);
+  if (status.incomplete.length) gaps.push(`incomplete (a run or step failed): ${status.incomplete.join(', ')}`);
+  if (status.other_sources.length) gaps.push(`of other sources, left out: ${status.other_sources.map((x) => `${x.part} (\`${x.sources}\`)`).join(', ')}`);
+  if (status.unreadable.length) gaps.push(`unreadable records: ${status.unreadable.join(', ')}`);
+  if (excluded.length) gaps.push(`${excluded.length} recorded run${excluded.length > 1 ? 's' : ''} of other sources left out`);
+  w(gaps.length ? `**This report is partial**: ${gaps.join('; ')}.` : 'Every part of the benchmark is here, of one source hash.');
+  w();
+}

@@ -6,7 +6,7 @@ import { loadReportData } from './data.mjs';
 import { markdownDoc } from './markdown.mjs';
 import { svgPlot } from './svg-plot.mjs';
 import { writeK16 } from './k16.mjs';
-import { writeHeader, writeMachine } from './header.mjs';
+import { writeHeader, writeMachine, writeParts } from './header.mjs';
 import { writeQuality } from './quality.mjs';
 import { writeFig2, writeFig4 } from './figures.mjs';
 import { writeSpeed, writeTrainingTime } from './speed.mjs';
@@ -27,14 +27,14 @@ export function buildReport(data) {
   };
   const c = { ...data, figure };
   const doc = markdownDoc();
-  for (const section of [writeHeader, writeMachine, writeQuality, writeK16, writeFig2, writeFig4, writeSpeed, writeTrainingTime, writeSize, writeRuns])
+  for (const section of [writeHeader, writeMachine, writeParts, writeQuality, writeK16, writeFig2, writeFig4, writeSpeed, writeTrainingTime, writeSize, writeRuns])
     section(c, doc);
   return { markdown: doc.text(), figures, runs: data.runs.length, failed: data.runs.filter((r) => r.status !== 'ok').length };
 }
 
 /// Reads `raw`, writes the report to `out` and its figures into `raw`; returns buildReport's summary.
-export function writeReport({ raw, out, pkg }) {
-  const data = loadReportData({ raw, out, pkg });
+export function writeReport({ raw, out, pkg, sources = null }) {
+  const data = loadReportData({ raw, out, pkg, sources });
   const rep = buildReport(data);
   for (const [name, svg] of rep.figures) fs.writeFileSync(path.join(data.RAW, name), svg);
   fs.mkdirSync(path.dirname(data.OUT), { recursive: true });
