@@ -55,7 +55,7 @@ static double argf(const std::string& k, double d) {
 // A mistyped flag would otherwise run the defaults for many minutes and look like a result.
 static void parse_args(int argc, char** argv) {
     static const std::set<std::string> known = {
-        "adam-lr", "batch", "bits", "channels", "codeword-bits", "dataset", "images", "queries-per-class", "size", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
+        "adam-lr", "batch", "bits", "channels", "codeword-bits", "dataset", "dsub", "images", "queries-per-class", "size", "eta", "fresh-epoch-z", "grad-clip", "iterations", "kmeans-iters",
         "lambda", "lr", "lr-schedule", "momentum", "optimizer", "pretrain-iterations", "pretrain-lr",
         "pretrain-noise", "pretrain-optimizer", "pretrained", "progress-every", "protocol", "quad-weight", "r-mean",
         "reassign", "s", "seed", "snapshot-every", "squared", "threads", "variant", "z-scale"};
@@ -157,7 +157,7 @@ static void evaluate(const Eval& e, const dq::Model& m, const char* tag, int it,
     std::fflush(stdout);
 }
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     dqt::pin_eigen_cache_sizes();
     parse_args(argc, argv);
     const uint64_t seed = uint64_t(argf("seed", 0));
@@ -207,6 +207,17 @@ int main(int argc, char** argv) {
         std::exit(2);
     }
     c.K = codeword_bits == 4 ? 16 : 256;
+    // Latent dimensions per subspace (the paper's 16, L = 16 M): with K = 16 the 64-bit code has M = 16
+    // subspaces of 16 codewords each in 16 dimensions, a coarser quantizer than K = 256's; what fewer
+    // dimensions per subspace do there is an experiment, not yet a `deepquan train` flag.
+    if (args.count("dsub")) {
+        const double d = argf("dsub", 16);
+        if (d < 1 || d > 256 || d != std::floor(d)) {
+            std::fprintf(stderr, "dq_experiment: --dsub must be an integer in [1, 256], got %g\n", d);
+            std::exit(2);
+        }
+        c.dsub = uint32_t(d);
+    }
     c.seed = seed;
     // Only the flags given reach the request; everything else is the recipe's (as in `deepquan train`).
     auto real = [&](const char* k, std::optional<float>& knob) { if (args.count(k)) knob = float(argf(k, 0)); };
@@ -285,4 +296,14 @@ int main(int argc, char** argv) {
         return 1;
     }
     return 0;
+}
+
+// A missing dataset or an impossible knob is a dq::Error: one line naming it and exit 1, not an abort.
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "dq_experiment: %s\n", e.what());
+        return 1;
+    }
 }
