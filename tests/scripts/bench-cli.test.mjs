@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stubBuild } from './fixtures/stub-build.mjs';
 import { sourceHash } from '../../scripts/bench/runner.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -100,16 +101,7 @@ test('--dry-run --only lists the matching runs alone, in the matrix order, and t
 test('--only runs the matching runs alone, keeps the raw outputs, writes the K = 16 results and not the report', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-only-'));
   try {
-    const bin = path.join(dir, 'bin'), build = path.join(dir, 'build'), calls = path.join(dir, 'calls.txt');
-    fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'cmake'), `#!/bin/sh
-echo "cmake $*" >> ${calls}
-if [ "$1" = "--build" ]; then mkdir -p "$2/trainer" && ln -sf ${path.join(root, 'tests/scripts/fixtures/fake-trainer.mjs')} "$2/trainer/deepquan"; exit 0; fi
-case " $* " in *" -B ${build} "*) printf 'DQ_TRAINER_MARCH:STRING=x86-64-v3\\n' > "${build}/CMakeCache.txt" ;; esac
-exit 0
-`, { mode: 0o755 });
-    fs.mkdirSync(build);
-    const env = { PATH: `${bin}:${process.env.PATH}`, BUILD_DIR: build, FAKE_TRAINER_CALLS: calls, DQ_PKG_DIR: path.join(dir, 'no-pkg'), THREADS: '1' };
+    const { calls, env } = stubBuild(dir);
     const out = path.join(dir, 'res', 'B.md'), raw = path.join(dir, 'res', 'bench');
     fs.mkdirSync(path.join(raw, 'runs'), { recursive: true });
     const earlier = JSON.stringify({ id: 'fashion70k-pq-b16-s0', status: 'ok', message: '', seconds: 1, command: 'x', sources: 'ffffffffffff' });

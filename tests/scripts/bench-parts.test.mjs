@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stubBuild } from './fixtures/stub-build.mjs';
 import { benchParts, partOf, selectParts, partsStatus, readPartRecords, writePartRecord } from '../../scripts/bench/parts.mjs';
 import { benchSettings, buildMatrix } from '../../scripts/bench/matrix.mjs';
 import { parseOptions } from '../../scripts/bench/options.mjs';
@@ -117,16 +118,7 @@ test('--dry-run lists the parts; --dry-run --part lists the chosen ones and thei
 test('--part runs its runs, records itself, resumes; bench-report assembles parts of one source hash only', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-bench-part-'));
   try {
-    const bin = path.join(dir, 'bin'), build = path.join(dir, 'build'), calls = path.join(dir, 'calls.txt');
-    fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'cmake'), `#!/bin/sh
-echo "cmake $*" >> ${calls}
-if [ "$1" = "--build" ]; then mkdir -p "$2/trainer" && ln -sf ${path.join(root, 'tests/scripts/fixtures/fake-trainer.mjs')} "$2/trainer/deepquan"; exit 0; fi
-case " $* " in *" -B ${build} "*) printf 'DQ_TRAINER_MARCH:STRING=x86-64-v3\\n' > "${build}/CMakeCache.txt" ;; esac
-exit 0
-`, { mode: 0o755 });
-    fs.mkdirSync(build);
-    const env = { PATH: `${bin}:${process.env.PATH}`, BUILD_DIR: build, FAKE_TRAINER_CALLS: calls, DQ_PKG_DIR: path.join(dir, 'no-pkg'), THREADS: '1' };
+    const { calls, env, trained } = stubBuild(dir);
     const out = path.join(dir, 'res', 'B.md'), raw = path.join(dir, 'res', 'bench');
     // A run of older sources already in the raw outputs: kept on disk, left out of the assembled report.
     fs.mkdirSync(path.join(raw, 'runs'), { recursive: true });
@@ -134,7 +126,6 @@ exit 0
     fs.writeFileSync(path.join(raw, 'runs', 'mnist10k-pq-b64-s2.report.json'), JSON.stringify({ command: 'baseline', trials: [{ seed: 2, evals: [{ mode: 'sdc', map_all: 0.9 }] }] }));
     const r = bench(['--part', 'grid', '--out', out], env);
     assert.equal(r.status, 0, r.stderr.slice(-2000));
-    const trained = () => fs.readFileSync(calls, 'utf8').trim().split('\n').filter((l) => /^train /.test(l)).map((l) => l.split(' --out ')[1].replace(/.*\//, ''));
     assert.deepEqual(trained(), parts.find((p) => p.name === 'grid').runs.map((x) => x.id), 'the grid runs, in order, nothing else');
     assert.ok(!fs.existsSync(path.join(raw, 'logs/bench-scan.log')), 'no step of another part');
     const record = JSON.parse(fs.readFileSync(path.join(raw, 'parts', 'grid.json'), 'utf8'));

@@ -54,6 +54,18 @@ export function file(name) {
 
 /// Images of an IDX file ({ n, shape, image(i) -> Uint8Array copy }): the package's one IDX reader.
 export { readIdxImagesFile } from '../../wasm/js/idx-file.mjs';
+import { readIdxImagesFile as readIdx } from '../../wasm/js/idx-file.mjs';
+
+/// What the golden-data tests start from: the package, its loadIndex, the golden cases by name, the 'small'
+/// one, open(name, extra) = that case's model and database loaded, queryImage(case, q) = its q-th query image.
+export async function goldenSetup() {
+  const deepquan = await pkg();
+  const { loadIndex } = deepquan;
+  const G = goldenData().byName;
+  const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
+  const queryImage = (c, q) => readIdx(file(c.queries)).image(q);
+  return { deepquan, loadIndex, G, small: G.small, open, queryImage };
+}
 
 /// Golden float (a %.9g string of a float32, or "Infinity") as the float32 value.
 export function f32(v) {

@@ -4,15 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pkg, goldenData, file, readIdxImagesFile, tmpDir, DIST, throws } from './_helpers.mjs';
+import { goldenSetup, file, tmpDir, DIST, throws } from './_helpers.mjs';
 
-const deepquan = await pkg();
-const { loadIndex } = deepquan;
-const G = goldenData().byName;
-const small = G.small;
-
-const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
+const { deepquan, loadIndex, G, small, open, queryImage } = await goldenSetup();
 
 test('add then search finds the added item first; labels and thumbnails stay consistent', async () => {
   const index = await open();

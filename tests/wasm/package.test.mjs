@@ -5,15 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { pkg, goldenData, file, readIdxImagesFile, tmpDir, DIST, rejects } from './_helpers.mjs';
+import { goldenSetup, file, tmpDir, DIST, rejects } from './_helpers.mjs';
 
-const deepquan = await pkg();
-const { loadIndex } = deepquan;
-const G = goldenData().byName;
-const small = G.small;
-
-const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
+const { deepquan, loadIndex, small, open, queryImage } = await goldenSetup();
 
 test('package metadata: version from CMake, exports, bin', async () => {
   const p = JSON.parse(fs.readFileSync(path.join(DIST, 'package.json'), 'utf8'));

@@ -3,15 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pkg, goldenData, file, readIdxImagesFile, throws } from './_helpers.mjs';
+import { goldenSetup, throws } from './_helpers.mjs';
 
-const deepquan = await pkg();
-const { loadIndex } = deepquan;
-const G = goldenData().byName;
-const small = G.small;
-
-const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
+const { G, small, open, queryImage } = await goldenSetup();
 
 test('pixels: bytes, floats and ImageData-like inputs agree; ImageData is resized and composited', async () => {
   const index = await open();

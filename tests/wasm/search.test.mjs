@@ -2,15 +2,9 @@
 // as Errors with the core's message; hits by position when an id occurs twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pkg, goldenData, file, readIdxImagesFile, f32, throws } from './_helpers.mjs';
+import { goldenSetup, file, f32, throws } from './_helpers.mjs';
 
-const deepquan = await pkg();
-const { loadIndex } = deepquan;
-const G = goldenData().byName;
-const small = G.small;
-
-const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
+const { loadIndex, G, small, open, queryImage } = await goldenSetup();
 
 test('search: results, modes, options and argument errors', async () => {
   const index = await open();

@@ -7,15 +7,9 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { pkg, goldenData, file, readIdxImagesFile, rejects } from './_helpers.mjs';
+import { goldenSetup, file, rejects } from './_helpers.mjs';
 
-const deepquan = await pkg();
-const { loadIndex } = deepquan;
-const G = goldenData().byName;
-const small = G.small;
-
-const open = (name = 'small', extra = {}) => loadIndex({ model: file(`${name}.dqm`), database: file(`${name}.dqdb`), ...extra });
-const queryImage = (c, q) => readIdxImagesFile(file(c.queries)).image(q);
+const { loadIndex, small, open, queryImage } = await goldenSetup();
 
 test('sources: file path, file: URL, URL string, ArrayBuffer, Uint8Array, Buffer, DataView', async () => {
   const mBytes = fs.readFileSync(file('small.dqm')), dBytes = fs.readFileSync(file('small.dqdb'));
