@@ -70,7 +70,7 @@ if (opts.dryRun) {
   if (chosen) console.log(`steps (--part ${opts.part.join(',')}): machine, build, data, keep checks, then per part its runs and steps below, its record`);
   else if (only) console.log(`steps (--only ${opts.only.join(',')}): machine, build, data, keep checks, the runs below, the K = 16 results`);
   else console.log('steps: machine, build, data, keep checks, scan (bench-scan.sh), package (bench-wasm.sh), the speed, models and sizes runs,' +
-    ' database sizes, end to end (bench-e2e.mjs), the quality and grid runs, report');
+    ` database sizes, end to end (bench-e2e.mjs), the quality and grid runs${settings.mode === 'full' ? ', peers (bench-peers.mjs)' : ''}, report`);
   const ids = new Set();
   (only ?? matrix).forEach((r, i) => {
     const state = ids.has(r.id) ? 'again' : probe ? (probe.isDone(r) ? 'done' : 'to run') : '';
@@ -264,9 +264,10 @@ if (chosen) {
     const runs = [];
     // The models a step reads are made again when their directory is gone (Runner.run needDir).
     const needs = [...p.runs.filter((r) => r.phase === 'models'), ...(p.needs ? [p.needs] : [])];
-    for (const r of [...(p.needs && !p.runs.includes(p.needs) ? [p.needs] : []), ...p.runs]) {
+    const todo = [...(p.needs && !p.runs.includes(p.needs) ? [p.needs] : []), ...p.runs];
+    for (const r of todo) {
       if (r.header) progress(r.header);
-      progress(`(${p.name} ${runs.length + 1}/${p.runs.length}) ${r.kind} ${r.id}${r.note ? ` ${r.note}` : ''}`);
+      progress(`(${p.name} ${runs.length + 1}/${todo.length}) ${r.kind} ${r.id}${r.note ? ` ${r.note}` : ''}`);
       const status = runner.run(r, { needDir: needs.includes(r) });
       runs.push({ id: r.id, status });
     }
@@ -302,6 +303,8 @@ stepRun.e2e();
 // ---------------------------------------------------------------- quality
 runPhase('quality');
 runPhase('grid');
+// The npm peers read the last dataset's 32-bit model; the whole benchmark runs every part's steps.
+if (settings.mode === 'full') stepRun.peers();
 
 // ---------------------------------------------------------------- report
 progress(`== report: ${opts.out}`);
