@@ -16,6 +16,9 @@ inline bool always() { return true; }
 // __builtin_cpu_supports also checks that the OS saves the YMM state (XGETBV).
 inline bool avx2() { return __builtin_cpu_supports("avx2"); }
 inline bool sse41() { return __builtin_cpu_supports("sse4.1"); }
+// The AVX-512 kernels use BW byte / word ops and VL 128 / 256-bit forms; the probe checks both (and,
+// through the compiler runtime, that the OS saves the ZMM state).
+inline bool avx512bw() { return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"); }
 #endif
 
 #if defined(__wasm_simd128__)

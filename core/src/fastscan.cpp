@@ -17,8 +17,9 @@
 
 namespace dq {
 
-#define DQ_SCAN_LUT4_KERNEL(fn, supported, tile) \
-    void fn(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks, uint16_t* out);
+#define DQ_SCAN_LUT4_KERNEL(fn, supported, tile)                                                    \
+    size_t fn(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks, uint16_t threshold, \
+              uint16_t* out, uint32_t* blocks);
 #include "kernels/scan-lut4.inc"
 #undef DQ_SCAN_LUT4_KERNEL
 
@@ -26,24 +27,28 @@ namespace {
 
 uint32_t even_m(uint32_t M) { return M + (M & 1u); }
 
-// Whether any of d[0..31] <= t. The build's baseline SIMD, chosen at compile time (SSE2 is part of
+// Bit j set when d[j] <= t, j < 32. The build's baseline SIMD, chosen at compile time (SSE2 is part of
 // x86-64; the wasm SIMD build is its own module): d <= t exactly when the saturating d - t is 0.
-inline bool any_le_32(const uint16_t* d, uint16_t t) {
+inline uint32_t le_mask_32(const uint16_t* d, uint16_t t) {
 #if defined(__SSE2__)
     const __m128i tv = _mm_set1_epi16(short(t)), zero = _mm_setzero_si128();
-    __m128i z = _mm_setzero_si128();
-    for (int i = 0; i < 4; ++i)
-        z = _mm_or_si128(z, _mm_cmpeq_epi16(_mm_subs_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + 8 * i)), tv), zero));
-    return _mm_movemask_epi8(z) != 0;
+    auto le = [&](int i) {
+        return _mm_cmpeq_epi16(_mm_subs_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + 8 * i)), tv), zero);
+    };
+    // packs keeps a 0 / -1 word as a 0 / -1 byte: one mask bit per code.
+    const uint32_t lo = uint32_t(_mm_movemask_epi8(_mm_packs_epi16(le(0), le(1))));
+    const uint32_t hi = uint32_t(_mm_movemask_epi8(_mm_packs_epi16(le(2), le(3))));
+    return lo | hi << 16;
 #elif defined(__wasm_simd128__)
-    const v128_t tv = wasm_i16x8_splat(short(t)), zero = wasm_i16x8_splat(0);
-    v128_t z = zero;
-    for (int i = 0; i < 4; ++i) z = wasm_v128_or(z, wasm_i16x8_eq(wasm_u16x8_sub_sat(wasm_v128_load(d + 8 * i), tv), zero));
-    return wasm_v128_any_true(z);
+    const v128_t tv = wasm_i16x8_splat(short(t));
+    auto le = [&](int i) { return wasm_u16x8_le(wasm_v128_load(d + 8 * i), tv); };
+    const uint32_t lo = wasm_i8x16_bitmask(wasm_i8x16_narrow_i16x8(le(0), le(1)));
+    const uint32_t hi = wasm_i8x16_bitmask(wasm_i8x16_narrow_i16x8(le(2), le(3)));
+    return lo | hi << 16;
 #else
-    bool any = false;
-    for (int i = 0; i < 32; ++i) any |= d[i] <= t;
-    return any;
+    uint32_t m = 0;
+    for (int j = 0; j < 32; ++j) m |= uint32_t(d[j] <= t) << j;
+    return m;
 #endif
 }
 
@@ -120,20 +125,28 @@ QuantizedLut4 quantize_lut4(const float* lut, uint32_t M) {
     return t;
 }
 
-void dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
-                                uint16_t* out) {
+size_t dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
+                                  uint16_t threshold, uint16_t* out, uint32_t* blocks) {
     const uint32_t M2 = even_m(M);
+    size_t kept = 0;
     for (size_t b = 0; b < nblocks; ++b) {
         const uint8_t* blk = packed + b * 16 * M2;
+        uint16_t o[kFastScanBlock];
+        bool any = false;
         for (size_t j = 0; j < kFastScanBlock; ++j) {
             uint32_t sum = 0;
             for (uint32_t m = 0; m < M2; ++m) {
                 const uint8_t byte = blk[m * 16 + (j & 15)];
                 sum += q[m * 16 + (j < 16 ? (byte & 15) : (byte >> 4))];
             }
-            out[b * kFastScanBlock + j] = uint16_t(sum);
+            o[j] = uint16_t(sum);
+            any |= sum <= threshold;
         }
+        if (!any) continue;
+        std::copy(o, o + kFastScanBlock, out + kept * kFastScanBlock);
+        blocks[kept++] = uint32_t(b);
     }
+    return kept;
 }
 
 const std::vector<FastScanKernelInfo>& fastscan_kernels() {
@@ -200,40 +213,41 @@ void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32
     auto passes = [allow](size_t i) { return !allow || filter_passes(allow, i); };
 
     // Bounded max-heap of (u16 sum << 32 | position): the P smallest sums, ties to the lower position.
+    // The kernel drops, per chunk, the blocks none of whose sums can enter the pool at the chunk's
+    // threshold (the pool's largest sum once it is full); the threshold only falls within a chunk, so a
+    // dropped block could never have entered, and a kept one is still checked code by code.
     std::vector<uint64_t> heap;
     heap.reserve(P);
     constexpr size_t kChunkBlocks = 64;
     uint16_t buf[kChunkBlocks * kFastScanBlock];
+    uint32_t kept[kChunkBlocks];
     const size_t nb = nblocks();
     const size_t bytes_per_block = 16 * size_t(t.M2);
     for (size_t b0 = 0; b0 < nb && P > 0; b0 += kChunkBlocks) {
         const size_t cb = std::min(kChunkBlocks, nb - b0);
-        kernel(t.q.data(), M_, packed_.data() + b0 * bytes_per_block, cb, buf);
-        const size_t first = b0 * kFastScanBlock;
-        const size_t count = std::min(cb * kFastScanBlock, n_ - first);
-        size_t j = 0;
-        for (; j < count && heap.size() < P; ++j) {
-            if (!passes(first + j)) continue;
-            heap.push_back((uint64_t(buf[j]) << 32) | (first + j));
-            std::push_heap(heap.begin(), heap.end());
-        }
-        if (j == count) continue;
-        uint64_t top = heap.front();
-        while (j < count) {
-            // Skip whole blocks none of whose sums can enter the pool (the common case). Sums past
-            // `count` in the last block are padding: testing them too only costs a needless look.
-            const size_t end = std::min(count, (j / kFastScanBlock + 1) * kFastScanBlock);
-            if (j % kFastScanBlock == 0 && !any_le_32(buf + j, uint16_t(top >> 32))) {
-                j = end;
-                continue;
+        const uint16_t threshold = heap.size() < P ? uint16_t(0xffff) : uint16_t(heap.front() >> 32);
+        const size_t nkept = kernel(t.q.data(), M_, packed_.data() + b0 * bytes_per_block, cb, threshold, buf, kept);
+        for (size_t c = 0; c < nkept; ++c) {
+            const uint16_t* sums = buf + c * kFastScanBlock;
+            const size_t first = (b0 + kept[c]) * kFastScanBlock;
+            const size_t count = std::min(kFastScanBlock, n_ - first);  // the last block's padding is not looked at
+            size_t j = 0;
+            for (; j < count && heap.size() < P; ++j) {
+                if (!passes(first + j)) continue;
+                heap.push_back((uint64_t(sums[j]) << 32) | (first + j));
+                std::push_heap(heap.begin(), heap.end());
             }
-            for (; j < end; ++j) {
-                const uint64_t key = (uint64_t(buf[j]) << 32) | (first + j);
-                if (key < top && passes(first + j)) {
+            if (j == count) continue;
+            // The pool is full: only codes whose sum is <= the pool's largest can enter; visit just those.
+            uint32_t bits = le_mask_32(sums, uint16_t(heap.front() >> 32));
+            bits &= (count == 32 ? ~0u : (1u << count) - 1) & (~0u << j);  // codes j .. count-1
+            for (; bits; bits &= bits - 1) {
+                const size_t jj = size_t(__builtin_ctz(bits));
+                const uint64_t key = (uint64_t(sums[jj]) << 32) | (first + jj);
+                if (key < heap.front() && passes(first + jj)) {
                     std::pop_heap(heap.begin(), heap.end());
                     heap.back() = key;
                     std::push_heap(heap.begin(), heap.end());
-                    top = heap.front();
                 }
             }
         }

@@ -10,7 +10,7 @@
 //
 // Builds natively (CMake target bench_scan) and with em++ as a standalone wasm program
 // (scripts/bench-scan.sh). Lines starting with "RESULT" are for that script's table.
-// Usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR]
+// Usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR] [--only bandwidth|scan8|fastscan]
 //   --dump DIR writes the codes, codebooks and query of each case (raw little-endian) so Faiss can be
 //   timed on the very same data.
 #include <algorithm>
@@ -125,15 +125,20 @@ int main(int argc, char** argv) {
 #else
         "native";
 #endif
-    std::string dump_dir;
+    std::string dump_dir, only;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--n" && i + 1 < argc) N = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
         else if (a == "--backend" && i + 1 < argc) backend = argv[++i];
         else if (a == "--dump" && i + 1 < argc) dump_dir = argv[++i];
+        else if (a == "--only" && i + 1 < argc && (std::string(argv[i + 1]) == "bandwidth" ||
+                                                   std::string(argv[i + 1]) == "scan8" ||
+                                                   std::string(argv[i + 1]) == "fastscan"))
+            only = argv[++i];
         else {
-            std::fprintf(stderr, "usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR]\n");
+            std::fprintf(stderr, "usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR]"
+                                 " [--only bandwidth|scan8|fastscan]\n");
             return 2;
         }
     }
@@ -142,7 +147,7 @@ int main(int argc, char** argv) {
                 reps);
 
     // ---- read bandwidth ----------------------------------------------------------------------
-    {
+    if (only.empty() || only == "bandwidth") {
         volatile uint64_t bsink = 0;
         std::printf("%-28s %14s %10s\n", "read bandwidth", "bytes", "GB/s");
         // The code sizes of the cases below: 4-bit M = 8 and 16 (N × 4, N × 8 bytes), 8-bit M = 2 (N × 2);
@@ -165,6 +170,7 @@ int main(int argc, char** argv) {
     // ---- 8-bit codes, K = 256 -------------------------------------------------------------
     const uint32_t dsub = 4;
     for (uint32_t M : {2u, 4u, 8u}) {
+        if (!only.empty() && only != "scan8") break;
         const uint32_t K = 256;
         dq::ProductQuantizer pq(M, K, dsub, gaussian(size_t(M) * K * dsub, 100 + M));
         std::vector<uint8_t> codes(N * M);
@@ -213,6 +219,7 @@ int main(int argc, char** argv) {
     // ---- fast-scan, K = 16 ------------------------------------------------------------------
     std::printf("\n%-28s %3s %12s %14s %10s\n", "fast-scan kernel", "M", "kernel Mc/s", "search top10", "recall@10");
     for (uint32_t M : {8u, 16u}) {
+        if (!only.empty() && only != "fastscan") break;
         const uint32_t K = 16;
         dq::ProductQuantizer pq(M, K, dsub, gaussian(size_t(M) * K * dsub, 300 + M));
         // Codes of real (Gaussian) vectors, so the recall figure means something.
@@ -227,6 +234,7 @@ int main(int argc, char** argv) {
         dump(dump_dir, tag + "_centroids.f32", pq.centroids().data(), pq.centroids().size() * 4);
         const dq::FastScanCodes fc(codes.data(), N, M);
         std::vector<uint16_t> sums(fc.nblocks() * dq::kFastScanBlock);
+        std::vector<uint32_t> kept(fc.nblocks());
 
         const int nq = 20;
         std::vector<std::vector<float>> luts(nq, std::vector<float>(size_t(M) * K));
@@ -254,7 +262,9 @@ int main(int argc, char** argv) {
         const dq::QuantizedLut4 t = dq::quantize_lut4(luts[0].data(), M);
         for (const auto& kern : dq::fastscan_kernels()) {
             if (!kern.supported()) continue;
-            const Timing ts = time_reps(reps, [&] { kern.fn(t.q.data(), M, fc.packed(), fc.nblocks(), sums.data()); });
+            // The kernel alone: threshold 65535 keeps (stores) every block, the plain scan.
+            const Timing ts = time_reps(
+                reps, [&] { kern.fn(t.q.data(), M, fc.packed(), fc.nblocks(), 0xffff, sums.data(), kept.data()); });
             sink = sink + sums[N / 2];
             for (int w = 0; w < 3; ++w) fc.search(luts[w].data(), k, 0, nullptr, od, oi, kern.fn);
             std::vector<double> tq(nq);

@@ -122,23 +122,62 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
             WARN("skipped (not supported here): " << kern.name);
             continue;
         }
-        for (uint32_t M : {1u, 2u, 3u, 4u, 7u, 8u, 16u, 32u, 64u, 256u}) {
+        for (uint32_t M : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 10u, 12u, 14u, 16u, 32u, 64u, 256u}) {
             const uint32_t M2 = M + (M & 1);
             // Blocks below, at and above the kernel's tile (and 3 tile + 5).
             const size_t t = kern.tile;
-            for (size_t nb : {size_t(0), t - 1, t, t + 1, 2 * t, 3 * t + 5}) {
+            for (size_t nb : {size_t(0), t - 1, t, t + 1, 2 * t, 3 * t + 5, size_t(40)}) {
                 std::vector<uint8_t> q(M2 * 16);
                 for (auto& x : q) x = uint8_t(rng());
                 if (M == 256) std::fill(q.begin(), q.end(), 255);  // largest sum: 256 * 255 = 65280
+                if (M == 5) std::fill(q.begin(), q.end(), 0);      // smallest: every sum 0
                 std::vector<uint8_t> packed(nb * 16 * M2);
                 for (auto& x : packed) x = uint8_t(rng());
-                std::vector<uint16_t> ref(nb * 32 + 1, 7), got(nb * 32 + 1, 7);
-                dq::dq_scan_lut4_blk32__scalar(q.data(), M, packed.data(), nb, ref.data());
-                kern.fn(q.data(), M, packed.data(), nb, got.data());
-                INFO(kern.name << " M=" << M << " nblocks=" << nb);
-                CHECK(ref == got);
-                CHECK(got[nb * 32] == 7);
-                if (M == 256 && nb > 0) CHECK(got[0] == 65280);
+                // Threshold 65535 keeps every block (the plain scan); then thresholds at a block's
+                // minimum (kept: <= is inclusive), one below it, 0 and the median minimum (about half kept).
+                std::vector<uint16_t> all(nb * 32 + 1, 7);
+                std::vector<uint32_t> all_blocks(nb + 1, 9);
+                const size_t nall = dq::dq_scan_lut4_blk32__scalar(q.data(), M, packed.data(), nb, 0xffff, all.data(),
+                                                                   all_blocks.data());
+                REQUIRE(nall == nb);
+                std::vector<uint16_t> mins(nb);
+                for (size_t b = 0; b < nb; ++b) {
+                    CHECK(all_blocks[b] == b);
+                    mins[b] = *std::min_element(all.begin() + b * 32, all.begin() + b * 32 + 32);
+                }
+                std::vector<uint16_t> thresholds = {0xffff, 0};
+                if (nb > 0) {
+                    std::vector<uint16_t> sorted = mins;
+                    std::sort(sorted.begin(), sorted.end());
+                    thresholds.push_back(sorted[nb / 2]);
+                    thresholds.push_back(mins[nb - 1]);
+                    if (mins[nb - 1] > 0) thresholds.push_back(uint16_t(mins[nb - 1] - 1));
+                }
+                for (const uint16_t thr : thresholds) {
+                    std::vector<uint16_t> ref(nb * 32 + 1, 7), got(nb * 32 + 1, 7);
+                    std::vector<uint32_t> rb(nb + 1, 9), gb(nb + 1, 9);
+                    const size_t nref = dq::dq_scan_lut4_blk32__scalar(q.data(), M, packed.data(), nb, thr, ref.data(),
+                                                                       rb.data());
+                    const size_t ngot = kern.fn(q.data(), M, packed.data(), nb, thr, got.data(), gb.data());
+                    INFO(kern.name << " M=" << M << " nblocks=" << nb << " threshold=" << thr);
+                    REQUIRE(ngot == nref);
+                    CHECK(std::equal(ref.begin(), ref.begin() + nref * 32, got.begin()));
+                    CHECK(std::equal(rb.begin(), rb.begin() + nref, gb.begin()));
+                    CHECK(got[nref * 32] == 7);  // nothing written past the kept blocks
+                    CHECK(gb[nref] == 9);
+                    // The reference keeps exactly the blocks with some sum <= threshold, sums unchanged.
+                    size_t c = 0;
+                    for (size_t b = 0; b < nb; ++b) {
+                        if (mins[b] > thr) continue;
+                        REQUIRE(c < nref);
+                        CHECK(rb[c] == b);
+                        CHECK(std::equal(all.begin() + b * 32, all.begin() + b * 32 + 32, ref.begin() + c * 32));
+                        ++c;
+                    }
+                    CHECK(c == nref);
+                }
+                if (M == 256 && nb > 0) CHECK(all[0] == 65280);
+                if (M == 5 && nb > 0) CHECK(all[0] == 0);
             }
         }
     }
@@ -153,7 +192,9 @@ TEST_CASE("scalar fast-scan sums the quantized table per code", "[fastscan]") {
     for (size_t j = 48; j < 64; ++j) q[j] = 0;  // padding row as quantize_lut4 leaves it
     const dq::FastScanCodes fc(c.data(), n, M);
     std::vector<uint16_t> out(fc.nblocks() * 32);
-    dq::dq_scan_lut4_blk32__scalar(q.data(), M, fc.packed(), fc.nblocks(), out.data());
+    std::vector<uint32_t> blocks(fc.nblocks());
+    CHECK(dq::dq_scan_lut4_blk32__scalar(q.data(), M, fc.packed(), fc.nblocks(), 0xffff, out.data(), blocks.data()) ==
+          fc.nblocks());
     for (size_t i = 0; i < n; ++i)
         CHECK(out[i] == q[c[i * M]] + q[16 + c[i * M + 1]] + q[32 + c[i * M + 2]]);
 }
@@ -213,4 +254,66 @@ TEST_CASE("fast-scan search: full pool equals exact ADC, default pool keeps reca
     CHECK(i8[0] == -1);
     CHECK(i8[2] == -1);
     CHECK(std::isinf(d[0]));
+}
+
+// The pool is, by contract, the P smallest (quantized sum, position) keys among the passing codes;
+// the result is the exact top-k of that pool. Built here the slow way (every sum from the scalar
+// reference, a full sort) and compared with FastScanCodes::search for every kernel: block skipping,
+// the per-block candidate masks, a partial last block, ties of sums (small tables) and filters.
+TEST_CASE("fast-scan search selects exactly the pool of the P smallest sums", "[fastscan]") {
+    const uint32_t M = 6;
+    const size_t k = 5;
+    std::mt19937 rng(77);
+    for (const size_t n : {size_t(1), size_t(31), size_t(33), size_t(100), size_t(1000), size_t(4099)}) {
+        const std::vector<uint8_t> codes = codes4(n, M, uint32_t(500 + n));
+        const dq::FastScanCodes fc(codes.data(), n, M);
+        std::vector<uint32_t> ids(n);
+        for (size_t i = 0; i < n; ++i) ids[i] = uint32_t((i * 37) % 11);  // repeated ids: ties go to positions
+        for (const int table_kind : {0, 1}) {
+            // kind 1: few distinct values, so many codes share a quantized sum.
+            std::vector<float> lut(M * 16);
+            for (auto& v : lut) v = table_kind == 0 ? float(rng() % 1000) / 7.0f : float(rng() % 3);
+            const dq::QuantizedLut4 t = dq::quantize_lut4(lut.data(), M);
+            std::vector<uint16_t> sums(fc.nblocks() * 32);
+            std::vector<uint32_t> blocks(fc.nblocks());
+            dq::dq_scan_lut4_blk32__scalar(t.q.data(), M, fc.packed(), fc.nblocks(), 0xffff, sums.data(), blocks.data());
+            for (const bool filtered : {false, true}) {
+                std::vector<uint8_t> allow((n + 7) / 8, 0);
+                for (size_t i = 0; i < n; ++i)
+                    if (!filtered || rng() % 3 != 0) allow[i / 8] |= uint8_t(1u << (i % 8));
+                size_t passing = 0;
+                std::vector<uint64_t> keys;
+                for (size_t i = 0; i < n; ++i)
+                    if (allow[i / 8] >> (i % 8) & 1) {
+                        keys.push_back(uint64_t(sums[i]) << 32 | i);
+                        ++passing;
+                    }
+                std::sort(keys.begin(), keys.end());
+                for (const size_t pool : {k, size_t(20), size_t(64)}) {
+                    const size_t P = dq::fastscan_pool(k, pool, passing);
+                    dq::TopK ref(std::min(k, P));
+                    for (size_t c = 0; c < P; ++c) {
+                        const size_t i = size_t(keys[c] & 0xffffffffu);
+                        float acc = lut[codes[i * M]];
+                        for (uint32_t m = 1; m < M; ++m) acc += lut[m * 16 + codes[i * M + m]];
+                        ref.push_one(acc, ids[i], i);
+                    }
+                    std::vector<float> rd(k), gd(k);
+                    std::vector<int64_t> ri(k), gi(k), rp(k), gp(k);
+                    ref.result(rd.data(), ri.data(), rp.data());
+                    for (size_t j = std::min(k, P); j < k; ++j) rd[j] = INFINITY, ri[j] = rp[j] = -1;
+                    for (const auto& kern : dq::fastscan_kernels()) {
+                        if (!kern.supported()) continue;
+                        fc.search(lut.data(), k, pool, ids.data(), gd.data(), gi.data(), kern.fn,
+                                  filtered ? allow.data() : nullptr, gp.data());
+                        INFO(kern.name << " n=" << n << " table " << table_kind << " filtered " << filtered
+                                       << " pool " << pool);
+                        CHECK(gi == ri);
+                        CHECK(gp == rp);
+                        CHECK(std::memcmp(gd.data(), rd.data(), k * sizeof(float)) == 0);
+                    }
+                }
+            }
+        }
+    }
 }

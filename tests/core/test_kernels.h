@@ -25,7 +25,13 @@ void check_registry(const std::vector<dq::KernelInfo<Fn>>& ks, const dq::KernelI
     CHECK(&best == &dq::pick_best(ks));
     CHECK(best.supported());
 #if defined(DQ_KERNELS_AVX2)
-    if (__builtin_cpu_supports("avx2")) CHECK(best.name == op + "__avx2");
+    // An operator with an AVX-512 kernel prefers it where the CPU has AVX512BW / VL.
+    bool has_avx512 = false;
+    for (const auto& k : ks) has_avx512 |= k.name == op + "__avx512";
+    if (has_avx512 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        CHECK(best.name == op + "__avx512");
+    else if (__builtin_cpu_supports("avx2"))
+        CHECK(best.name == op + "__avx2");
 #endif
 #if defined(DQ_KERNELS_WASMSIMD)
     CHECK(best.name == op + "__wasmsimd");

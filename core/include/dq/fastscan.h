@@ -2,8 +2,9 @@
 // float re-rank. Beyond the paper; the idea is Faiss's IndexPQFastScan (André et al.).
 //
 // Why it is fast: a subspace's 16 distances, quantized to u8, fit one 16-byte register, so a byte
-// shuffle (pshufb natively, i8x16.swizzle in wasm SIMD128) looks up 16 or 32 codes in one
-// instruction instead of one load per code and subspace. Why it stays exact: the u16 sums only pick
+// shuffle (pshufb natively, i8x16.swizzle in wasm SIMD128) looks up 16 codes per 16-byte lane in one
+// instruction (SSE4.1: one subspace, AVX2: two, AVX-512BW: four) instead of one load per code and
+// subspace. Why it stays exact: the u16 sums only pick
 // a candidate pool; every candidate is then re-scored with the float LUT in the same order as
 // dq_scan_lut8_u8__scalar, so returned distances equal exact 4-bit ADC/SDC distances bit for bit
 // (only recall can suffer, when a true neighbour misses the pool).
@@ -61,10 +62,15 @@ QuantizedLut4 quantize_lut4(const float* lut, uint32_t M);
 
 /// Fast-scan kernel: q is M2 × 16 bytes (QuantizedLut4::q; all M2 rows are summed, so a padding
 /// row must be zero, as quantize_lut4 leaves it), packed holds nblocks blocks of the layout above
-/// (M2 = M rounded up to even), out receives nblocks × 32 u16 sums in code order (padding codes
-/// included). Every variant returns identical sums.
-using FastScanKernel = void (*)(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
-                                uint16_t* out);
+/// (M2 = M rounded up to even). The threshold test is fused into the kernel, as Faiss's result
+/// handlers do, so that the common block (none of its codes can enter the candidate pool) costs no
+/// store and no second pass: for each block with some sum <= threshold, in block order, the kernel
+/// writes its 32 u16 sums (code order, padding codes included) to out[32 c ..] and its index (0-based
+/// in this call) to blocks[c], c = 0, 1, ...; it returns c. out holds up to nblocks × 32 sums, blocks
+/// nblocks entries. threshold 65535 keeps every block (the plain scan). Every variant writes the
+/// same blocks and identical sums.
+using FastScanKernel = size_t (*)(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
+                                  uint16_t threshold, uint16_t* out, uint32_t* blocks);
 
 /// name e.g. "dq_scan_lut4_blk32__avx2"; tile = 32-code blocks per main-loop step.
 using FastScanKernelInfo = KernelInfo<FastScanKernel>;
@@ -76,8 +82,8 @@ const std::vector<FastScanKernelInfo>& fastscan_kernels();
 const FastScanKernelInfo& best_fastscan_kernel();
 
 /// Scalar reference.
-void dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
-                                uint16_t* out);
+size_t dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* packed, size_t nblocks,
+                                  uint16_t threshold, uint16_t* out, uint32_t* blocks);
 
 /// The default candidate pool for k results: max(8 k, 64) (see the recall figures in the report of
 /// bench_scan; the pool is a recall / speed knob, not a correctness one).
