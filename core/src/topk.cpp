@@ -103,6 +103,10 @@ void TopK::push(const float* dist, const uint32_t* ids, size_t n, uint64_t first
     for (; i < n; ++i) offer(i);
 }
 
+float TopK::bound() const {
+    return heap_.size() < k_ || k_ == 0 ? std::numeric_limits<float>::infinity() : heap_[0].d;
+}
+
 void TopK::push_one(float d, int64_t id, uint64_t position) {
     if (k_ == 0 || d != d) return;
     const Entry e{d, id, position};

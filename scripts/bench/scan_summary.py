@@ -6,6 +6,7 @@ from the RESULT lines of the native, wasm and Faiss runs, with the ratios to Fai
 import sys
 rows, order = {}, []
 bandwidth = {}   # backend -> {bytes: GB/s}: bench_scan's read bandwidth in the same run
+batches = {}     # (M) -> {backend: (single, batch, identical)}: 16 queries at once against 16 single searches
 for path in sys.argv[1:]:
     for line in open(path):
         if not line.startswith("RESULT "):
@@ -13,6 +14,13 @@ for path in sys.argv[1:]:
         kv = dict(p.split("=", 1) for p in line.split()[1:])
         if kv["what"] == "bandwidth":
             bandwidth.setdefault(kv["backend"], {})[int(kv["bytes"])] = float(kv["gbs"])
+            continue
+        if kv["what"] == "batch16":
+            cur = batches.setdefault(int(kv["M"]), {}).get(kv["backend"])
+            got = (float(kv["single"]), float(kv["batch"]), kv["identical"] == "1")
+            # Best of the runs for each figure; results must have been identical in every run.
+            batches[int(kv["M"])][kv["backend"]] = got if cur is None else (
+                max(cur[0], got[0]), max(cur[1], got[1]), cur[2] and got[2])
             continue
         key = (kv["what"], kv["mode"], int(kv["M"]))
         if key not in rows:
@@ -80,3 +88,17 @@ if bandwidth:
         print(line)
     print("read bandwidth GB/s by buffer size: " + "; ".join(
         f"{b} " + ", ".join(f"{k / 1e6:.1f} MB {v:.1f}" for k, v in sorted(bandwidth[b].items())) for b in backs if b in bandwidth))
+
+if batches:
+    print()
+    print("batched queries (8-bit ADC, K = 256): per-query M codes/s of 16 single searches / of one batch of 16")
+    print("(scan_batch.h; its table interleaving included), then the ratio; results identical to the singles")
+    bb = [b for b in ("native", "wasm-simd", "wasm-scalar") if any(b in r for r in batches.values())]
+    print(f"{'case':<22}" + "".join(f"{b:>24}" for b in bb))
+    for M in sorted(batches):
+        line = f"{'batch16 adc M=' + str(M):<22}"
+        for b in bb:
+            r = batches[M].get(b)
+            cell = "-" if r is None else f"{r[0]:.0f}/{r[1]:.0f} {r[1] / r[0]:.2f}x" + ("" if r[2] else " DIFFER")
+            line += f"{cell:>24}"
+        print(line)

@@ -1,7 +1,8 @@
 // Scan benchmark (not a test): M codes/s of every registered kernel, one thread.
 //
 //   8-bit codes (K = 256), N random codes, M = 2, 4, 8: ADC and SDC (the same kernel, two LUTs),
-//   the scan alone and scan + top-10.
+//   the scan alone and scan + top-10; and 16 queries at once (the batched scan, scan_batch.h) against 16
+//   single searches, per-query M codes/s, results checked identical.
 //   Fast-scan (K = 16), M = 8 (32-bit codes) and M = 16: the u16 kernel alone and the full search
 //   (kernel + candidate pool + exact re-rank + top-10), with recall@10 against exact 4-bit ADC.
 //   Read bandwidth of this machine in the same run and build: a sequential sum over a buffer of the size
@@ -10,7 +11,7 @@
 //
 // Builds natively (CMake target bench_scan) and with em++ as a standalone wasm program
 // (scripts/bench-scan.sh). Lines starting with "RESULT" are for that script's table.
-// Usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR] [--only bandwidth|scan8|fastscan]
+// Usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR] [--only bandwidth|scan8|batch|fastscan]
 //   --dump DIR writes the codes, codebooks and query of each case (raw little-endian) so Faiss can be
 //   timed on the very same data.
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include "dq/fastscan.h"
 #include "dq/pq.h"
 #include "dq/scan.h"
+#include "dq/scan_batch.h"
 #include "dq/topk.h"
 
 namespace {
@@ -134,11 +136,12 @@ int main(int argc, char** argv) {
         else if (a == "--dump" && i + 1 < argc) dump_dir = argv[++i];
         else if (a == "--only" && i + 1 < argc && (std::string(argv[i + 1]) == "bandwidth" ||
                                                    std::string(argv[i + 1]) == "scan8" ||
-                                                   std::string(argv[i + 1]) == "fastscan"))
+                                                   std::string(argv[i + 1]) == "fastscan" ||
+                                                   std::string(argv[i + 1]) == "batch"))
             only = argv[++i];
         else {
             std::fprintf(stderr, "usage: bench_scan [--n N] [--reps R] [--backend NAME] [--dump DIR]"
-                                 " [--only bandwidth|scan8|fastscan]\n");
+                                 " [--only bandwidth|scan8|batch|fastscan]\n");
             return 2;
         }
     }
@@ -161,7 +164,7 @@ int main(int argc, char** argv) {
         std::printf("\n");
     }
 
-    std::printf("%-28s %-4s %3s %12s %14s\n", "kernel", "mode", "M", "scan Mc/s", "scan+top10");
+    if (only.empty() || only == "scan8") std::printf("%-28s %-4s %3s %12s %14s\n", "kernel", "mode", "M", "scan Mc/s", "scan+top10");
     std::vector<float> dist(N);
     float od[16];
     int64_t oi[16];
@@ -216,8 +219,58 @@ int main(int argc, char** argv) {
         }
     }
 
+    // ---- batched queries, K = 256: 16 queries at once against 16 single searches -------------
+    if (only.empty() || only == "batch") {
+        std::printf("\n%-28s %-4s %3s %16s %16s %7s\n", "batched kernel", "mode", "M", "16 singles Mc/s", "batch of 16", "ratio");
+        for (uint32_t M : {2u, 4u, 8u}) {
+            const uint32_t K = 256, Q = dq::kScanBatch;
+            dq::ProductQuantizer pq(M, K, dsub, gaussian(size_t(M) * K * dsub, 100 + M));
+            std::vector<uint8_t> codes(N * M);
+            std::mt19937 rng(7 + M);
+            for (auto& c : codes) c = uint8_t(rng());
+            std::vector<float> luts(size_t(Q) * M * K), lutq(size_t(M) * K * Q);
+            for (uint32_t q = 0; q < Q; ++q) {
+                const std::vector<float> qv = gaussian(pq.dim(), 600 + q);
+                pq.compute_adc_lut(qv.data(), luts.data() + size_t(q) * M * K);
+            }
+            const auto& single = dq::best_scan_kernel();
+            const auto& batch = dq::best_scan_batch_kernel();
+            std::vector<float> sd(Q * k), bd(Q * k);
+            std::vector<int64_t> si(Q * k), bi(Q * k);
+            // 16 single searches as the Index runs them (chunked scan + streaming top-k).
+            const Timing ts = time_reps(reps, [&] {
+                for (uint32_t q = 0; q < Q; ++q) {
+                    dq::TopK top(k);
+                    constexpr size_t kChunk = 2048;
+                    for (size_t first = 0; first < N; first += kChunk) {
+                        const size_t cnt = std::min(kChunk, N - first);
+                        single.fn(luts.data() + size_t(q) * M * K, M, K, codes.data() + first * M, cnt, dist.data());
+                        top.push(dist.data(), nullptr, cnt, first);
+                    }
+                    top.result(sd.data() + q * k, si.data() + q * k);
+                }
+            });
+            // The batch, its table interleaving included.
+            const Timing tb = time_reps(reps, [&] {
+                dq::interleave_luts(luts.data(), Q, M, K, lutq.data());
+                std::vector<dq::TopK> tops(Q, dq::TopK(k));
+                dq::scan_batch_topk(batch.fn, lutq.data(), M, K, codes.data(), N, nullptr, nullptr, Q, tops.data());
+                for (uint32_t q = 0; q < Q; ++q) tops[q].result(bd.data() + q * k, bi.data() + q * k);
+            });
+            const bool same = si == bi && std::memcmp(sd.data(), bd.data(), sd.size() * sizeof(float)) == 0;
+            const double single_rate = double(N) * Q / ts.best / 1e6, batch_rate = double(N) * Q / tb.best / 1e6;
+            std::printf("%-28s %-4s %3u %16.1f %16.1f %7.2f%s\n", batch.name, "adc", M, single_rate, batch_rate,
+                        batch_rate / single_rate, same ? "" : "  RESULTS DIFFER");
+            std::printf("RESULT backend=%s what=batch16 mode=adc M=%u kernel=%s single=%.1f batch=%.1f ratio=%.3f"
+                        " identical=%d single_median=%.1f batch_median=%.1f\n",
+                        backend.c_str(), M, batch.name, single_rate, batch_rate, batch_rate / single_rate, same ? 1 : 0,
+                        double(N) * Q / ts.median / 1e6, double(N) * Q / tb.median / 1e6);
+            if (!same) return 1;
+        }
+    }
+
     // ---- fast-scan, K = 16 ------------------------------------------------------------------
-    std::printf("\n%-28s %3s %12s %14s %10s\n", "fast-scan kernel", "M", "kernel Mc/s", "search top10", "recall@10");
+    if (only.empty() || only == "fastscan") std::printf("\n%-28s %3s %12s %14s %10s\n", "fast-scan kernel", "M", "kernel Mc/s", "search top10", "recall@10");
     for (uint32_t M : {8u, 16u}) {
         if (!only.empty() && only != "fastscan") break;
         const uint32_t K = 16;

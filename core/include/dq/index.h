@@ -31,6 +31,7 @@
 #include "dq/database.h"
 #include "dq/encoder.h"
 #include "dq/fastscan.h"
+#include "dq/scan_batch.h"
 #include "dq/model.h"
 #include "dq/pq.h"
 #include "dq/scan.h"
@@ -124,6 +125,15 @@ private:
     void lut_for(const float* z, const uint8_t* code, SearchMode mode, float* lut) const;
     void scan_topk(const float* lut, size_t k, const ScanOptions& opt, float* distances, int64_t* ids,
                    int64_t* positions) const;
+    /// scan_topk for nq <= kScanBatch queries at once (luts: nq tables one after another), exact path
+    /// only; row r of distances / ids / positions is query r's, equal to scan_topk's.
+    void scan_topk_batch(const float* luts, size_t nq, size_t k, const ScanOptions& opt, float* distances,
+                         int64_t* ids, int64_t* positions) const;
+    /// The top-k of queries 0..n-1 whose tables lut(r, out) fills: in groups of kScanBatch through the
+    /// batched scan on the exact path (a group of one, or the fast path, query by query).
+    template <class Lut>
+    void scan_queries(size_t n, size_t k, const ScanOptions& opt, float* distances, int64_t* ids,
+                      int64_t* positions, Lut lut) const;
     void check_filter(const ScanOptions& opt) const;
     void compact(const std::vector<uint8_t>& drop);
 
@@ -135,6 +145,7 @@ private:
     const ScanKernelInfo* scan_ = nullptr;
     FastScanCodes fast_;                               ///< blocked copy of db_.codes (K = 16 only)
     const FastScanKernelInfo* fast_kernel_ = nullptr;  ///< non-null when the fast path applies
+    const ScanBatchKernelInfo* batch_ = nullptr;       ///< the batched scan of the exact path (null: none but the scalar one)
 };
 
 }  // namespace dq

@@ -30,6 +30,9 @@ public:
     /// more pushes.
     void result(float* out_dist, int64_t* out_ids, int64_t* out_pos = nullptr) const;
     size_t k() const { return k_; }
+    /// An item with a larger distance cannot enter: +inf while fewer than k are held, else the
+    /// distance of the entry evicted next (an equal distance may still enter, by id / position).
+    float bound() const;
 
     struct Entry {
         float d;     ///< distance
