@@ -146,6 +146,12 @@ export interface IndexInfo {
   scanKernel: string;
   /** The kernel of exact scans ({ exact: true }, and every K = 256 search): a lut8 one. */
   exactScanKernel: string;
+  /**
+   * The kernel searchBatch runs with the default options: for K = 256 the batched scan of 16 queries
+   * per pass ('dq_scan_lut8_q16__wasmsimd'; the baseline module goes query by query with
+   * 'dq_scan_lut8_u8__scalar'), for K = 16 the fast-scan, query by query (= scanKernel).
+   */
+  batchScanKernel: string;
   /** True for a model trained on image files (PNG / JPEG folders; the model's IMGP section). */
   fromImageFiles: boolean;
   /**

@@ -116,6 +116,17 @@ TEST_CASE("Index picks the scan kernel from K: lut4 fast-scan for K = 16, lut8 f
     CHECK_FALSE(k256.fast_scan());
     CHECK(std::string(k256.scan_kernel_name()) == dq::best_scan_kernel().name);
     CHECK(std::string(k256.scan_kernel_name(pool_of(5))) == dq::best_scan_kernel().name);
+    // Batches: the 16-query scan where a SIMD one is compiled and supported, else query by query.
+    const bool simd_batch = dq::best_scan_batch_kernel().fn != &dq::dq_scan_lut8_q16__scalar;
+    const std::string batch = simd_batch ? dq::best_scan_batch_kernel().name : dq::best_scan_kernel().name;
+    CHECK(std::string(k256.batch_scan_kernel_name()) == batch);
+    CHECK(std::string(k16.batch_scan_kernel_name(exact_scan())) == batch);
+    CHECK(std::string(k16.batch_scan_kernel_name()) == k16.scan_kernel_name());
+#if defined(DQ_KERNELS_WASMSIMD)
+    CHECK(simd_batch);
+#elif defined(DQ_KERNELS_AVX2)
+    if (__builtin_cpu_supports("avx2")) CHECK(simd_batch);
+#endif
 }
 
 TEST_CASE("Index K = 16: a pool covering the database returns the exact scan's top-k bit for bit", "[index][fastscan]") {

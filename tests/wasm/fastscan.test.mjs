@@ -36,6 +36,7 @@ for (const simd of [true, false]) {
       assert.equal(info.K, 16);
       assert.equal(info.scanKernel, `dq_scan_lut4_blk32__${isa}`);
       assert.equal(info.exactScanKernel, `dq_scan_lut8_u8__${isa}`);
+      assert.equal(info.batchScanKernel, info.scanKernel);
       const idx = readIdxImagesFile(file(c.queries));
       const queries = Array.from({ length: idx.n }, (_, q) => idx.image(q));
       const check = (what) => {

@@ -39,6 +39,8 @@ for (const simd of [true, false]) {
         const isa = simd ? 'wasmsimd' : 'scalar';
         assert.equal(info.scanKernel, c.K === 16 ? `dq_scan_lut4_blk32__${isa}` : `dq_scan_lut8_u8__${isa}`);
         assert.equal(info.exactScanKernel, `dq_scan_lut8_u8__${isa}`);
+        // K = 256 batches run the 16-query scan (SIMD module only); K = 16 batches the fast-scan.
+        assert.equal(info.batchScanKernel, c.K === 16 ? info.scanKernel : simd ? 'dq_scan_lut8_q16__wasmsimd' : 'dq_scan_lut8_u8__scalar');
         assert.deepEqual([info.height, info.width, info.channels], c.input);
         assert.deepEqual([info.M, info.K, info.latentDim, info.size, info.weightType, info.hasLabels],
           [c.M, c.K, c.L, c.size, c.weightType, c.hasLabels]);

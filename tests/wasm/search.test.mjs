@@ -118,7 +118,7 @@ test('info', async () => {
   assert.deepEqual(info, {
     inputDim: 144, height: 8, width: 6, channels: 3, scale: f32(c.scale), standardized: false, inputKind: 'pixels', latentDim: 16, M: 2, K: 256, bits: 16,
     layers: [40, 16], size: c.size, weightType: 'int8', hasLabels: true, hasThumbnails: true, thumbShape: [4, 4, 3],
-    scanKernel: 'dq_scan_lut8_u8__wasmsimd', exactScanKernel: 'dq_scan_lut8_u8__wasmsimd',
+    scanKernel: 'dq_scan_lut8_u8__wasmsimd', exactScanKernel: 'dq_scan_lut8_u8__wasmsimd', batchScanKernel: 'dq_scan_lut8_q16__wasmsimd',
     fromImageFiles: false, background: '#000000', // an IDX-style model: ImageData goes over black
     backend: index.backend,
     meta: { generator: 'dq_golden', seed: 13 }, // dq_golden's int8-rgb entry is made with seed 13

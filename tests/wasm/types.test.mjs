@@ -20,7 +20,7 @@ export async function main(): Promise<void> {
   const hits: Hit[] = index.search(px, { k: 5, mode: 'adc' });
   const fast: Hit[] = index.search(px, { k: 5, pool: 200 });
   const exact: Hit[] = index.search(px, { k: 5, exact: true });
-  const kernels: string = index.info.scanKernel + index.info.exactScanKernel;
+  const kernels: string = index.info.scanKernel + index.info.exactScanKernel + index.info.batchScanKernel;
   const kind: 'pixels' | 'features' = index.info.inputKind;
   const standardized: boolean = index.info.standardized;
   console.log(fast, exact, kernels, kind, standardized);

@@ -79,6 +79,7 @@ val NativeIndex::info() const {
         dq::ScanOptions exact;
         exact.exact = true;
         o.set("exactScanKernel", std::string(ix.scan_kernel_name(exact)));
+        o.set("batchScanKernel", std::string(ix.batch_scan_kernel_name()));
         o.set("meta", m.meta_json);
         o.set("fromImageFiles", m.input.from_image_files);
         o.set("background", dq::format_background(query_background(m)));

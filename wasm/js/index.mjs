@@ -121,6 +121,7 @@ export class DeepQuanIndex {
       latentDim: i.latentDim, M: i.M, K: i.K, bits: i.bits, layers: i.layers.slice(), size: i.size,
       weightType: i.weightType, hasLabels: i.hasLabels, hasThumbnails: i.hasThumbnails,
       thumbShape: i.thumbShape ? i.thumbShape.slice() : null, scanKernel: i.scanKernel, exactScanKernel: i.exactScanKernel,
+      batchScanKernel: i.batchScanKernel,
       fromImageFiles: i.fromImageFiles, background: i.background,
       backend: this.#backend,
       meta: this.#meta === null ? null : structuredClone(this.#meta),

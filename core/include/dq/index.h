@@ -77,6 +77,12 @@ public:
     const char* scan_kernel_name(const ScanOptions& opt = {}) const {
         return fast_kernel_ && !opt.exact ? fast_kernel_->name : scan_->name;
     }
+    /// The kernel a search of several queries at once runs: the batched scan (scan_batch.h, e.g.
+    /// "dq_scan_lut8_q16__avx2") on the exact path where a SIMD one exists, else scan_kernel_name(opt)
+    /// (the fast path, and the scalar-only builds, go query by query).
+    const char* batch_scan_kernel_name(const ScanOptions& opt = {}) const {
+        return batch_ && !(fast_kernel_ && !opt.exact) ? batch_->name : scan_kernel_name(opt);
+    }
     /// Candidates a search for k results with these options re-ranks exactly (fastscan_pool()), or
     /// 0 on the exact path (K = 256, or opt.exact).
     size_t scan_pool(size_t k, const ScanOptions& opt = {}) const;
