@@ -115,11 +115,11 @@ QuantizedLut4 quantize_lut4(const float* lut, uint32_t M) {
         max_range = std::max(max_range, hi - lo);
         t.bias = m == 0 ? lo : t.bias + lo;
     }
-    t.scale = max_range > 0.0f ? 255.0f / max_range : 1.0f;
+    t.scale = max_range > 0.0f ? float(kFastScanLutMax) / max_range : 1.0f;
     for (uint32_t m = 0; m < M; ++m) {
         for (int k = 0; k < 16; ++k) {
             const float v = std::floor((lut[size_t(m) * 16 + k] - mins[m]) * t.scale + 0.5f);
-            t.q[size_t(m) * 16 + k] = uint8_t(std::min(255.0f, std::max(0.0f, v)));
+            t.q[size_t(m) * 16 + k] = uint8_t(std::min(float(kFastScanLutMax), std::max(0.0f, v)));
         }
     }
     return t;

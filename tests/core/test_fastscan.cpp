@@ -90,8 +90,10 @@ TEST_CASE("LUT quantization: shared scale, per-row bias, bounded error", "[fasts
         bias += *std::min_element(row, row + 16);
     }
     const float* r2 = &lut[2 * 16];
-    CHECK(t.q[2 * 16 + (std::max_element(r2, r2 + 16) - r2)] == 255);
+    CHECK(t.q[2 * 16 + (std::max_element(r2, r2 + 16) - r2)] == dq::kFastScanLutMax);
     CHECK(t.bias == Approx(bias));
+    // 7-bit entries: two add as bytes without overflow (the wasm kernel relies on it).
+    CHECK(*std::max_element(t.q.begin(), t.q.end()) <= dq::kFastScanLutMax);
     // Every code's approximate distance is within M/2 quantization steps of the exact one.
     const std::vector<uint8_t> c = codes4(200, M, 9);
     for (size_t i = 0; i < 200; ++i) {
@@ -128,8 +130,8 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
             const size_t t = kern.tile;
             for (size_t nb : {size_t(0), t - 1, t, t + 1, 2 * t, 3 * t + 5, size_t(40)}) {
                 std::vector<uint8_t> q(M2 * 16);
-                for (auto& x : q) x = uint8_t(rng());
-                if (M == 256) std::fill(q.begin(), q.end(), 255);  // largest sum: 256 * 255 = 65280
+                for (auto& x : q) x = uint8_t(rng() % (dq::kFastScanLutMax + 1));
+                if (M == 256) std::fill(q.begin(), q.end(), uint8_t(dq::kFastScanLutMax));  // largest sum: 256 * 127
                 if (M == 5) std::fill(q.begin(), q.end(), 0);      // smallest: every sum 0
                 std::vector<uint8_t> packed(nb * 16 * M2);
                 for (auto& x : packed) x = uint8_t(rng());
@@ -176,7 +178,7 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
                     }
                     CHECK(c == nref);
                 }
-                if (M == 256 && nb > 0) CHECK(all[0] == 65280);
+                if (M == 256 && nb > 0) CHECK(all[0] == 256 * dq::kFastScanLutMax);
                 if (M == 5 && nb > 0) CHECK(all[0] == 0);
             }
         }

@@ -26,15 +26,31 @@ inline size_t scan(const uint8_t* q, uint32_t npairs, const uint8_t* packed, siz
         const uint8_t* blk = packed + b * 32 * size_t(pairs);
         __m256i tot_lo = _mm256_setzero_si256(), odd_lo = _mm256_setzero_si256();
         __m256i tot_hi = _mm256_setzero_si256(), odd_hi = _mm256_setzero_si256();
-        for (uint32_t p = 0; p < pairs; ++p) {
+        // Two 32-byte steps (subspaces m..m+3) are added as bytes before widening: exact, since table
+        // entries are <= 127 (kFastScanLutMax); an odd last pair goes alone.
+        auto lookup = [&](uint32_t p, __m256i& lo, __m256i& hi) {
             const __m256i table = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * size_t(p)));
             const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 * size_t(p)));
-            const __m256i r_lo = _mm256_shuffle_epi8(table, _mm256_and_si256(x, low4));
-            const __m256i r_hi = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(x, 4), low4));
+            lo = _mm256_shuffle_epi8(table, _mm256_and_si256(x, low4));
+            hi = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(x, 4), low4));
+        };
+        auto widen = [&](__m256i r_lo, __m256i r_hi) {
             tot_lo = _mm256_add_epi16(tot_lo, r_lo);
             odd_lo = _mm256_add_epi16(odd_lo, _mm256_srli_epi16(r_lo, 8));
             tot_hi = _mm256_add_epi16(tot_hi, r_hi);
             odd_hi = _mm256_add_epi16(odd_hi, _mm256_srli_epi16(r_hi, 8));
+        };
+        uint32_t p = 0;
+        for (; p + 2 <= pairs; p += 2) {
+            __m256i a_lo, a_hi, b_lo, b_hi;
+            lookup(p, a_lo, a_hi);
+            lookup(p + 1, b_lo, b_hi);
+            widen(_mm256_add_epi8(a_lo, b_lo), _mm256_add_epi8(a_hi, b_hi));
+        }
+        if (p < pairs) {
+            __m256i a_lo, a_hi;
+            lookup(p, a_lo, a_hi);
+            widen(a_lo, a_hi);
         }
         // Lane 0 holds the even subspaces' sums, lane 1 the odd ones': fold them.
         auto fold = [](__m256i v) {

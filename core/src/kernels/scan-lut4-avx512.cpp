@@ -32,15 +32,31 @@ inline size_t scan(const uint8_t* q, uint32_t nquads, bool npair, const uint8_t*
         const uint8_t* blk = packed + b * block_bytes;
         __m512i tot_lo = _mm512_setzero_si512(), odd_lo = _mm512_setzero_si512();
         __m512i tot_hi = _mm512_setzero_si512(), odd_hi = _mm512_setzero_si512();
-        for (uint32_t i = 0; i < quads; ++i) {
+        // Two 64-byte steps (subspaces m..m+7) are added as bytes before widening: exact, since table
+        // entries are <= 127 (kFastScanLutMax); an odd last quad goes alone.
+        auto lookup = [&](uint32_t i, __m512i& lo, __m512i& hi) {
             const __m512i table = _mm512_loadu_si512(q + 64 * size_t(i));
             const __m512i x = _mm512_loadu_si512(blk + 64 * size_t(i));
-            const __m512i r_lo = _mm512_shuffle_epi8(table, _mm512_and_si512(x, low4));
-            const __m512i r_hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(x, 4), low4));
+            lo = _mm512_shuffle_epi8(table, _mm512_and_si512(x, low4));
+            hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(x, 4), low4));
+        };
+        auto widen = [&](__m512i r_lo, __m512i r_hi) {
             tot_lo = _mm512_add_epi16(tot_lo, r_lo);
             odd_lo = _mm512_add_epi16(odd_lo, _mm512_srli_epi16(r_lo, 8));
             tot_hi = _mm512_add_epi16(tot_hi, r_hi);
             odd_hi = _mm512_add_epi16(odd_hi, _mm512_srli_epi16(r_hi, 8));
+        };
+        uint32_t i = 0;
+        for (; i + 2 <= quads; i += 2) {
+            __m512i a_lo, a_hi, b_lo, b_hi;
+            lookup(i, a_lo, a_hi);
+            lookup(i + 1, b_lo, b_hi);
+            widen(_mm512_add_epi8(a_lo, b_lo), _mm512_add_epi8(a_hi, b_hi));
+        }
+        if (i < quads) {
+            __m512i a_lo, a_hi;
+            lookup(i, a_lo, a_hi);
+            widen(a_lo, a_hi);
         }
         // Lanes 0..3 hold subspaces m..m+3 (mod 4): fold to two lanes, add the last pair, fold to one.
         // (The maskz forms: GCC 12 warns on the _mm256_undefined of the plain extract and cast.)
