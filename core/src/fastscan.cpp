@@ -27,6 +27,11 @@ namespace {
 
 uint32_t even_m(uint32_t M) { return M + (M & 1u); }
 
+// Offset of the 16 bytes of block b, subspace m in the layout of fastscan.h.
+inline size_t chunk(size_t b, uint32_t m, uint32_t M2) {
+    return (b / kFastScanGroup) * 16 * kFastScanGroup * M2 + 16 * kFastScanGroup * size_t(m) + 16 * (b % kFastScanGroup);
+}
+
 // Bit j set when d[j] <= t, j < 32. The build's baseline SIMD, chosen at compile time (SSE2 is part of
 // x86-64; the wasm SIMD build is its own module): d <= t exactly when the saturating d - t is 0.
 inline uint32_t le_mask_32(const uint16_t* d, uint16_t t) {
@@ -59,15 +64,15 @@ void check_m(uint32_t M, const char* who) {
 }  // namespace
 
 size_t fastscan_packed_bytes(size_t n, uint32_t M) {
-    return (n + kFastScanBlock - 1) / kFastScanBlock * 16 * even_m(M);
+    constexpr size_t group_codes = kFastScanBlock * kFastScanGroup;
+    return (n + group_codes - 1) / group_codes * 16 * kFastScanGroup * even_m(M);
 }
 
 void pack_codes4(const uint8_t* codes, size_t n, uint32_t M, uint8_t* packed) {
     check_m(M, "pack_codes4");
     const uint32_t M2 = even_m(M);
-    const size_t nblocks = (n + kFastScanBlock - 1) / kFastScanBlock;
+    const size_t nblocks = fastscan_packed_bytes(n, M) / (16 * M2);  // whole groups, padding included
     for (size_t b = 0; b < nblocks; ++b) {
-        uint8_t* blk = packed + b * 16 * M2;
         for (uint32_t m = 0; m < M2; ++m) {
             for (size_t j = 0; j < 16; ++j) {
                 const size_t lo = b * kFastScanBlock + j, hi = lo + 16;
@@ -76,7 +81,7 @@ void pack_codes4(const uint8_t* codes, size_t n, uint32_t M, uint8_t* packed) {
                 if (m < M && hi < n) c = codes[hi * M + m];
                 DQ_CHECK(a < 16, "pack_codes4: code %zu subspace %u is %u, must be < 16", lo, m, unsigned(a));
                 DQ_CHECK(c < 16, "pack_codes4: code %zu subspace %u is %u, must be < 16", hi, m, unsigned(c));
-                blk[m * 16 + j] = uint8_t(a | (c << 4));
+                packed[chunk(b, m, M2) + j] = uint8_t(a | (c << 4));
             }
         }
     }
@@ -86,10 +91,9 @@ void unpack_codes4(const uint8_t* packed, size_t n, uint32_t M, uint8_t* codes) 
     check_m(M, "unpack_codes4");
     const uint32_t M2 = even_m(M);
     for (size_t i = 0; i < n; ++i) {
-        const uint8_t* blk = packed + (i / kFastScanBlock) * 16 * M2;
-        const size_t j = i % kFastScanBlock;
+        const size_t b = i / kFastScanBlock, j = i % kFastScanBlock;
         for (uint32_t m = 0; m < M; ++m) {
-            const uint8_t byte = blk[m * 16 + (j & 15)];
+            const uint8_t byte = packed[chunk(b, m, M2) + (j & 15)];
             codes[i * M + m] = j < 16 ? (byte & 15) : (byte >> 4);
         }
     }
@@ -130,13 +134,12 @@ size_t dq_scan_lut4_blk32__scalar(const uint8_t* q, uint32_t M, const uint8_t* p
     const uint32_t M2 = even_m(M);
     size_t kept = 0;
     for (size_t b = 0; b < nblocks; ++b) {
-        const uint8_t* blk = packed + b * 16 * M2;
         uint16_t o[kFastScanBlock];
         bool any = false;
         for (size_t j = 0; j < kFastScanBlock; ++j) {
             uint32_t sum = 0;
             for (uint32_t m = 0; m < M2; ++m) {
-                const uint8_t byte = blk[m * 16 + (j & 15)];
+                const uint8_t byte = packed[chunk(b, m, M2) + (j & 15)];
                 sum += q[m * 16 + (j < 16 ? (byte & 15) : (byte >> 4))];
             }
             o[j] = uint16_t(sum);
@@ -189,18 +192,17 @@ void FastScanCodes::append(const uint8_t* codes, size_t n) {
     const uint32_t M2 = even_m(M_);
     packed_.resize(fastscan_packed_bytes(n_ + n, M_), 0);
     for (size_t r = 0; r < n; ++r) {
-        const size_t i = n_ + r, j = i % kFastScanBlock;
-        uint8_t* blk = packed_.data() + (i / kFastScanBlock) * 16 * M2;
+        const size_t i = n_ + r, b = i / kFastScanBlock, j = i % kFastScanBlock;
         for (uint32_t m = 0; m < M_; ++m) {
             const uint8_t c = codes[r * M_ + m];
-            blk[m * 16 + (j & 15)] |= j < 16 ? c : uint8_t(c << 4);
+            packed_[chunk(b, m, M2) + (j & 15)] |= j < 16 ? c : uint8_t(c << 4);
         }
     }
     n_ += n;
 }
 
 uint8_t FastScanCodes::code(size_t i, uint32_t m) const {
-    const uint8_t byte = packed_[(i / kFastScanBlock) * 16 * even_m(M_) + m * 16 + (i & 15)];
+    const uint8_t byte = packed_[chunk(i / kFastScanBlock, m, even_m(M_)) + (i & 15)];
     return (i % kFastScanBlock) < 16 ? (byte & 15) : (byte >> 4);
 }
 
@@ -218,7 +220,8 @@ void FastScanCodes::search(const float* lut, size_t k, size_t pool, const uint32
     // dropped block could never have entered, and a kept one is still checked code by code.
     std::vector<uint64_t> heap;
     heap.reserve(P);
-    constexpr size_t kChunkBlocks = 64;
+    constexpr size_t kChunkBlocks = 64;  // whole groups: each call starts one
+    static_assert(kChunkBlocks % kFastScanGroup == 0, "a chunk must start a group");
     uint16_t buf[kChunkBlocks * kFastScanBlock];
     uint32_t kept[kChunkBlocks];
     const size_t nb = nblocks();

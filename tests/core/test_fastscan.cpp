@@ -39,10 +39,10 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
 
 TEST_CASE("4-bit blocked packing round-trips for every M", "[fastscan]") {
     for (uint32_t M = 1; M <= 33; ++M) {
-        for (size_t n : {0, 1, 15, 16, 17, 31, 32, 33, 101}) {
+        for (size_t n : {0, 1, 15, 16, 17, 31, 32, 33, 101, 127, 128, 129, 300}) {
             const std::vector<uint8_t> c = codes4(n, M, uint32_t(M * 1000 + n));
             const size_t bytes = dq::fastscan_packed_bytes(n, M);
-            CHECK(bytes == (n + 31) / 32 * 16 * (M + (M & 1)));
+            CHECK(bytes == (n + 127) / 128 * 64 * (M + (M & 1)));  // whole groups of 4 blocks
             std::vector<uint8_t> packed(bytes + 1, 0xAB), back(n * M);
             dq::pack_codes4(c.data(), n, M, packed.data());
             CHECK(packed[bytes] == 0xAB);  // nothing written past the end
@@ -56,19 +56,23 @@ TEST_CASE("4-bit blocked packing round-trips for every M", "[fastscan]") {
     }
 }
 
-TEST_CASE("blocked layout: byte j of subspace m pairs codes j and j+16", "[fastscan]") {
+TEST_CASE("blocked layout: byte j of subspace m pairs codes j and j+16, a group's blocks side by side", "[fastscan]") {
     const uint32_t M = 3;  // padded to 4 subspaces
-    const size_t n = 40;
+    const size_t n = 140;  // two groups, the second with one block of 12 codes
     std::vector<uint8_t> c(n * M, 0);
-    c[5 * M + 2] = 0x9;    // block 0, low nibble of byte 5 of subspace 2
-    c[21 * M + 2] = 0x4;   // block 0, high nibble of the same byte
-    c[33 * M + 0] = 0xF;   // block 1, code 1, subspace 0
+    c[5 * M + 2] = 0x9;     // block 0, low nibble of byte 5 of subspace 2
+    c[21 * M + 2] = 0x4;    // block 0, high nibble of the same byte
+    c[33 * M + 0] = 0xF;    // block 1, code 1, subspace 0
+    c[127 * M + 1] = 0x3;   // block 3 (the group's last), code 31: high nibble of byte 15, subspace 1
+    c[139 * M + 2] = 0x6;   // group 1, block 4, code 11, subspace 2
     std::vector<uint8_t> p(dq::fastscan_packed_bytes(n, M));
-    REQUIRE(p.size() == 2 * 16 * 4);
+    REQUIRE(p.size() == 2 * 64 * 4);
     dq::pack_codes4(c.data(), n, M, p.data());
-    CHECK(int(p[2 * 16 + 5]) == 0x49);
-    CHECK(int(p[64 + 0 * 16 + 1]) == 0x0F);
-    CHECK(std::count(p.begin(), p.end(), 0) == long(p.size()) - 2);
+    CHECK(int(p[2 * 64 + 0 * 16 + 5]) == 0x49);   // group 0: subspace m at 64 m, block l at 16 l
+    CHECK(int(p[0 * 64 + 1 * 16 + 1]) == 0x0F);
+    CHECK(int(p[1 * 64 + 3 * 16 + 15]) == 0x30);
+    CHECK(int(p[256 + 2 * 64 + 0 * 16 + 11]) == 0x06);  // group 1 starts at 64 × M2
+    CHECK(std::count(p.begin(), p.end(), 0) == long(p.size()) - 4);
     c[7 * M + 1] = 16;
     CHECK_THROWS_WITH(dq::pack_codes4(c.data(), n, M, p.data()), Contains("code 7 subspace 1 is 16, must be < 16"));
     CHECK_THROWS_WITH(dq::FastScanCodes(c.data(), n, 0), Contains("M must be in 1..256, got 0"));
@@ -128,12 +132,16 @@ TEST_CASE("every fast-scan kernel is identical to the scalar reference", "[fasts
             const uint32_t M2 = M + (M & 1);
             // Blocks below, at and above the kernel's tile (and 3 tile + 5).
             const size_t t = kern.tile;
-            for (size_t nb : {size_t(0), t - 1, t, t + 1, 2 * t, 3 * t + 5, size_t(40)}) {
+            // Every block count mod the group of 4 too (a kernel reads the last group whole).
+            for (size_t nb : {size_t(0), size_t(1), size_t(2), size_t(3), size_t(5), size_t(6), t - 1, t, t + 1, 2 * t,
+                              3 * t + 5, size_t(40)}) {
                 std::vector<uint8_t> q(M2 * 16);
                 for (auto& x : q) x = uint8_t(rng() % (dq::kFastScanLutMax + 1));
                 if (M == 256) std::fill(q.begin(), q.end(), uint8_t(dq::kFastScanLutMax));  // largest sum: 256 * 127
                 if (M == 5) std::fill(q.begin(), q.end(), 0);      // smallest: every sum 0
-                std::vector<uint8_t> packed(nb * 16 * M2);
+                // Whole groups, the blocks past nb random too: no kernel may report them.
+                std::vector<uint8_t> packed(dq::fastscan_packed_bytes(nb * 32, M));
+                REQUIRE(packed.size() == (nb + 3) / 4 * 64 * M2);
                 for (auto& x : packed) x = uint8_t(rng());
                 // Threshold 65535 keeps every block (the plain scan); then thresholds at a block's
                 // minimum (kept: <= is inclusive), one below it, 0 and the median minimum (about half kept).

@@ -3,7 +3,7 @@
 //
 // Why it is fast: a subspace's 16 distances, quantized to u8, fit one 16-byte register, so a byte
 // shuffle (pshufb natively, i8x16.swizzle in wasm SIMD128) looks up 16 codes per 16-byte lane in one
-// instruction (SSE4.1: one subspace, AVX2: two, AVX-512BW: four) instead of one load per code and
+// instruction (SSE4.1 and wasm: one block, AVX2: two, AVX-512BW: four) instead of one load per code and
 // subspace. Why it stays exact: the u16 sums only pick
 // a candidate pool; every candidate is then re-scored with the float LUT in the same order as
 // dq_scan_lut8_u8__scalar, so returned distances equal exact 4-bit ADC/SDC distances bit for bit
@@ -11,16 +11,22 @@
 //
 // Blocked layout (derived at load from the n × M byte codes, never stored in a file):
 //   M2 = M rounded up to even (a padding subspace has code 0 and an all-zero table row).
-//   Codes are grouped in blocks of 32 (the last block padded with code 0). Block b occupies
-//   16 × M2 bytes at offset b × 16 × M2; within it, subspace m occupies 16 bytes at m × 16, and
-//   byte j (0..15) = code[32b + j][m] | code[32b + 16 + j][m] << 4.
-//   So one 16-byte load gives subspace m of all 32 codes: low nibbles = codes 0..15, high = 16..31,
-//   and (AVX2) one 32-byte load gives subspaces m and m+1, matching a 32-byte table of rows m, m+1.
+//   Codes are grouped in blocks of 32, blocks in groups of 4 (128 codes; the last group padded with
+//   code 0). Group g occupies 64 × M2 bytes at offset g × 64 × M2; within it subspace m occupies
+//   64 bytes at m × 64, and there block l (0..3) of the group 16 bytes at l × 16, whose byte j (0..15)
+//   = code[32b + j][m] | code[32b + 16 + j][m] << 4 for block b = 4g + l.
+//   So one 16-byte load gives subspace m of all 32 codes of a block (low nibbles = codes 0..15, high
+//   = 16..31), one 32-byte load (AVX2) subspace m of two blocks, one 64-byte load (AVX-512) of four,
+//   each 16-byte lane against the same (broadcast) table row. Why the blocks of a group sit side by
+//   side per subspace rather than a block's subspaces side by side (Faiss's order, and ours before):
+//   the lanes of an accumulator then hold different codes, not partial sums of the same codes in
+//   different subspaces, so no fold across lanes ends a block; at M = 8 that fold cost about as much
+//   as the lookups, and made the AVX-512 kernel slower than the AVX2 one.
 //
 // Quantized table: q[m][k] = round((lut[m][k] - min_k lut[m][.]) × scale), one scale for all
 // subspaces (so sums stay comparable), scale = 127 / max_m (max - min of row m): 7 bits, so that the
-// bytes of two subspaces add as bytes without overflow (254) before they are widened, which the wasm
-// kernel does (a quarter less u16 work). Measured on Gaussian data (bench_scan): recall@10 against
+// bytes of two subspaces add as bytes without overflow (254) before they are widened, which the
+// SIMD kernels do (a quarter less u16 work). Measured on Gaussian data (bench_scan): recall@10 against
 // exact ADC 0.94 at a pool of 10 (8 bits: 0.975), 1.000 from 20 on. Sums of M2 ≤ 256 entries fit u16
 // (256 × 127), so every kernel's u16 output is the exact integer sum and all variants agree bit for
 // bit. distance ≈ sum / scale + bias, bias = Σ_m min_m.
@@ -41,7 +47,10 @@ constexpr uint32_t kFastScanMaxM = 256;
 /// Largest quantized table entry (QuantizedLut4::q); kernels may add two entries as bytes.
 constexpr uint32_t kFastScanLutMax = 127;
 
-/// Bytes of the blocked layout for n codes of M subspaces: ceil(n / 32) × 16 × M2.
+/// Blocks per group of the layout (a kernel's 64-byte load spans one subspace of a group).
+constexpr size_t kFastScanGroup = 4;
+
+/// Bytes of the blocked layout for n codes of M subspaces: ceil(n / 128) × 64 × M2 (whole groups).
 size_t fastscan_packed_bytes(size_t n, uint32_t M);
 
 /// codes: n × M bytes, each < 16; packed: fastscan_packed_bytes(n, M) bytes (fully written,
@@ -66,8 +75,9 @@ struct QuantizedLut4 {
 QuantizedLut4 quantize_lut4(const float* lut, uint32_t M);
 
 /// Fast-scan kernel: q is M2 × 16 bytes, each <= kFastScanLutMax (QuantizedLut4::q; all M2 rows are
-/// summed, so a padding row must be zero, as quantize_lut4 leaves it), packed holds nblocks blocks of the layout above
-/// (M2 = M rounded up to even). The threshold test is fused into the kernel, as Faiss's result
+/// summed, so a padding row must be zero, as quantize_lut4 leaves it), packed starts a group of the layout
+/// above (M2 = M rounded up to even) and holds ceil(nblocks / 4) whole groups: a kernel may read the
+/// last group whole, but reports only blocks < nblocks. The threshold test is fused into the kernel, as Faiss's result
 /// handlers do, so that the common block (none of its codes can enter the candidate pool) costs no
 /// store and no second pass: for each block with some sum <= threshold, in block order, the kernel
 /// writes its 32 u16 sums (code order, padding codes included) to out[32 c ..] and its index (0-based
