@@ -399,6 +399,47 @@ TEST_CASE("train: per-dataset defaults of λ, length and denoising, overridden b
     CHECK_THROWS_AS(config({"--dataset", "fashion70k", "--variant", "fancy"}), dqt::UsageError);
 }
 
+// K = 16 on mnist10k at 32 and 64 bits has its own validated λ, length and schedule (train/recipe.cpp);
+// other datasets, shorter codes, other variants and K = 256 keep theirs, and flags still win.
+TEST_CASE("train: K = 16 defaults on mnist10k at 32 and 64 bits, not elsewhere", "[cli]") {
+    const std::vector<dqt::FlagSpec> spec = {{"dataset", "X"}, {"variant", "X"}, {"lambda", "X"},
+                                              {"iterations", "N"}, {"lr-schedule", "X"}, {"codeword-bits", "X"}};
+    auto recipe = [&](std::vector<std::string> argv, int bits, size_t n = 9000) {
+        return dqt::resolve_recipe(dqt::parse_train_config(dqt::Args("train", argv, 0, spec), bits, 0), n);
+    };
+    dqt::Recipe r = recipe({"--dataset", "mnist10k", "--codeword-bits", "4"}, 64);
+    CHECK(r.K == 16);
+    CHECK(r.M == 16);
+    CHECK(r.lambda == 0.25f);
+    CHECK(r.iterations == 90);
+    CHECK(r.lr_schedule == "cosine");
+    r = recipe({"--dataset", "mnist10k", "--codeword-bits", "4"}, 32);
+    CHECK(r.lambda == 0.25f);
+    CHECK(r.iterations == 30);
+    CHECK(r.lr_schedule == "cosine");
+    // 16 bits (M = 4) was not measured: K = 256's values.
+    r = recipe({"--dataset", "mnist10k", "--codeword-bits", "4"}, 16);
+    CHECK(r.lambda == 0.1f);
+    CHECK(r.iterations == 200);
+    CHECK(r.lr_schedule == "constant");
+    r = recipe({"--dataset", "mnist10k"}, 64);  // K = 256
+    CHECK(r.lambda == 0.1f);
+    CHECK(r.iterations == 200);
+    CHECK(r.lr_schedule == "constant");
+    r = recipe({"--dataset", "fashion70k", "--codeword-bits", "4"}, 64, 69000);
+    CHECK(r.lambda == 0.02f);
+    CHECK(r.iterations == 2157);
+    CHECK(r.lr_schedule == "constant");
+    r = recipe({"--dataset", "mnist10k", "--codeword-bits", "4", "--variant", "paper"}, 64);
+    CHECK(r.lambda == 0.1f);
+    CHECK(r.iterations == 3500);
+    r = recipe({"--dataset", "mnist10k", "--codeword-bits", "4", "--lambda", "0.3", "--iterations", "200",
+                "--lr-schedule", "constant"}, 64);
+    CHECK(r.lambda == 0.3f);
+    CHECK(r.iterations == 200);
+    CHECK(r.lr_schedule == "constant");
+}
+
 // 4-bit codes: --codeword-bits picks K, --bits is checked against it, and methods without PQ codes say
 // the flag does not apply to them.
 TEST_CASE("train and baseline --codeword-bits 4|8: K = 16 or 256, checked bits, refused where it does not apply", "[cli]") {
