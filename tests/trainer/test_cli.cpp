@@ -411,10 +411,12 @@ TEST_CASE("train: K = 16 defaults on mnist10k at 32 and 64 bits, not elsewhere",
     CHECK(r.K == 16);
     CHECK(r.M == 16);
     CHECK(r.lambda == 0.25f);
+    CHECK(r.eta == 0.5f);
     CHECK(r.iterations == 90);
     CHECK(r.lr_schedule == "cosine");
     r = recipe({"--dataset", "mnist10k", "--codeword-bits", "4"}, 32);
     CHECK(r.lambda == 0.25f);
+    CHECK(r.eta == 0.5f);
     CHECK(r.iterations == 30);
     CHECK(r.lr_schedule == "cosine");
     // 16 bits (M = 4) was not measured: K = 256's values.
@@ -424,6 +426,7 @@ TEST_CASE("train: K = 16 defaults on mnist10k at 32 and 64 bits, not elsewhere",
     CHECK(r.lr_schedule == "constant");
     r = recipe({"--dataset", "mnist10k"}, 64);  // K = 256
     CHECK(r.lambda == 0.1f);
+    CHECK(r.eta == 0.1f);
     CHECK(r.iterations == 200);
     CHECK(r.lr_schedule == "constant");
     r = recipe({"--dataset", "fashion70k", "--codeword-bits", "4"}, 64, 69000);
