@@ -12,7 +12,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIdxFile, readIdxImagesFile } from '../wasm/js/idx-file.mjs';
-import { latencyStats as stats } from './bench/stats.mjs';
+import { passStats } from './bench/stats.mjs';
+
+// Every timing is PASSES passes over all queries (issue 22: the median and spread of at least 3 runs); a
+// method's figures are the medians over the passes, with the range of the pass medians.
+const PASSES = 3;
+const timedPasses = (nq, one) => Array.from({ length: PASSES }, () => Array.from({ length: nq }, (_, i) => {
+  const a = performance.now();
+  one(i);
+  return performance.now() - a;
+}));
+const stats = passStats;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -82,22 +92,12 @@ for (const simd of [true, false]) {
   }
   log(`${index.backend}: ${N} items, ${info.bits} bits, scan kernel ${info.scanKernel}`);
   for (let i = 0; i < 20; i++) index.encode(queries[i % nq]);
-  const enc = [];
-  for (let i = 0; i < nq; i++) {
-    const a = performance.now();
-    index.encode(queries[i]);
-    enc.push(performance.now() - a);
-  }
+  const enc = timedPasses(nq, (i) => index.encode(queries[i]));
   result.methods.push({ name: `deepquan encode only (${index.backend})`, backend: index.backend, what: 'encode', latency: stats(enc) });
   for (const mode of ['sdc', 'adc']) {
     for (let i = 0; i < 20; i++) index.search(queries[i % nq], { k: 10, mode });
-    const times = [], labels = [];
-    for (let i = 0; i < nq; i++) {
-      const a = performance.now();
-      const hits = index.search(queries[i], { k: 10, mode });
-      times.push(performance.now() - a);
-      labels.push(hits.map((h) => h.label));
-    }
+    const labels = queries.slice(0, nq).map((q) => index.search(q, { k: 10, mode }).map((h) => h.label));
+    const times = timedPasses(nq, (i) => index.search(queries[i], { k: 10, mode }));
     result.methods.push({ name: `deepquan ${mode.toUpperCase()} (${index.backend})`, backend: index.backend, what: 'search', mode,
                           load_ms: loadMs, latency: stats(times), ...quality(labels, queryLabels) });
     log(`  ${mode}: median ${stats(times).median_ms.toFixed(3)} ms`);
@@ -127,15 +127,9 @@ function exactTop10(q) {
 }
 {
   for (let i = 0; i < 3; i++) exactTop10(queries[i]);
-  const times = [], labels = [];
-  const exact = [];
-  for (let i = 0; i < nq; i++) {
-    const a = performance.now();
-    const ids = exactTop10(queries[i]);
-    times.push(performance.now() - a);
-    exact.push(ids);
-    labels.push(ids.map((p) => galleryLabels[p]));
-  }
+  const exact = queries.slice(0, nq).map((q) => exactTop10(q));
+  const labels = exact.map((ids) => ids.map((p) => galleryLabels[p]));
+  const times = timedPasses(nq, (i) => exactTop10(queries[i]));
   result.methods.push({ name: 'brute-force float L2 (JS)', what: 'search', latency: stats(times), ...quality(labels, queryLabels) });
   result.exact = exact;
   log(`brute force: median ${stats(times).median_ms.toFixed(3)} ms`);
@@ -161,17 +155,19 @@ try {
   for (const ef of [64, 128]) {
     hnsw.setEfSearch(ef);
     const x = new Float32Array(D);
-    const times = [], labels = [];
+    const knn = (i) => {
+      for (let j = 0; j < D; j++) x[j] = queries[i][j] / 255;
+      return hnsw.searchKnn(x, 10, undefined).neighbors;
+    };
+    const labels = [];
     let recall = 0;
     for (let i = 0; i < nq; i++) {
-      const a = performance.now();
-      for (let j = 0; j < D; j++) x[j] = queries[i][j] / 255;
-      const r = hnsw.searchKnn(x, 10, undefined);
-      times.push(performance.now() - a);
-      labels.push(r.neighbors.map((p) => galleryLabels[p]));
+      const r = knn(i);
+      labels.push(r.map((p) => galleryLabels[p]));
       const ex = new Set(result.exact[i]);
-      recall += r.neighbors.filter((p) => ex.has(p)).length / 10;
+      recall += r.filter((p) => ex.has(p)).length / 10;
     }
+    const times = timedPasses(nq, knn);
     result.methods.push({ name: `hnswlib-wasm (M ${Mh}, efConstruction ${efC}, ef ${ef})`, what: 'search', build_seconds: buildS,
                           latency: stats(times), recall_at_10_vs_exact: recall / nq, ...quality(labels, queryLabels) });
     log(`hnswlib ef ${ef}: median ${stats(times).median_ms.toFixed(3)} ms`);

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseOptions, UsageError, helpText } from './bench/peers/options.mjs';
 import { exactTopK } from './bench/peers/metrics.mjs';
+import { vectorHelpers } from './bench/peers/vectors.mjs';
 import { runEngine, gzipBytes } from './bench/peers/runner.mjs';
 import { writeOutputs } from './bench/peers/report.mjs';
 import { cpuInfo } from './bench/machine.mjs';
@@ -114,16 +115,8 @@ const dqPageFiles = fs.readdirSync(pkgDir).filter((f) => f.endsWith('.mjs') && !
 const deepquanPageIndex = !opt.engines.includes('deepquan') ? null
   : { bytes: gz(fs.readFileSync(model)) + gz(await galleryBytes()), what: `model.dqm + gallery.dqdb, gzip (with thumbnails and labels when it has them; the codes alone: ${n * info.M} B)` };
 
-// Sign bits of z around the gallery's per-dimension mean (the binary codes the b1 settings get), ⌈d/8⌉ bytes a row.
-const meanZ = new Float64Array(D);
-for (let i = 0; i < n; i++) for (let t = 0; t < D; t++) meanZ[t] += gallery[i * D + t] / n;
-const signBits = (v, count) => {
-  const B = Math.ceil(D / 8), out = new Uint8Array(count * B);
-  for (let i = 0; i < count; i++) for (let t = 0; t < D; t++) if (v[i * D + t] > meanZ[t]) out[i * B + (t >> 3)] |= 1 << (t & 7);
-  return out;
-};
-const centered = (v) => v.map((x, i) => x - meanZ[i % D]);
-const data = { d: D, n, nq, gallery, queries, queryImages, signBits, centered, deepquanIndex, deepquanPageIndex,
+const { signBits, centered } = vectorHelpers(gallery, n, D);
+const data = { d: D, n, nq, gallery, queries, queryImages, ids: galleryIds, signBits, centered, deepquanIndex, deepquanPageIndex,
                vectorsGzipBytes: gz(Buffer.from(gallery.buffer, gallery.byteOffset, gallery.byteLength)) };
 
 const K = 10;
@@ -138,8 +131,12 @@ for (const e of opt.engines) {
   const adapter = await import(`./bench/peers/${files[e]}`);
   rows.push(...await runEngine(adapter, ctx, data));
 }
+if (opt.chromium) {
+  const { runChromium } = await import('./bench/peers/browser.mjs');
+  await runChromium({ root, pkgDir, engines: opt.engines, rows, data, files: { model, galleryBytes }, truth, runs: opt.runs, k: K, quick: opt.quick, log });
+}
 const result = {
-  what: 'bench-peers', revision, machine, quick: opt.quick, runs: opt.runs, k: K,
+  what: 'bench-peers', revision, machine, quick: opt.quick, runs: opt.runs, k: K, chromium: opt.chromium,
   data: { source, dataset, synthetic: !!opt.synthetic, n, nq, d: D, M: info.M, K: info.K, scan_kernel: info.scanKernel, backend: info.backend },
   notes: [
     'DeepQuan queries are images: its latency includes the encoder forward pass; the "query code given" row is the scan alone. The peers get z.',

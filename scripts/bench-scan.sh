@@ -4,8 +4,9 @@
 # Prints each run, then one table of M codes/s with ratios. Not a test: figures only.
 #
 #   scripts/bench-scan.sh [N]          (default N = 1000000)
-# REPEAT=r runs every benchmark r times and the summary keeps each figure's best run: the machine is
-# shared, and contention only ever lowers a figure.
+# REPEAT=r runs every benchmark (ours and both Faiss builds) r times, each a process of its own; the
+# summary keeps each figure's best run (the machine is shared, and contention only ever lowers a figure),
+# the benchmark report (scripts/bench/report/scan.mjs) the median and spread of the runs.
 # Environment: BUILD_DIR (native build, default build/bench-scan), WASM_BUILD_DIR (the wasm builds, CMake preset
 #              wasm-bench-scan, default $BUILD_DIR-wasm), OUT_DIR (default $BUILD_DIR/bench-scan),
 #              SKIP_WASM=1, SKIP_FAISS=1, SKIP_VERIFY=1 (skip the Catch2 run of the core in both
@@ -20,7 +21,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench-scan}
 OUT=${OUT_DIR:-$BUILD_DIR/bench-scan}
 REPEAT=${REPEAT:-1}
 mkdir -p "$OUT/dump"
-rm -f "$OUT"/native.txt "$OUT"/wasm-simd.txt "$OUT"/wasm-scalar.txt "$OUT"/faiss.txt "$OUT"/faiss-avx2.txt
+rm -f "$OUT"/native.txt "$OUT"/wasm-simd.txt "$OUT"/wasm-scalar.txt "$OUT"/faiss.txt "$OUT"/faiss-avx2.txt "$OUT"/faiss-avx2.all
 export NODE_PATH=/usr/share/nodejs
 
 echo "=== native (cmake target bench_scan, $BUILD_DIR) ==="
@@ -58,13 +59,19 @@ fi
 
 if [ "${SKIP_FAISS:-0}" != 1 ]; then
   echo; echo "=== Faiss (/usr/bin/python3, omp_set_num_threads(1)) ==="
-  /usr/bin/python3 scripts/bench/faiss_scan.py "$OUT/dump" "$N" "$REPEAT" | tee "$OUT/faiss.txt"
+  # One process per repetition, as for our kernels: the report's spread is over runs, not over one run's searches.
+  for _ in $(seq "$REPEAT"); do /usr/bin/python3 scripts/bench/faiss_scan.py "$OUT/dump" "$N" 1 | tee -a "$OUT/faiss.txt"; done
 fi
 
 if [ "${FAISS_AVX2:-0}" = 1 ]; then
   # The same dump, so the anchor does not make its own; its REPS timed searches match faiss_scan.py's count.
   echo
-  OUT_DIR="$OUT" BUILD_DIR="$BUILD_DIR" REPS=$((7 * REPEAT)) NO_SUMMARY=1 scripts/bench-faiss-avx2.sh "$N"
+  # Its REPS timed searches match faiss_scan.py's count; one process per repetition, each result kept.
+  for _ in $(seq "$REPEAT"); do
+    OUT_DIR="$OUT" BUILD_DIR="$BUILD_DIR" REPS=7 NO_SUMMARY=1 scripts/bench-faiss-avx2.sh "$N"
+    cat "$OUT/faiss-avx2.txt" >> "$OUT/faiss-avx2.all"
+  done
+  mv "$OUT/faiss-avx2.all" "$OUT/faiss-avx2.txt"
 fi
 
 echo; echo "=== summary: M codes/s, best kernel of each backend (scan alone / scan + top-10) ==="

@@ -13,7 +13,7 @@ import { logged, tail, encodeSizes } from './bench/steps.mjs';
 import { writeReport } from './bench/report/index.mjs';
 import { writeK16Files } from './bench/report/k16.mjs';
 import { writeClipartFiles } from './bench/report/clipart.mjs';
-import { benchParts, selectParts, writePartRecord, STEPS } from './bench/parts.mjs';
+import { benchParts, selectParts, writePartRecord, STEPS, PEER_RUNS } from './bench/parts.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -139,6 +139,22 @@ if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', ...targets], build
   console.error(tail(buildLog, 20));
   die(`build failed, see ${buildLog}`);
 }
+// The wasm package the package, end-to-end and peers steps load: built (incrementally, so it is of the sources on
+// disk) with the wasm preset unless DQ_PKG_DIR names another one (taken as it is: a step that finds no package
+// there fails and says so, and its part is recorded incomplete).
+const PKG_STEPS = ['package', 'e2e', ...Object.keys(PEER_RUNS)];
+if (chosen ? chosen.some((p) => p.steps.some((x) => PKG_STEPS.includes(x))) : !only) {
+  if (process.env.DQ_PKG_DIR) {
+    if (!fs.existsSync(path.join(PKG, 'index.mjs'))) progress(`DQ_PKG_DIR=${PKG} holds no package (index.mjs): the steps that load it will fail`);
+  } else {
+    progress('build: the wasm package (cmake --preset wasm)');
+    const wasmLog = path.join(RAW, 'logs/build-wasm.log');
+    if (logged(['cmake', '--preset', 'wasm'], wasmLog, { cwd: ROOT }) !== 0 || logged(['cmake', '--build', '--preset', 'wasm', '-j2'], wasmLog, { append: true, cwd: ROOT }) !== 0) {
+      console.error(tail(wasmLog, 20));
+      die(`wasm package build failed, see ${wasmLog}`);
+    }
+  }
+}
 const needed = chosen ? chosen.flatMap((p) => [...p.runs, ...(p.needs ? [p.needs] : [])]) : only;
 for (const d of new Set(needed ? needed.map((r) => r.dataset) : [...settings.datasets, ...matrix.map((r) => r.dataset)])) {
   if (d === 'clipart') {
@@ -196,10 +212,15 @@ const k16Files = () => {
 const d0 = settings.datasets[0], dl = settings.datasets[settings.datasets.length - 1];
 const stepRun = {
   scan() {
-    progress(`== speed: scan over N = ${settings.scanN} (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss)`);
+    // Full mode: three repetitions of the whole script (the report gives their median and spread) and the AVX2
+    // Faiss anchor in the same invocation (issue 22: the ratios are against it, not against Debian's generic
+    // build; its first run fetches and builds Faiss, scripts/bench-faiss-avx2.sh --build-only does that ahead).
+    const full = settings.mode !== 'quick';
+    progress(`== speed: scan over N = ${settings.scanN} (bench-scan.sh: native, wasm SIMD128, wasm scalar, Faiss${full ? ', Faiss AVX2; 3 repetitions' : ''})`);
     const scanLog = path.join(RAW, 'logs/bench-scan.log');
     const rc = logged(['scripts/bench-scan.sh', String(settings.scanN)], scanLog,
-      { env: { BUILD_DIR: path.join(BUILD_DIR, 'scan'), OUT_DIR: path.join(RAW, 'scan'), ...(settings.mode === 'quick' ? { SKIP_VERIFY: '1' } : {}) } });
+      { env: { BUILD_DIR: path.join(BUILD_DIR, 'scan'), OUT_DIR: path.join(RAW, 'scan'),
+               ...(full ? { FAISS_AVX2: '1', REPEAT: '3' } : { SKIP_VERIFY: '1' }) } });
     if (rc !== 0) progress(`   bench-scan.sh failed (exit ${rc}), see ${scanLog}`);
     if (fs.existsSync(path.join(RAW, 'scan'))) {
       for (const f of fs.readdirSync(path.join(RAW, 'scan'))) {
@@ -238,19 +259,16 @@ const stepRun = {
     if (rc !== 0) progress(`   bench-e2e.mjs failed, see ${RAW}/logs/bench-e2e.log`);
     return rc;
   },
-  // The npm peers (issue 22) on the same vectors: the last dataset's gallery, then 1,000,000 synthetic items for speed.
-  peers() {
+  // The npm peers (issue 22) on the same vectors: the last dataset's gallery (Node and Chromium), then 1,000,000
+  // synthetic items for speed, cut by engine (parts.mjs PEER_RUNS).
+  ...Object.fromEntries(Object.entries(PEER_RUNS).map(([name, { out, args }]) => [name, () => {
     const dir = path.join(RUNS, `${dl}-deepquan-b32-s0`);
-    let rc = 0;
-    for (const [what, extra, out] of [[`${dl} gallery`, [], 'peers'], ['1,000,000 synthetic items', ['--synthetic', '1000000'], 'peers-1m']]) {
-      progress(`== peers: ${what} (bench-peers.mjs)`);
-      const r = logged(['node', 'scripts/bench-peers.mjs', '--run', dir, '--dataset', dl, '--pkg', PKG, '--out', path.join(RAW, out), ...extra],
-        path.join(RAW, 'logs', `bench-${out}.log`));
-      if (r !== 0) progress(`   bench-peers.mjs failed (exit ${r}), see ${RAW}/logs/bench-${out}.log`);
-      rc = rc || r;
-    }
-    return rc;
-  },
+    progress(`== ${name}: ${STEPS[name]} (bench-peers.mjs)`);
+    const r = logged(['node', '--expose-gc', 'scripts/bench-peers.mjs', '--run', dir, '--dataset', dl, '--pkg', PKG, '--out', path.join(RAW, out), ...args],
+      path.join(RAW, 'logs', `bench-${out}.log`));
+    if (r !== 0) progress(`   bench-peers.mjs failed (exit ${r}), see ${RAW}/logs/bench-${out}.log`);
+    return r;
+  }])),
 };
 const BEFORE_RUNS = ['scan', 'package'];
 
@@ -274,7 +292,10 @@ if (chosen) {
     for (const name of p.steps.filter((x) => !BEFORE_RUNS.includes(x))) step(name);
     const complete = runs.every((r) => r.status !== 'failed') && steps.every((x) => x.rc === 0);
     writePartRecord(RAW, { part: p.name, mode: settings.mode, sources: SOURCES, revision: sourceRevision(ROOT), started, finished: new Date().toISOString(),
-      complete, runs, steps, machine: { cpu: machine.cpu, cores: machine.cores, load_at_start: load0, load_at_end: os.loadavg() } });
+      // describe: the whole machine description of this invocation, so a report assembled from parts run on
+      // different days (machine.json is written once) names the machine each part's figures come from.
+      complete, runs, steps, machine: { cpu: machine.cpu, cores: machine.cores, load_at_start: load0, load_at_end: os.loadavg() },
+      describe: { ...machine, load_at_start: load0 } });
     progress(`part ${p.name}: ${complete ? 'complete' : 'INCOMPLETE'} (${runs.filter((r) => r.status === 'failed').length} failed runs, ` +
       `${steps.filter((x) => x.rc !== 0).length} failed steps); record ${path.join(RAW, 'parts', `${p.name}.json`)}`);
   }
@@ -304,7 +325,7 @@ stepRun.e2e();
 runPhase('quality');
 runPhase('grid');
 // The npm peers read the last dataset's 32-bit model; the whole benchmark runs every part's steps.
-if (settings.mode === 'full') stepRun.peers();
+if (settings.mode === 'full') for (const name of Object.keys(PEER_RUNS)) stepRun[name]();
 
 // ---------------------------------------------------------------- report
 progress(`== report: ${opts.out}`);

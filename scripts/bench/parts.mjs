@@ -17,7 +17,19 @@ export const STEPS = {
   package: 'wasm package encode / search latency and module sizes, bench-wasm.sh',
   'db-sizes': 'database bytes per 10,000 items and native encode time',
   e2e: 'end-to-end query latency in Node, bench-e2e.mjs',
-  peers: 'npm peers on the same vectors, bench-peers.mjs (fashion70k gallery and 1 M synthetic)',
+  peers: 'npm peers on the last dataset\'s gallery, bench-peers.mjs --chromium (Node and Chromium)',
+  'peers-1m': 'npm peers over 1,000,000 synthetic items: DeepQuan, exact, usearch, voy-search (200 queries)',
+  'peers-1m-edgevec': 'edgevec over the same 1,000,000 items (its HNSW builds take most of an hour)',
+  'peers-1m-hnswlib': 'hnswlib-wasm over the same 1,000,000 items',
+};
+
+/// The peers steps' bench-peers.mjs arguments and output directory (under RAW): the 1 M runs are cut by engine,
+/// since edgevec's and hnswlib's three timed HNSW builds each over a million items would not fit one part.
+export const PEER_RUNS = {
+  peers: { out: 'peers', args: ['--chromium'] },
+  'peers-1m': { out: 'peers-1m', args: ['--synthetic', '1000000', '--queries', '200', '--engines', 'deepquan,exact,usearch,voy-search'] },
+  'peers-1m-edgevec': { out: 'peers-1m-edgevec', args: ['--synthetic', '1000000', '--queries', '200', '--engines', 'edgevec'] },
+  'peers-1m-hnswlib': { out: 'peers-1m-hnswlib', args: ['--synthetic', '1000000', '--queries', '200', '--engines', 'hnswlib-wasm'] },
 };
 
 /// The part of a matrix run: speed / models / sizes -> 'speed'; quality -> 'quality-DATASET-sSEED' (clip art:
@@ -51,8 +63,13 @@ export function benchParts(matrix, settings) {
   }
   const dl = settings.datasets[settings.datasets.length - 1];
   const model = matrix.find((r) => r.id === `${dl}-deepquan-b32-s0`);
-  if (settings.mode === 'full') add('peers', 'DeepQuan against the npm peers on the same vectors').steps.push('peers');
-  if (model && parts.has('peers')) parts.get('peers').needs = model;
+  if (settings.mode === 'full') {
+    for (const name of Object.keys(PEER_RUNS)) {
+      const p = add(name, STEPS[name]);
+      p.steps.push(name);
+      if (model) p.needs = model;
+    }
+  }
   return [...parts.values()];
 }
 

@@ -35,3 +35,13 @@ export function latencyStats(times) {
   const s = [...times].sort((a, b) => a - b);
   return { runs: s.length, median_ms: quantile(s, 0.5), p10_ms: quantile(s, 0.1), p90_ms: quantile(s, 0.9), min_ms: s[0], max_ms: s[s.length - 1] };
 }
+
+/// latencyStats over repeated passes (arrays of per-query ms): each figure the median over the passes of that
+/// pass's figure, plus the number of passes and the range of the pass medians (the spread between runs).
+export function passStats(passes) {
+  const per = passes.map(latencyStats);
+  const mid = (k) => median(per.map((p) => p[k]));
+  return { runs: per[0]?.runs ?? 0, passes: per.length, median_ms: mid('median_ms'), p10_ms: mid('p10_ms'), p90_ms: mid('p90_ms'),
+           min_ms: Math.min(...per.map((p) => p.min_ms)), max_ms: Math.max(...per.map((p) => p.max_ms)),
+           median_ms_range: [Math.min(...per.map((p) => p.median_ms)), Math.max(...per.map((p) => p.median_ms))] };
+}

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stubBuild } from './fixtures/stub-build.mjs';
-import { benchParts, partOf, selectParts, partsStatus, readPartRecords, writePartRecord } from '../../scripts/bench/parts.mjs';
+import { benchParts, partOf, selectParts, partsStatus, readPartRecords, writePartRecord, PEER_RUNS } from '../../scripts/bench/parts.mjs';
+import { ENGINES } from '../../scripts/bench/peers/options.mjs';
 import { benchSettings, buildMatrix } from '../../scripts/bench/matrix.mjs';
 import { parseOptions } from '../../scripts/bench/options.mjs';
 
@@ -24,7 +25,7 @@ test('every run of the full matrix is in exactly one part; each part is what its
   const inParts = parts.flatMap((p) => p.runs.map((r) => r.id));
   assert.deepEqual([...inParts].sort(), [...ids].sort(), 'each id once, none left out');
   assert.deepEqual(parts.map((p) => p.name), ['speed', 'quality-mnist10k-s0', 'quality-mnist10k-s1', 'quality-mnist10k-s2', 'quality-fashion70k-s0',
-    'quality-fashion70k-s1', 'quality-fashion70k-s2', 'clipart-s0', 'clipart-s1', 'clipart-s2', 'grid', 'peers']);
+    'quality-fashion70k-s1', 'quality-fashion70k-s2', 'clipart-s0', 'clipart-s1', 'clipart-s2', 'grid', 'peers', 'peers-1m', 'peers-1m-edgevec', 'peers-1m-hnswlib']);
   const by = Object.fromEntries(parts.map((p) => [p.name, p]));
   assert.deepEqual(by.speed.steps, ['scan', 'package', 'db-sizes', 'e2e']);
   assert.ok(by.speed.runs.every((r) => ['speed', 'models', 'sizes'].includes(r.phase)));
@@ -39,8 +40,19 @@ test('every run of the full matrix is in exactly one part; each part is what its
   }
   assert.ok(by['quality-mnist10k-s0'].runs.some((r) => r.id === 'mnist10k-deepquan-k16-b64-s0'), 'the K = 16 runs with their seed');
   assert.ok(by.grid.runs.every((r) => r.phase === 'grid'));
-  assert.deepEqual(by.peers.steps, ['peers']);
-  assert.equal(by.peers.needs.id, 'fashion70k-deepquan-b32-s0', 'the peers part names the model it reads');
+  for (const name of ['peers', 'peers-1m', 'peers-1m-edgevec', 'peers-1m-hnswlib']) {
+    assert.deepEqual(by[name].steps, [name]);
+    assert.equal(by[name].needs.id, 'fashion70k-deepquan-b32-s0', `${name} names the model it reads`);
+    assert.equal(by[name].runs.length, 0);
+  }
+  // The gallery part runs Chromium too; the 1 M parts share the synthetic gallery and cut the engines between them.
+  assert.ok(PEER_RUNS.peers.args.includes('--chromium'));
+  const engines = ['peers-1m', 'peers-1m-edgevec', 'peers-1m-hnswlib'].flatMap((n) => {
+    const a = PEER_RUNS[n].args;
+    assert.deepEqual(a.slice(0, 4), ['--synthetic', '1000000', '--queries', '200'], n);
+    return a[a.indexOf('--engines') + 1].split(',');
+  });
+  assert.deepEqual(engines.sort(), [...ENGINES].sort(), 'every engine once over the 1 M items');
   assert.equal(partOf(matrix.find((r) => r.id === 'clipart-l2-s0')), 'clipart-s0');
   // Quick mode: no parts of its own beyond its one invocation (no peers), and --part refuses it.
   assert.ok(!benchParts(buildMatrix(benchSettings({ quick: true })), benchSettings({ quick: true })).some((p) => p.name === 'peers'));
@@ -49,7 +61,7 @@ test('every run of the full matrix is in exactly one part; each part is what its
 test('selectParts: names and patterns in the matrix order; an unknown name is refused with the list', () => {
   assert.deepEqual(selectParts(parts, ['grid', 'quality-mnist10k-*']).map((p) => p.name), ['quality-mnist10k-s0', 'quality-mnist10k-s1', 'quality-mnist10k-s2', 'grid']);
   assert.deepEqual(selectParts(parts, ['clipart-s1', 'clipart-*']).map((p) => p.name), ['clipart-s0', 'clipart-s1', 'clipart-s2'], 'each once');
-  assert.throws(() => selectParts(parts, ['qualty-*']), /--part qualty-\*: no such part \(speed, quality-mnist10k-s0, .*peers\)/);
+  assert.throws(() => selectParts(parts, ['qualty-*']), /--part qualty-\*: no such part \(speed, quality-mnist10k-s0, .*peers-1m-hnswlib\)/);
   assert.deepEqual(parseOptions(['--part', 'speed,grid']).part, ['speed', 'grid']);
   for (const [argv, msg] of [[['--part', 'speed', '--only', 'x'], /give one of them/], [['--part'], /needs part names/], [['--part', ','], /needs part names/],
     [['--quick', '--part', 'speed'], /parts are those of the full benchmark/], [['--part', 'sp;eed'], /not a run-id pattern/]]) {
@@ -143,7 +155,7 @@ test('--part runs its runs, records itself, resumes; bench-report assembles part
     const report = (args) => spawnSync('node', [path.join(root, 'scripts/bench-report.mjs'), '--raw', raw, '--out', out, '--pkg', path.join(dir, 'no-pkg'), ...args], { encoding: 'utf8' });
     let rep = report([]);
     assert.equal(rep.status, 1);
-    assert.match(rep.stderr, /do not make one report of one source hash \(not run yet: speed, quality-mnist10k-s0, .*peers\)/);
+    assert.match(rep.stderr, /do not make one report of one source hash \(not run yet: speed, quality-mnist10k-s0, .*peers-1m-hnswlib\)/);
     assert.ok(!fs.existsSync(out));
     rep = report(['--partial']);
     assert.equal(rep.status, 0, rep.stderr);

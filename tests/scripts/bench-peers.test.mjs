@@ -196,3 +196,28 @@ test('settings with one buildKey share the first one\'s timed builds; retune reu
   assert.deepEqual(Array.from(data.truth[1]), [3, 5, 2]);
   assert.equal(rows[0].recall_at_10, (1 + 1 / 3) / 2, 'every query gets query 0\'s list: 3 of 3, then 1 of 3');
 });
+
+test('--chromium is an option of its own; vectorHelpers packs the signs around the gallery mean', async () => {
+  assert.equal(parseOptions(['--run', 'R']).chromium, false);
+  assert.equal(parseOptions(['--run', 'R', '--chromium']).chromium, true);
+  assert.match(helpText(), /--chromium/);
+  const { vectorHelpers } = await import('../../scripts/bench/peers/vectors.mjs');
+  // 9 dimensions: two bytes a row; mean of each dimension over the 2 rows is 0.5 (rows 0 and 1).
+  const g = new Float32Array([...Array(9).fill(0), ...Array(9).fill(1)]);
+  const h = vectorHelpers(g, 2, 9);
+  assert.deepEqual(Array.from(h.meanZ), Array(9).fill(0.5));
+  assert.deepEqual(Array.from(h.signBits(g, 2)), [0, 0, 255, 1]);
+  assert.deepEqual(Array.from(h.centered(g.subarray(9))), Array(9).fill(0.5));
+});
+
+test('the table says whether Chromium ran: a cell per row, the header names it', async () => {
+  const { chromiumCell } = await import('../../scripts/bench/peers/report.mjs');
+  const lat = { runs: 3, queries: 10, p50_ms: { median: 0.5, min: 0.4, max: 0.6 }, p99_ms: { median: 2, min: 1, max: 3 } };
+  assert.equal(chromiumCell({ status: 'ok', latency: lat, build_ms: 1500, recall_at_10: 0.95 }), '0.500 / 2.000, build 1.50 s, recall 0.950');
+  assert.equal(chromiumCell({ status: 'failed', message: 'boom' }), 'failed: boom');
+  assert.equal(chromiumCell({ status: 'no browser build' }), 'no browser build');
+  const base = { revision: 'r', machine: { date: 'd', cpu: 'c', cores: 2, mem_gib: 1, kernel: 'k', node: 'v', load_at_start: [0, 0, 0] },
+                 data: { source: 's', n: 1, d: 1, nq: 1 }, k: 10, runs: 3, rows: [] };
+  assert.match(toMarkdown({ ...base, chromium: false }), /Chromium: not run/);
+  assert.match(toMarkdown({ ...base, chromium: true }), /Chromium .*one fresh browser per engine/);
+});

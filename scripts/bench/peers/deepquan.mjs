@@ -7,6 +7,9 @@ export const browser = 'yes (WASM)';
 
 export async function open({ dq }) { return dq; }
 
+/// In a page: the package as a page imports it.
+export const openPage = async ({ pkg }) => import(`${pkg}/index.mjs`);
+
 export const settings = () => [
   { name: 'SDC (image query)', mode: 'sdc', quantization: 'PQ', buildKey: 'index' },
   { name: 'ADC (image query)', mode: 'adc', quantization: 'PQ', buildKey: 'index' },

@@ -1,18 +1,25 @@
 // edgevec (WASM, Rust): HNSW over f32, its binary quantization (searchBQ, searchBQRescored), and its flat
 // index, which in the JS API takes binary vectors only (insertBinary + Hamming), so it gets the sign bits of z.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 
 export const engine = 'edgevec';
 export const pkg = 'edgevec';
 export const browser = 'yes (WASM)';
 export const pageFiles = ['edgevec.js', 'edgevec_bg.wasm'];
 
+// Node modules are imported inside open: page.mjs imports this file in Chromium, where it calls openPage.
 export async function open({ root }) {
-  const require = createRequire(`${root}/package.json`);
-  const entry = require.resolve('edgevec/edgevec.js');
+  const fs = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const entry = createRequire(`${root}/package.json`).resolve('edgevec/edgevec.js');
   const ev = await import(entry);
   ev.initSync({ module: fs.readFileSync(entry.replace(/edgevec\.js$/, 'edgevec_bg.wasm')) });
+  return ev;
+}
+
+/// In a page: the package's web build and its own init, which fetches the .wasm beside it.
+export async function openPage({ modules }) {
+  const ev = await import(`${modules}/edgevec/edgevec.js`);
+  await ev.default({ module_or_path: `${modules}/edgevec/edgevec_bg.wasm` });
   return ev;
 }
 

@@ -5,6 +5,7 @@ export const pkg = null;
 export const browser = 'yes (plain JS)';
 
 export async function open() { return {}; }
+export const openPage = open;
 
 export const settings = () => [{ name: 'brute force f32 (JS)', quantization: 'f32' }];
 

@@ -1,6 +1,5 @@
 // hnswlib-wasm (Emscripten build of hnswlib): HNSW over f32, M 16, efConstruction 200, several ef.
 // It ships a web-only build that refuses to start without a `window` (and warns that IndexedDB is missing).
-import { createRequire } from 'node:module';
 
 export const engine = 'hnswlib-wasm';
 export const pkg = 'hnswlib-wasm';
@@ -9,8 +8,14 @@ export const pageFiles = ['dist/hnswlib.js', 'dist/hnswlib-317962d7.js']; // the
 
 export async function open({ root }) {
   globalThis.window ??= globalThis;
-  const require = createRequire(`${root}/package.json`);
-  const { loadHnswlib } = await import(require.resolve('hnswlib-wasm/dist/hnswlib.js'));
+  const { createRequire } = await import('node:module');
+  const { loadHnswlib } = await import(createRequire(`${root}/package.json`).resolve('hnswlib-wasm/dist/hnswlib.js'));
+  return await loadHnswlib();
+}
+
+/// In a page: its web build as it is (the wasm is inlined in the chunk).
+export async function openPage({ modules }) {
+  const { loadHnswlib } = await import(`${modules}/hnswlib-wasm/dist/hnswlib.js`);
   return await loadHnswlib();
 }
 

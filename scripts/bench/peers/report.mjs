@@ -21,19 +21,27 @@ export function rowCells(r) {
   const name = `${r.engine}${r.version ? ` ${r.version}` : ''}`;
   if (r.status !== 'ok') {
     const why = r.status === 'missing' ? `not installed: ${r.message}` : `failed: ${r.message}`;
-    return [name, r.setting ?? '—', why, '', '', '', '', '', '', r.browser ?? ''];
+    return [name, r.setting ?? '—', why, '', '', '', '', '', '', '', r.browser ?? ''];
   }
   const l = r.latency, b = r.build;
   const page = r.page == null ? 'no browser build'
     : [r.page.package_gzip_bytes == null ? 'package ?' : `${bytes(r.page.package_gzip_bytes)} package gz`,
        r.page.index ? `+ ${bytes(r.page.index.bytes)} ${r.page.index.what}` : '+ index: not measured'].join(' ');
   return [name, r.setting, num(r.recall_at_10, 3), r.map_all == null ? `n/a: ${r.map_all_note}` : num(100 * r.map_all, 2),
-          spread(l.p50_ms.median, l.p50_ms.min, l.p50_ms.max, 3), spread(l.p99_ms.median, l.p99_ms.min, l.p99_ms.max, 3),
+          spread(l.p50_ms.median, l.p50_ms.min, l.p50_ms.max, 3), spread(l.p99_ms.median, l.p99_ms.min, l.p99_ms.max, 3), chromiumCell(r.chromium),
           spread(b.median_ms / 1000, b.min_ms / 1000, b.max_ms / 1000, 2),
           r.memory?.bytes == null ? 'not measured' : `${bytes(r.memory.bytes)} (${r.memory.source})`, page, r.browser];
 }
 
-export const COLUMNS = ['engine', 'setting', 'recall@10 vs exact', 'MAP@All %', 'p50 ms (min–max of runs)', 'p99 ms',
+/// The Chromium figures of a row (bench-peers.mjs --chromium): p50 / p99 medians, the page's one build (or load)
+/// of the index, recall@10 of what the page returned; or why there are none.
+export function chromiumCell(c) {
+  if (c == null) return 'not run';
+  if (c.status !== 'ok') return c.status === 'failed' ? `failed: ${c.message}` : c.status;
+  return `${num(c.latency.p50_ms.median, 3)} / ${num(c.latency.p99_ms.median, 3)}, build ${num(c.build_ms / 1000, 2)} s, recall ${num(c.recall_at_10, 3)}`;
+}
+
+export const COLUMNS = ['engine', 'setting', 'recall@10 vs exact', 'MAP@All %', 'p50 ms (min–max of runs)', 'p99 ms', 'Chromium p50 / p99 ms, build, recall',
                         'build / load s', 'index memory', 'page download', 'browser'];
 
 /// peers.md: header (revision, machine, data), then the table.
@@ -44,7 +52,10 @@ export function toMarkdown(result) {
   if (result.quick) o += `**Quick (smoke) run: the figures mean nothing.**\n\n`;
   o += `Revision \`${result.revision}\`, ${m.date}. Machine: ${m.cpu} (${m.cores} cores, ${m.mem_gib} GiB), ${m.kernel}, Node ${m.node}, load at start ${m.load_at_start.map((x) => x.toFixed(2)).join(' ')}.\n\n`;
   o += `Data: ${d.source}; ${d.n} gallery vectors of dimension ${d.d} (the model's latent z), ${d.nq} queries, k = ${result.k}; `;
-  o += `timings: median and spread of ${result.runs} run(s) (p50 / p99 over the queries of each run, single query, one thread).\n\n`;
+  o += `timings: median and spread of ${result.runs} run(s) (p50 / p99 over the queries of each run, single query, one thread).`;
+  const cv = result.rows.find((r) => r.chromium?.version)?.chromium.version;
+  o += result.chromium ? ` Chromium ${cv ?? ''} (Debian, headless): the same settings, passes and queries in a page, one fresh browser per engine; the medians of the passes' p50 / p99, and the recall@10 of what the page returned.\n\n`
+    : ' Chromium: not run (`--chromium`).\n\n';
   o += `| ${COLUMNS.join(' | ')} |\n| ${COLUMNS.map(() => '---').join(' | ')} |\n`;
   for (const r of result.rows) o += `| ${rowCells(r).map(esc).join(' | ')} |\n`;
   if (result.notes?.length) o += `\n${result.notes.map((n) => `- ${n}`).join('\n')}\n`;
@@ -59,6 +70,12 @@ export function toSvg(result) {
     if (!s) series.push(s = { name: r.engine, x: [], y: [] });
     s.x.push(r.latency.p50_ms.median);
     s.y.push(r.recall_at_10);
+    if (r.chromium?.status === 'ok') { // the page's figures as a series of their own beside the engine's Node one
+      let c = series.find((x) => x.name === `${r.engine} (Chromium)`);
+      if (!c) series.push(c = { name: `${r.engine} (Chromium)`, x: [], y: [] });
+      c.x.push(r.chromium.latency.p50_ms.median);
+      c.y.push(r.chromium.recall_at_10);
+    }
   }
   for (const s of series) { // points in latency order, so each engine's line runs left to right
     const o = s.x.map((x, i) => [x, s.y[i]]).sort((a, b) => a[0] - b[0]);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { recallAtK, mapAll, latencySummary, durationSummary } from './metrics.mjs';
+import { timedPasses } from './timing.mjs';
 
 const MISSING = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
 
@@ -80,25 +81,13 @@ export async function runEngine(adapter, ctx, data) {
         row.memory = built.memory ?? { bytes: rssDelta, source: 'process RSS delta over the first build' };
         shared = { key, built, build: row.build, memory: row.memory, first: s.name };
       }
-      const nq = data.nq, k = ctx.k, passes = [];
-      let found = null;
-      const warm = Math.min(nq, 20);
-      for (let i = 0; i < warm; i++) await built.search(i, k);
-      for (let r = 0; r < ctx.runs; r++) {
-        const times = new Array(nq), res = new Array(nq);
-        if (built.async) {
-          for (let i = 0; i < nq; i++) { const t = performance.now(); res[i] = await built.search(i, k); times[i] = performance.now() - t; }
-        } else {
-          for (let i = 0; i < nq; i++) { const t = performance.now(); res[i] = built.search(i, k); times[i] = performance.now() - t; }
-        }
-        passes.push(times);
-        found = res;
-      }
+      const k = ctx.k;
+      const { passes, found } = await timedPasses(built, data.nq, k, ctx.runs);
       row.latency = latencySummary(passes);
       row.recall_at_10 = recallAtK(found, ctx.truth, k);
       if (ctx.labels && built.fullRanking) {
         const rankings = [];
-        for (let i = 0; i < nq; i++) rankings.push(built.fullRanking(i));
+        for (let i = 0; i < data.nq; i++) rankings.push(built.fullRanking(i));
         row.map_all = mapAll(rankings, ctx.labels.gallery, ctx.labels.queries);
       } else {
         row.map_all = null;

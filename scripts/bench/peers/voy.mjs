@@ -1,18 +1,27 @@
 // voy-search (WASM, Rust, k-d tree): f32 only, no quantization. Its package is a bundler build (it imports the
 // .wasm as a module), so Node instantiates the .wasm by hand against the package's own glue.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 
 export const engine = 'voy-search';
 export const pkg = 'voy-search';
 export const browser = 'yes (WASM)';
 export const pageFiles = ['voy_search.js', 'voy_search_bg.js', 'voy_search_bg.wasm'];
 
+// Node modules are imported inside open: page.mjs imports this file in Chromium, where it calls openPage.
 export async function open({ root }) {
-  const require = createRequire(`${root}/package.json`);
-  const glue = require.resolve('voy-search/voy_search_bg.js');
-  const bg = await import(glue);
-  const mod = await WebAssembly.instantiate(fs.readFileSync(glue.replace(/\.js$/, '.wasm')), { './voy_search_bg.js': bg });
+  const fs = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const glue = createRequire(`${root}/package.json`).resolve('voy-search/voy_search_bg.js');
+  return instantiate(await import(glue), fs.readFileSync(glue.replace(/\.js$/, '.wasm')));
+}
+
+/// In a page: what a bundler would do, by hand (the glue, then the .wasm instantiated against it).
+export async function openPage({ modules }) {
+  const bytes = await (await fetch(`${modules}/voy-search/voy_search_bg.wasm`)).arrayBuffer();
+  return instantiate(await import(`${modules}/voy-search/voy_search_bg.js`), bytes);
+}
+
+async function instantiate(bg, bytes) {
+  const mod = await WebAssembly.instantiate(bytes, { './voy_search_bg.js': bg });
   bg.__wbg_set_wasm(mod.instance.exports);
   return bg;
 }

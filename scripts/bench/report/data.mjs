@@ -96,6 +96,13 @@ export function loadReportData({ raw, out, pkg, sources = null }) {
   const timing = timingAny && (timingAny.started_unix == null || timingAny.started_unix === machine.started_unix) ? timingAny : null;
   const all = loadRuns(RAW);
   const parts = loadParts(RAW, machine, all, sources);
+  // A report of parts describes the machine of its speed part (the timings), from that part's record; machine.json
+  // is of whichever invocation wrote it first. Older records carry no description: machine.json stays, marked.
+  const speed = parts?.records.find((r) => r.part === 'speed' && r.sources === parts.status.sources);
+  if (parts) {
+    Object.assign(machine, speed?.describe ? { ...speed.describe, machine_of: 'the speed part' }
+      : { machine_of: `machine.json (written ${machine.date}; the speed part${speed ? '\'s record' : ''} ${speed ? 'carries no description' : 'is not here'})` });
+  }
   const runs = parts ? all.filter((r) => r.sources === parts.status.sources) : all;
   // Only the checks made against the last invocation's build count: an older one proved nothing about it.
   const keepChecks = fs.existsSync(RAW) ? fs.readdirSync(RAW).filter((f) => /^keep-check-[0-9a-f]+(-[a-z0-9]+)?\.json$/.test(f))

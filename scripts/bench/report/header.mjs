@@ -26,6 +26,10 @@ export function writeMachine(c, doc) {
   const { machine, timing, runs, keepChecks } = c;
   w('## Machine');
   w();
+  if (machine.machine_of) {
+    w(`The machine of ${machine.machine_of}; the machine of every part is in the table of parts below.`);
+    w();
+  }
   table(['item', 'value'], [
     ['CPU', `${machine.cpu}, ${machine.cores} cores visible, ${machine.mem_gib} GiB`],
     ['SIMD flags', machine.simd_flags.join(', ')],

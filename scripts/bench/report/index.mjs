@@ -12,6 +12,7 @@ import { writeFig2, writeFig4 } from './figures.mjs';
 import { writeSpeed, writeTrainingTime } from './speed.mjs';
 import { writeSize } from './size.mjs';
 import { writeRuns } from './runs.mjs';
+import { writePeers } from './peers.mjs';
 
 export { loadReportData };
 
@@ -27,7 +28,7 @@ export function buildReport(data) {
   };
   const c = { ...data, figure };
   const doc = markdownDoc();
-  for (const section of [writeHeader, writeMachine, writeParts, writeQuality, writeK16, writeFig2, writeFig4, writeSpeed, writeTrainingTime, writeSize, writeRuns])
+  for (const section of [writeHeader, writeMachine, writeParts, writeQuality, writeK16, writeFig2, writeFig4, writeSpeed, writeTrainingTime, writeSize, writePeers, writeRuns])
     section(c, doc);
   return { markdown: doc.text(), figures, runs: data.runs.length, failed: data.runs.filter((r) => r.status !== 'ok').length };
 }

@@ -1,9 +1,10 @@
-// Speed: scan (bench-scan.sh), encode (bench-wasm.sh and the native CLI), end-to-end latency (bench-e2e.mjs),
+// Speed: scan (bench-scan.sh, scan.mjs), encode (bench-wasm.sh and the native CLI), end-to-end latency (bench-e2e.mjs),
 // training time.
 import fs from 'node:fs';
 import path from 'node:path';
 import { median } from '../stats.mjs';
 import { pct, fmtMs } from './markdown.mjs';
+import { writeScan } from './scan.mjs';
 
 export function writeSpeed(c, doc) {
   const { w, table } = doc;
@@ -13,65 +14,7 @@ export function writeSpeed(c, doc) {
   w('Single runs unless a row says otherwise (speed figures are not averaged over seeds); latency rows give the');
   w('median and the 90th percentile over the queries (end to end: also the 10th).');
   w();
-  // Scan.
-  {
-    w(`### Scan: M codes/s, N = ${machine.scan_n.toLocaleString('en')} codes, one thread (\`scripts/bench-scan.sh\`)`);
-    w();
-    const rows = {}, order = [];
-    const files = ['native', 'wasm-simd', 'wasm-scalar', 'faiss'];
-    let faissInfo = '';
-    for (const f of files) {
-      const p = path.join(RAW, 'scan', `${f}.txt`);
-      if (!fs.existsSync(p)) continue;
-      for (const line of fs.readFileSync(p, 'utf8').split('\n')) {
-        if (line.startsWith('faiss ')) faissInfo = line;
-        if (!line.startsWith('RESULT ')) continue;
-        const kv = Object.fromEntries(line.split(/\s+/).slice(1).map((x) => x.split('=')));
-        const key = `${kv.what} ${kv.mode} M=${kv.M}`;
-        if (!rows[key]) { rows[key] = {}; order.push(key); }
-        const top = kv.scan_top10 != null ? +kv.scan_top10 : NaN;
-        const rank = Number.isFinite(top) ? top : +kv.scan;
-        const cur = rows[key][kv.backend];
-        // Older raw files have the best figure only; newer ones add the median and slowest repetition.
-        const med = +(kv.scan_top10_median ?? kv.scan_median ?? NaN), slow = +(kv.scan_top10_slowest ?? kv.scan_slowest ?? NaN);
-        if (!cur || rank > cur.rank) rows[key][kv.backend] = { scan: +kv.scan, top, rank, med, slow, kernel: kv.kernel };
-      }
-    }
-    if (order.length === 0) w('No scan results (see `logs/bench-scan.log`).\n');
-    else {
-      const backs = ['native', 'wasm-simd', 'wasm-scalar', 'faiss'];
-      const f1 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
-      const trows = order.map((key) => {
-        const r = rows[key];
-        const fa = r.faiss?.top;
-        const ratio = (b) => (r[b] && Number.isFinite(r[b].top) && fa ? (r[b].top / fa).toFixed(2) : '–');
-        return [key.replace('scan8', '8-bit codes').replace('scan4_exact', '4-bit exact').replace('fastscan', 'fast-scan 4-bit'),
-                ...backs.map((b) => (r[b] ? `${f1(r[b].scan)} / ${f1(r[b].top)}` : '–')), ratio('native'), ratio('wasm-simd'), ratio('wasm-scalar')];
-      });
-      table(['case', 'native (best kernel)', 'WASM SIMD128', 'WASM baseline', 'Faiss', 'native / Faiss', 'WASM SIMD / Faiss', 'WASM baseline / Faiss'], trows);
-      w('Cells: scan alone / scan + top-10 in M codes/s (fast-scan: the u16 kernel alone / the full search with exact');
-      w('re-rank); ratios compare scan + top-10 with Faiss `search(k = 10)` (IndexPQ for 8-bit codes, IndexPQFastScan');
-      w('for fast-scan), one thread, on the very same codes. One run of `bench-scan.sh`; every figure is the best of its');
-      w('repetitions: 7 of one search, except our fast-scan search, timed on 20 different queries (best of 20), against');
-      w('Faiss fast-scan\'s best of 7 searches of one query, which slightly favours ours. The spread follows; contention');
-      w('shows less in best-of figures than in the latency figures. Kernels: ' +
-        [...new Set(order.flatMap((k) => ['native', 'wasm-simd'].map((b) => rows[k][b]?.kernel).filter(Boolean)))].join(', ') + '.');
-      if (faissInfo) w(`Faiss: \`${faissInfo}\` (Debian build without AVX2: its fast-scan runs the portable fallback).`);
-      w();
-      const spreadRows = order.filter((key) => backs.some((b) => Number.isFinite(rows[key][b]?.med)));
-      if (spreadRows.length) {
-        w('Spread over the repetitions of the figure the ratios use (scan + top-10; 4-bit exact: the scan): best / median /');
-        w('slowest, M codes/s. Fast-scan searches are timed per query (20 different queries), the rest repeat one search.');
-        w();
-        const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
-        table(['case', 'native', 'WASM SIMD128', 'WASM baseline', 'Faiss'], spreadRows.map((key) => {
-          const r = rows[key];
-          return [key.replace('scan8', '8-bit codes').replace('scan4_exact', '4-bit exact').replace('fastscan', 'fast-scan 4-bit'),
-                  ...backs.map((b) => (r[b] && Number.isFinite(r[b].med) ? `${f0(r[b].rank)} / ${f0(r[b].med)} / ${f0(r[b].slow)}` : '–'))];
-        }));
-      }
-    }
-  }
+  writeScan(c, doc);
   const e2e = readJson(path.join(RAW, 'e2e.json'));
   {
     w('### Encode: WASM vs native');
@@ -124,12 +67,13 @@ export function writeSpeed(c, doc) {
       };
       const dl2 = e2e.methods.find((m) => /brute-force/.test(m.name));
       const rows = e2e.methods.filter((m) => m.what === 'search').map((m) => [
-        m.name, fmtMs(m.latency.median_ms), `${fmtMs(m.latency.p10_ms)} – ${fmtMs(m.latency.p90_ms)}`,
+        m.name, `${fmtMs(m.latency.median_ms)}${m.latency.median_ms_range ? ` (${m.latency.median_ms_range.map(fmtMs).join(' – ')})` : ''}`, `${fmtMs(m.latency.p10_ms)} – ${fmtMs(m.latency.p90_ms)}`,
         dl2 ? (dl2.latency.median_ms / m.latency.median_ms).toFixed(1) : '–',
         pct(m.p_at_10), pct(m.map_at_10), m.recall_at_10_vs_exact != null ? pct(m.recall_at_10_vs_exact, 1) : '–', mapAll(m),
       ]);
-      table(['method', 'median', 'p10 – p90', 'speed-up vs brute force', 'P@10', 'MAP@10', 'recall@10 vs exact L2', 'MAP@All'], rows);
-      w(`${e2e.queries} queries (the held-out queries of \`${d}-deepquan-b32-s0\`) against its ${e2e.gallery.toLocaleString('en')}-item gallery,`);
+      table(['method', 'median (range of passes)', 'p10 – p90', 'speed-up vs brute force', 'P@10', 'MAP@10', 'recall@10 vs exact L2', 'MAP@All'], rows);
+      w(`${e2e.queries} queries (the held-out queries of \`${d}-deepquan-b32-s0\`) against its ${e2e.gallery.toLocaleString('en')}-item gallery,` +
+        (e2e.methods[0]?.latency.passes ? ` ${e2e.methods[0].latency.passes} timed passes over all of them (each figure the median over the passes; the range is that of the pass medians),` : ''));
       w(`${e2e.model.bits}-bit model (${e2e.model.weightType} weights), Node ${e2e.node}, one thread. DeepQuan rows use the wasm package`);
       w('(`loadIndex`, `search(pixels, { k: 10 })`); the brute-force and hnswlib rows search the raw 784-D vectors of the same');
       w('gallery images (rebuilt from the database\'s stored thumbnails, which are the original images), starting from the');

@@ -1,0 +1,60 @@
+// The peers benchmark inside a Chromium page (issue 22: query latency in the browser for the engines that
+// have a browser build). browser.mjs serves the data bench-peers.mjs prepared and calls runPage in a fresh
+// page per engine; the adapter is the same file Node runs (its openPage instead of open), the timed passes
+// the same code (timing.mjs). Returns per setting the latency summary, the build time and the last pass's
+// results, from which Node computes recall against the exact ranking (the proof the page searched the same
+// vectors). Browser-only: fetch and dynamic import of URLs.
+import { timedPasses } from './timing.mjs';
+import { latencySummary } from './metrics.mjs';
+import { vectorHelpers } from './vectors.mjs';
+
+export const PAGE_FILES = { deepquan: 'deepquan.mjs', exact: 'exact.mjs', edgevec: 'edgevec.mjs', 'hnswlib-wasm': 'hnswlib.mjs', 'voy-search': 'voy.mjs' };
+
+const bytesOf = async (url) => {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.arrayBuffer();
+};
+
+/// o: { engine, data (URL prefix of meta.json and the vectors), modules (of node_modules), pkg (of the deepquan
+/// package), runs, k, quick }. Returns [{ setting, status, message?, build_ms, latency, found }].
+export async function runPage(o) {
+  const meta = JSON.parse(new TextDecoder().decode(await bytesOf(`${o.data}/meta.json`)));
+  const { d, n, nq, inDim } = meta;
+  const gallery = new Float32Array(await bytesOf(`${o.data}/gallery.f32`));
+  const queries = new Float32Array(await bytesOf(`${o.data}/queries.f32`));
+  const qimg = new Uint8Array(await bytesOf(`${o.data}/query-images.u8`));
+  const ids = new Uint32Array(await bytesOf(`${o.data}/ids.u32`));
+  if (gallery.length !== n * d || queries.length !== nq * d || qimg.length !== nq * inDim || ids.length !== n) throw new Error('runPage: data files do not match meta.json');
+  const adapter = await import(`./${PAGE_FILES[o.engine]}`);
+  const lib = await adapter.openPage({ modules: o.modules, pkg: o.pkg });
+  const files = { model: `${o.data}/model.dqm`, database: `${o.data}/gallery.dqdb` };
+  const data = {
+    d, n, nq, gallery, queries, ...vectorHelpers(gallery, n, d), vectorsGzipBytes: meta.vectorsGzipBytes, deepquanPageIndex: null,
+    queryImages: Array.from({ length: nq }, (_, i) => qimg.subarray(i * inDim, (i + 1) * inDim)),
+    deepquanIndex: async ({ pool } = {}) => ({ index: pool ? await lib.loadSearchPool({ ...files, workers: pool }) : await lib.loadIndex(files), ids }),
+  };
+  const out = [];
+  let shared = null; // as runner.mjs: settings with one buildKey share a build when the adapter can retune it
+  for (const s of adapter.settings({ quick: o.quick })) {
+    try {
+      const key = s.buildKey ?? s.name;
+      let built = shared && shared.key === key ? adapter.retune?.(shared.built, s) : null;
+      let buildMs = shared && shared.key === key ? shared.buildMs : null;
+      if (!built) {
+        shared?.built.dispose();
+        shared = null; // a build that throws next must not leave a disposed index to dispose again
+        const t0 = performance.now();
+        built = await adapter.build(lib, s, data);
+        buildMs = performance.now() - t0;
+        shared = { key, built, buildMs };
+      }
+      const { passes, found } = await timedPasses(built, nq, o.k, o.runs);
+      out.push({ setting: s.name, status: 'ok', build_ms: buildMs, latency: latencySummary(passes), found: found.map((f) => Array.from(f)) });
+    } catch (e) {
+      out.push({ setting: s.name, status: 'failed', message: String(e?.message ?? e).split('\n')[0] });
+    }
+  }
+  shared?.built.dispose();
+  return out;
+}

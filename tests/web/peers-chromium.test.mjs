@@ -1,0 +1,66 @@
+// bench-peers.mjs --chromium (scripts/bench/peers/browser.mjs, page.mjs): the page imports the very adapters
+// Node runs and times them in Chromium; what it returns must be the same search as in Node (recall against the
+// exact ranking computed in Node), an engine without a browser build says so, and a failing setting is a row
+// that says "failed", not a lost engine. Small seeded vectors; no timing assertions.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { browserMissing, ROOT } from './harness.mjs';
+import { exactTopK } from '../../scripts/bench/peers/metrics.mjs';
+import { runEngine } from '../../scripts/bench/peers/runner.mjs';
+import { vectorHelpers } from '../../scripts/bench/peers/vectors.mjs';
+import { runChromium } from '../../scripts/bench/peers/browser.mjs';
+import { chromiumCell } from '../../scripts/bench/peers/report.mjs';
+import * as exact from '../../scripts/bench/peers/exact.mjs';
+import * as edgevec from '../../scripts/bench/peers/edgevec.mjs';
+
+const skip = browserMissing() ?? false;
+
+function seededData(n, nq, d) {
+  let s = 7;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const gallery = Float32Array.from({ length: n * d }, r), queries = Float32Array.from({ length: nq * d }, r);
+  return { d, n, nq, gallery, queries, ids: Uint32Array.from({ length: n }, (_, i) => 100 + i), vectorsGzipBytes: 1,
+           queryImages: Array.from({ length: nq }, () => new Uint8Array(4)), ...vectorHelpers(gallery, n, d) };
+}
+
+test('Chromium runs the same adapters: exact and edgevec give Node\'s results, usearch has no browser build', { skip, timeout: 180_000 }, async () => {
+  const data = seededData(300, 12, 16);
+  const truth = exactTopK(data.gallery, data.queries, data.d, 10);
+  const ctx = { root: ROOT, quick: true, runs: 1, k: 10, truth, log: () => {}, labels: null, packageGzip: () => 0 };
+  const rows = [...await runEngine(exact, ctx, data), ...await runEngine(edgevec, ctx, data),
+                { engine: 'usearch', setting: 'HNSW f32 ef 64', status: 'ok' }];
+  assert.ok(rows.filter((r) => r.engine === 'edgevec').every((r) => r.status === 'ok'), JSON.stringify(rows.map((r) => [r.setting, r.status, r.message])));
+  const log = [];
+  await runChromium({ root: ROOT, pkgDir: path.join(ROOT, 'wasm', 'dist'), engines: ['exact', 'edgevec', 'usearch'], rows, data,
+                      files: {}, truth, runs: 1, k: 10, quick: true, log: (s) => log.push(s) });
+  const ex = rows.find((r) => r.engine === 'exact');
+  assert.equal(ex.chromium.status, 'ok', log.join('\n'));
+  assert.equal(ex.chromium.recall_at_10, 1, 'the page ranks exactly like Node');
+  assert.match(ex.chromium.version, /^\d+\./);
+  assert.ok(ex.chromium.latency.p50_ms.median >= 0 && ex.chromium.latency.queries === 12);
+  for (const r of rows.filter((x) => x.engine === 'edgevec')) {
+    assert.equal(r.chromium.status, 'ok', `${r.setting}: ${r.chromium.message}`);
+    // The same package on the same vectors: the page finds what Node found (HNSW over 300 points is exhaustive
+    // enough that both reach the same lists; the binary settings are deterministic).
+    assert.equal(r.chromium.recall_at_10, r.recall_at_10, r.setting);
+  }
+  assert.equal(rows.find((r) => r.engine === 'usearch').chromium.status, 'no browser build');
+  assert.match(chromiumCell(ex.chromium), /^\d+\.\d{3} \/ \d+\.\d{3}, build \d+\.\d\d s, recall 1\.000$/);
+  assert.equal(chromiumCell(rows.at(-1).chromium), 'no browser build');
+  assert.equal(chromiumCell(undefined), 'not run');
+});
+
+test('a setting that throws in the page is a failed row; the others still run', { skip, timeout: 120_000 }, async () => {
+  const data = seededData(50, 3, 12); // d = 12: edgevec's binary quantization needs d % 8 == 0, so its BQ settings throw
+  const truth = exactTopK(data.gallery, data.queries, data.d, 10);
+  const ctx = { root: ROOT, quick: true, runs: 1, k: 10, truth, log: () => {}, labels: null, packageGzip: () => 0 };
+  const rows = await runEngine(edgevec, ctx, data);
+  await runChromium({ root: ROOT, pkgDir: path.join(ROOT, 'wasm', 'dist'), engines: ['edgevec'], rows, data, files: {}, truth,
+                      runs: 1, k: 10, quick: true, log: () => {} });
+  const bq = rows.find((r) => r.setting.startsWith('HNSW + BQ (searchBQ)'));
+  assert.equal(bq.status, 'failed');
+  assert.equal(bq.chromium.status, 'failed');
+  assert.match(bq.chromium.message, /d % 8 == 0/);
+  assert.equal(rows.find((r) => r.setting.startsWith('HNSW f32')).chromium.status, 'ok');
+});
