@@ -57,7 +57,10 @@ export function resolveRequest(mounts, urlPath) {
   return null;
 }
 
-export function createServer({ web = path.join(ROOT, 'web'), pkg = path.join(ROOT, 'wasm', 'dist'), data = null, log = null } = {}) {
+/// isolated: send COOP / COEP so pages are cross-origin isolated (every resource here is same-origin): Chromium
+/// then gives performance.now() 5 µs steps instead of 100 µs, which benchmarks timing single queries need.
+export function createServer({ web = path.join(ROOT, 'web'), pkg = path.join(ROOT, 'wasm', 'dist'), data = null, log = null, isolated = false } = {}) {
+  const isolation = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
   const mounts = { '/': web, '/pkg/': pkg, '/data/': data };
   return http.createServer((req, res) => {
     const done = (status, body, headers = {}) => {
@@ -86,6 +89,7 @@ export function createServer({ web = path.join(ROOT, 'web'), pkg = path.join(ROO
       'Content-Length': st.size,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      ...isolation,
     });
     if (log) log(`200 ${req.method} ${req.url} ${st.size}`);
     if (req.method === 'HEAD') return res.end();
