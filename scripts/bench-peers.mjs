@@ -28,7 +28,9 @@ try {
 if (opt.help) { console.log(helpText()); process.exit(0); }
 
 const git = (args) => { try { return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return null; } };
-const revision = (git(['rev-parse', 'HEAD']) ?? 'unknown') + (git(['status', '--porcelain', '--untracked-files=no']) ? ' + uncommitted changes' : '');
+// Uncommitted changes to the code only: the benchmark's own outputs under results/ are not what was measured.
+const revision = (git(['rev-parse', 'HEAD']) ?? 'unknown') +
+  (git(['status', '--porcelain', '--untracked-files=no', '--', 'core', 'trainer', 'wasm', 'web', 'scripts', 'CMakeLists.txt']) ? ' + uncommitted changes' : '');
 const d0 = new Date();
 const { cpu, simd } = cpuInfo(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '');
 const machine = { cpu, simd_flags: simd, cores: os.availableParallelism(), mem_gib: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version,

@@ -93,13 +93,15 @@ export function loadReportData({ raw, out, pkg, sources = null }) {
   // timing.json is written when a bench.sh invocation ends; one from another invocation than machine.json's
   // (this one still running or interrupted) says nothing about this one. Older files carry no start time.
   const timingAny = readJson(path.join(RAW, 'timing.json'));
-  const timing = timingAny && (timingAny.started_unix == null || timingAny.started_unix === machine.started_unix) ? timingAny : null;
+  let timing = timingAny && (timingAny.started_unix == null || timingAny.started_unix === machine.started_unix) ? timingAny : null;
   const all = loadRuns(RAW);
   const parts = loadParts(RAW, machine, all, sources);
   // A report of parts describes the machine of its speed part (the timings), from that part's record; machine.json
   // is of whichever invocation wrote it first. Older records carry no description: machine.json stays, marked.
   const speed = parts?.records.find((r) => r.part === 'speed' && r.sources === parts.status.sources);
   if (parts) {
+    // timing.json is of a whole invocation; the parts table gives each part's own start and end.
+    timing = null;
     Object.assign(machine, speed?.describe ? { ...speed.describe, machine_of: 'the speed part' }
       : { machine_of: `machine.json (written ${machine.date}; the speed part${speed ? '\'s record' : ''} ${speed ? 'carries no description' : 'is not here'})` });
   }
