@@ -63,10 +63,10 @@ if [ "${SKIP_FAISS:-0}" != 1 ]; then
   for _ in $(seq "$REPEAT"); do /usr/bin/python3 scripts/bench/faiss_scan.py "$OUT/dump" "$N" 1 | tee -a "$OUT/faiss.txt"; done
 fi
 
+# The anchor reads the same dump, so it does not make its own; its REPS timed searches match faiss_scan.py's
+# count, one process per repetition, each result kept.
 if [ "${FAISS_AVX2:-0}" = 1 ]; then
-  # The same dump, so the anchor does not make its own; its REPS timed searches match faiss_scan.py's count.
   echo
-  # Its REPS timed searches match faiss_scan.py's count; one process per repetition, each result kept.
   for _ in $(seq "$REPEAT"); do
     OUT_DIR="$OUT" BUILD_DIR="$BUILD_DIR" REPS=7 NO_SUMMARY=1 scripts/bench-faiss-avx2.sh "$N"
     cat "$OUT/faiss-avx2.txt" >> "$OUT/faiss-avx2.all"
