@@ -221,3 +221,38 @@ test('the table says whether Chromium ran: a cell per row, the header names it',
   assert.match(toMarkdown({ ...base, chromium: false }), /Chromium: not run/);
   assert.match(toMarkdown({ ...base, chromium: true }), /Chromium .*one fresh browser per engine/);
 });
+
+test('sharedBuilds: one rule for Node and the page; a rebuild that throws leaves nothing to dispose twice', async () => {
+  const { sharedBuilds } = await import('../../scripts/bench/peers/builds.mjs');
+  const log = [];
+  let failNext = false;
+  const adapter = {
+    build: async (_l, s) => {
+      if (failNext) { failNext = false; throw new Error(`cannot build ${s.name}`); }
+      log.push(`build ${s.name}`);
+      return { dispose: () => log.push(`dispose ${s.name}`) };
+    },
+  };
+  const cache = sharedBuilds(adapter, null, null);
+  const fresh = (s) => async () => ({ built: await adapter.build(null, s), t: s.name });
+  const a = { name: 'a', buildKey: 'g' }, b = { name: 'b', buildKey: 'g' }, c = { name: 'c', buildKey: 'g' };
+  let got = await cache.get(a, fresh(a));
+  assert.equal(got.reused, false);
+  assert.equal(got.entry.t, 'a');
+  got = await cache.get(b, fresh(b));
+  assert.equal(got.reused, true, 'same buildKey, no retune: a rebuild of its own, not fresh()');
+  assert.equal(got.entry.t, 'a', 'reported with the first one\'s timing');
+  assert.deepEqual(log, ['build a', 'dispose a', 'build b']);
+  failNext = true;
+  await assert.rejects(cache.get(c, fresh(c)), /cannot build c/);
+  cache.release();
+  assert.deepEqual(log, ['build a', 'dispose a', 'build b', 'dispose b'], 'b disposed once, nothing after the failed build');
+  const retuning = sharedBuilds({ ...adapter, retune: (x, s) => ({ ...x, tuned: s.name }) }, null, null);
+  await retuning.get(a, fresh(a));
+  got = await retuning.get(b, fresh(b));
+  assert.equal(got.built.tuned, 'b');
+  got = await retuning.get({ name: 'd' }, fresh({ name: 'd' }));
+  assert.equal(got.reused, false, 'another buildKey: fresh builds');
+  retuning.release();
+  assert.deepEqual(log.slice(-3), ['dispose a', 'build d', 'dispose d']);
+});

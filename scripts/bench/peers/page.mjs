@@ -7,6 +7,7 @@
 import { timedPasses } from './timing.mjs';
 import { latencySummary } from './metrics.mjs';
 import { vectorHelpers } from './vectors.mjs';
+import { sharedBuilds } from './builds.mjs';
 
 export const PAGE_FILES = { deepquan: 'deepquan.mjs', exact: 'exact.mjs', edgevec: 'edgevec.mjs', 'hnswlib-wasm': 'hnswlib.mjs', 'voy-search': 'voy.mjs' };
 
@@ -35,26 +36,20 @@ export async function runPage(o) {
     deepquanIndex: async ({ pool } = {}) => ({ index: pool ? await lib.loadSearchPool({ ...files, workers: pool }) : await lib.loadIndex(files), ids }),
   };
   const out = [];
-  let shared = null; // as runner.mjs: settings with one buildKey share a build when the adapter can retune it
+  const cache = sharedBuilds(adapter, lib, data); // the runner's rule (builds.mjs): one build per buildKey
   for (const s of adapter.settings({ quick: o.quick })) {
     try {
-      const key = s.buildKey ?? s.name;
-      let built = shared && shared.key === key ? adapter.retune?.(shared.built, s) : null;
-      let buildMs = shared && shared.key === key ? shared.buildMs : null;
-      if (!built) {
-        shared?.built.dispose();
-        shared = null; // a build that throws next must not leave a disposed index to dispose again
+      const { built, entry } = await cache.get(s, async () => {
         const t0 = performance.now();
-        built = await adapter.build(lib, s, data);
-        buildMs = performance.now() - t0;
-        shared = { key, built, buildMs };
-      }
+        const b = await adapter.build(lib, s, data);
+        return { built: b, buildMs: performance.now() - t0 };
+      });
       const { passes, found } = await timedPasses(built, nq, o.k, o.runs);
-      out.push({ setting: s.name, status: 'ok', build_ms: buildMs, latency: latencySummary(passes), found: found.map((f) => Array.from(f)) });
+      out.push({ setting: s.name, status: 'ok', build_ms: entry.buildMs, latency: latencySummary(passes), found: found.map((f) => Array.from(f)) });
     } catch (e) {
       out.push({ setting: s.name, status: 'failed', message: String(e?.message ?? e).split('\n')[0] });
     }
   }
-  shared?.built.dispose();
+  cache.release();
   return out;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { recallAtK, mapAll, latencySummary, durationSummary } from './metrics.mjs';
 import { timedPasses } from './timing.mjs';
+import { sharedBuilds } from './builds.mjs';
 
 const MISSING = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
 
@@ -49,38 +50,27 @@ export async function runEngine(adapter, ctx, data) {
   const pageBytes = adapter.pageFiles === undefined ? ctx.packageGzip?.(adapter.engine) ?? null
     : adapter.pageFiles === null ? null : gzipBytes(path.join(ctx.root, 'node_modules', adapter.pkg), adapter.pageFiles);
   const rows = [];
-  // Settings with the same buildKey differ only at search time (ef, rescoring): the index is built and timed
-  // R times for the first of them; the others reuse it when adapter.retune can (hnswlib's setEfSearch), else
-  // get one untimed build of their own (edgevec and usearch take ef at construction) and the first's timing.
-  let shared = null; // { key, built, build, memory }
-  const release = () => { shared?.built.dispose(); shared = null; };
+  const cache = sharedBuilds(adapter, opened.lib, data);
   for (const s of adapter.settings(ctx)) {
     const row = { ...head, setting: s.name, quantization: s.quantization, status: 'ok' };
-    const key = s.buildKey ?? s.name;
     try {
-      let built = null;
-      if (shared && shared.key === key) {
-        const tuned = adapter.retune?.(shared.built, s);
-        if (tuned) built = tuned;
-        else { shared.built.dispose(); built = shared.built = await adapter.build(opened.lib, s, data); }
-        row.build = { ...shared.build, shared_with: shared.first };
-        row.memory = shared.memory;
-      } else {
-        release();
+      const { built, entry, reused } = await cache.get(s, async () => {
+        // R timed builds; the index memory of the last one (the adapter's own figure) or the RSS delta of the first.
         const builds = [];
-        let rssDelta = null;
+        let built = null, rssDelta = null;
         for (let r = 0; r < ctx.runs; r++) {
           if (built) built.dispose();
+          built = null;
           const m0 = r === 0 ? rss() : 0;
           const t0 = performance.now();
           built = await adapter.build(opened.lib, s, data);
           builds.push(performance.now() - t0);
           if (r === 0) rssDelta = rss() - m0;
         }
-        row.build = durationSummary(builds);
-        row.memory = built.memory ?? { bytes: rssDelta, source: 'process RSS delta over the first build' };
-        shared = { key, built, build: row.build, memory: row.memory, first: s.name };
-      }
+        return { built, build: durationSummary(builds), memory: built.memory ?? { bytes: rssDelta, source: 'process RSS delta over the first build' } };
+      });
+      row.build = reused ? { ...entry.build, shared_with: entry.name } : entry.build;
+      row.memory = entry.memory;
       const k = ctx.k;
       const { passes, found } = await timedPasses(built, data.nq, k, ctx.runs);
       row.latency = latencySummary(passes);
@@ -102,6 +92,6 @@ export async function runEngine(adapter, ctx, data) {
     }
     rows.push(row);
   }
-  release();
+  cache.release();
   return rows;
 }
