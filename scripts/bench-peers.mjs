@@ -117,14 +117,37 @@ const dqPageFiles = fs.readdirSync(pkgDir).filter((f) => f.endsWith('.mjs') && !
 const deepquanPageIndex = !opt.engines.includes('deepquan') ? null
   : { bytes: gz(fs.readFileSync(model)) + gz(await galleryBytes()), what: `model.dqm + gallery.dqdb, gzip (with thumbnails and labels when it has them; the codes alone: ${n * info.M} B)` };
 
+// The same gallery as a streamed collection (`deepquan export-collection`, --trainer): what a page fetches before
+// its first search is the model and the codes; the thumbnails come per media file, for the hits shown.
+let deepquanCollection = null;
+if (opt.engines.includes('deepquan') && opt.trainer) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-peers-collection-'));
+  process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+  let db = galleryDb;
+  if (!fullGallery) fs.writeFileSync(db = path.join(work, 'gallery.dqdb'), await galleryBytes());
+  const dir = path.join(work, 'collection'), manifestFile = path.join(dir, 'collection.json');
+  log(`exporting the gallery as a collection (${opt.trainer} export-collection)`);
+  execFileSync(path.resolve(opt.trainer), ['export-collection', '--model', model, '--db', db, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  const codes = manifest.codes.map((c) => gz(fs.readFileSync(path.join(dir, c.file)))).reduce((a, b) => a + b, 0);
+  const media = manifest.media?.files ?? [];
+  const mediaGz = media.map((f) => gz(fs.readFileSync(path.join(dir, f.file)))).reduce((a, b) => a + b, 0);
+  deepquanCollection = {
+    dir, open: async () => { const c = await dq.openCollection({ model, collection: manifestFile }); await c.loaded; return c; },
+    pageIndex: { bytes: gz(fs.readFileSync(model)) + gz(fs.readFileSync(manifestFile)) + codes,
+                 what: `model.dqm + collection.json + ${manifest.codes.length} codes file(s), gzip, before the first search (the codes: ${codes} B); ` +
+                       (media.length ? `then per hit its media file of ${manifest.media.itemsPerFile} thumbnails, ${(mediaGz / media.length / 1e3).toFixed(1)} kB gzip on average (${media.length} files, ${mediaGz} B in all)` : 'no thumbnails') },
+  };
+}
+
 const { signBits, centered } = vectorHelpers(gallery, n, D);
-const data = { d: D, n, nq, gallery, queries, queryImages, ids: galleryIds, signBits, centered, deepquanIndex, deepquanPageIndex,
+const data = { d: D, n, nq, gallery, queries, queryImages, ids: galleryIds, signBits, centered, deepquanIndex, deepquanPageIndex, deepquanCollection,
                vectorsGzipBytes: gz(Buffer.from(gallery.buffer, gallery.byteOffset, gallery.byteLength)) };
 
 const K = 10;
 log(`exact top-${K} of ${nq} queries over ${n} vectors`);
 const truth = exactTopK(gallery, queries, D, K);
-const ctx = { root, dq, quick: opt.quick, runs: opt.runs, k: K, truth, log,
+const ctx = { root, dq, quick: opt.quick, runs: opt.runs, k: K, truth, log, collection: !!deepquanCollection,
               labels: galleryLabels && queryLabels ? { gallery: galleryLabels, queries: queryLabels } : null,
               packageGzip: (engine) => (engine === 'deepquan' ? gzipBytes(pkgDir, dqPageFiles) : engine === 'exact' ? 0 : null) };
 const files = { deepquan: 'deepquan.mjs', exact: 'exact.mjs', edgevec: 'edgevec.mjs', usearch: 'usearch.mjs', 'hnswlib-wasm': 'hnswlib.mjs', 'voy-search': 'voy.mjs' };
@@ -135,7 +158,7 @@ for (const e of opt.engines) {
 }
 if (opt.chromium) {
   const { runChromium } = await import('./bench/peers/browser.mjs');
-  await runChromium({ root, pkgDir, engines: opt.engines, rows, data, files: { model, galleryBytes }, truth, runs: opt.runs, k: K, quick: opt.quick, log });
+  await runChromium({ root, pkgDir, engines: opt.engines, rows, data, files: { model, galleryBytes, collection: deepquanCollection?.dir }, truth, runs: opt.runs, k: K, quick: opt.quick, log });
 }
 const result = {
   what: 'bench-peers', revision, machine, quick: opt.quick, runs: opt.runs, k: K, chromium: opt.chromium,

@@ -264,7 +264,7 @@ const stepRun = {
   ...Object.fromEntries(Object.entries(PEER_RUNS).map(([name, { out, args }]) => [name, () => {
     const dir = path.join(RUNS, `${dl}-deepquan-b32-s0`);
     progress(`== ${name}: ${STEPS[name]} (bench-peers.mjs)`);
-    const r = logged(['node', '--expose-gc', 'scripts/bench-peers.mjs', '--run', dir, '--dataset', dl, '--pkg', PKG, '--out', path.join(RAW, out), ...args],
+    const r = logged(['node', '--expose-gc', 'scripts/bench-peers.mjs', '--run', dir, '--dataset', dl, '--pkg', PKG, '--trainer', BIN, '--out', path.join(RAW, out), ...args],
       path.join(RAW, 'logs', `bench-${out}.log`));
     if (r !== 0) progress(`   bench-peers.mjs failed (exit ${r}), see ${RAW}/logs/bench-${out}.log`);
     return r;

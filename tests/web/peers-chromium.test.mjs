@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { browserMissing, ROOT } from './harness.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { browserMissing, packageMissing, trainedData, DEEPQUAN, ROOT } from './harness.mjs';
 import { exactTopK } from '../../scripts/bench/peers/metrics.mjs';
 import { runEngine } from '../../scripts/bench/peers/runner.mjs';
 import { vectorHelpers } from '../../scripts/bench/peers/vectors.mjs';
@@ -63,4 +66,30 @@ test('a setting that throws in the page is a failed row; the others still run', 
   assert.equal(bq.chromium.status, 'failed');
   assert.match(bq.chromium.message, /d % 8 == 0/);
   assert.equal(rows.find((r) => r.setting.startsWith('HNSW f32')).chromium.status, 'ok');
+});
+
+// The DeepQuan rows end to end (bench-peers.mjs itself, a real model, Node and the page): the streamed collection
+// (--trainer) must be the same search as the index over the whole database, while the page fetches less before
+// its first search and the index holds no thumbnails.
+test('bench-peers: the streamed collection row searches the same codes as the whole database, for a smaller first download', { skip: skip || packageMissing() || false, timeout: 900_000 }, () => {
+  const t = trainedData();
+  if (t.skip) return void console.log(`# skipped: ${t.skip}`);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-peers-e2e-'));
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(ROOT, 'scripts/bench-peers.mjs'), '--run', t.dir, '--engines', 'deepquan', '--queries', '40',
+                                         '--runs', '3', '--trainer', DEEPQUAN, '--chromium', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 850_000 });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'peers.json'), 'utf8'));
+  const row = (name) => res.rows.find((x) => x.setting === name);
+  const whole = row('SDC (image query)'), col = row('SDC (image query), streamed collection: codes first, thumbnails on demand');
+  assert.ok(col, res.rows.map((x) => x.setting).join(', '));
+  assert.equal(col.status, 'ok', col.message);
+  assert.equal(col.recall_at_10, whole.recall_at_10);
+  assert.ok(Number.isFinite(col.map_all) && col.map_all > 0.1);
+  assert.equal(col.map_all, whole.map_all, 'the same complete ranking');
+  assert.equal(col.chromium.status, 'ok', col.chromium.message);
+  assert.equal(col.chromium.recall_at_10, col.recall_at_10, 'the page searched the same collection');
+  assert.ok(col.page.index.bytes < whole.page.index.bytes, `first download ${col.page.index.bytes} B, whole database ${whole.page.index.bytes} B`);
+  assert.match(col.page.index.what, /then per hit its media file of 256 thumbnails, [\d.]+ kB gzip on average/);
+  assert.ok(col.memory.bytes < whole.memory.bytes, 'no thumbnails in the index');
+  fs.rmSync(out, { recursive: true, force: true });
 });

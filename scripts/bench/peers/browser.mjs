@@ -14,7 +14,8 @@ import { PAGE_FILES } from './page.mjs';
 
 const raw = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/// rows: bench-peers.mjs's rows (updated in place). data: its data object; files: { model, galleryBytes }.
+/// rows: bench-peers.mjs's rows (updated in place). data: its data object; files: { model, galleryBytes,
+/// collection (the directory of the gallery's collection, or absent) }.
 export async function runChromium({ root, pkgDir, engines, rows, data, files, truth, runs, k, quick, log }) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-peers-chromium-'));
   const dir = path.join(work, 'data'), web = path.join(work, 'web');
@@ -31,6 +32,7 @@ export async function runChromium({ root, pkgDir, engines, rows, data, files, tr
   if (engines.includes('deepquan')) {
     fs.copyFileSync(files.model, path.join(dir, 'model.dqm'));
     fs.writeFileSync(path.join(dir, 'gallery.dqdb'), await files.galleryBytes());
+    if (files.collection) fs.cpSync(files.collection, path.join(dir, 'collection'), { recursive: true });
   }
   fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>peers</title>\n');
   // The page reaches the packages and the adapters through links in its own root (serve.mjs follows them).
@@ -56,7 +58,7 @@ export async function runChromium({ root, pkgDir, engines, rows, data, files, tr
         const version = await page.evaluate(() => navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? navigator.userAgent);
         if (!(await page.evaluate(() => globalThis.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated: its clock would be too coarse');
         const got = await page.evaluate(async (o) => (await import('/bench/peers/page.mjs')).runPage(o),
-          { engine, data: '/data', modules: '/modules', pkg: '/pkg', runs, k, quick });
+          { engine, data: '/data', modules: '/modules', pkg: '/pkg', runs, k, quick, collection: !!files.collection });
         for (const g of got) {
           const r = mine.find((x) => x.setting === g.setting);
           if (!r) continue;

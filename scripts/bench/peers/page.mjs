@@ -18,7 +18,7 @@ const bytesOf = async (url) => {
 };
 
 /// o: { engine, data (URL prefix of meta.json and the vectors), modules (of node_modules), pkg (of the deepquan
-/// package), runs, k, quick }. Returns [{ setting, status, message?, build_ms, latency, found }].
+/// package), runs, k, quick, collection (whether data/collection/ holds the gallery as a collection) }. Returns [{ setting, status, message?, build_ms, latency, found }].
 export async function runPage(o) {
   const meta = JSON.parse(new TextDecoder().decode(await bytesOf(`${o.data}/meta.json`)));
   const { d, n, nq, inDim } = meta;
@@ -34,10 +34,14 @@ export async function runPage(o) {
     d, n, nq, gallery, queries, ...vectorHelpers(gallery, n, d), vectorsGzipBytes: meta.vectorsGzipBytes, deepquanPageIndex: null,
     queryImages: Array.from({ length: nq }, (_, i) => qimg.subarray(i * inDim, (i + 1) * inDim)),
     deepquanIndex: async ({ pool } = {}) => ({ index: pool ? await lib.loadSearchPool({ ...files, workers: pool }) : await lib.loadIndex(files), ids }),
+    ids, deepquanCollection: !o.collection ? null : {
+      pageIndex: null,
+      open: async () => { const c = await lib.openCollection({ model: files.model, collection: `${o.data}/collection/collection.json` }); await c.loaded; return c; },
+    },
   };
   const out = [];
   const cache = sharedBuilds(adapter, lib, data); // the runner's rule (builds.mjs): one build per buildKey
-  for (const s of adapter.settings({ quick: o.quick })) {
+  for (const s of adapter.settings({ quick: o.quick, collection: !!o.collection })) {
     try {
       const { built, entry } = await cache.get(s, async () => {
         const t0 = performance.now();
