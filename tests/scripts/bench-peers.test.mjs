@@ -256,3 +256,37 @@ test('sharedBuilds: one rule for Node and the page; a rebuild that throws leaves
   retuning.release();
   assert.deepEqual(log.slice(-3), ['dispose a', 'build d', 'dispose d']);
 });
+
+test('leaders: per criterion the best row and DeepQuan\'s best, computed from the rows; latency also at DeepQuan\'s recall', async () => {
+  const { leaders, leaderLines, bytesPerVector } = await import('../../scripts/bench/peers/leaders.mjs');
+  const data = { d: 64, M: 4, K: 256 };
+  assert.equal(bytesPerVector('PQ', data), 4);
+  assert.equal(bytesPerVector('PQ', { d: 64, M: 8, K: 16 }), 4);
+  assert.equal(bytesPerVector('f32', data), 256);
+  assert.equal(bytesPerVector('b1', data), 8);
+  assert.equal(bytesPerVector('b1 + f32 rescore', data), 264);
+  assert.equal(bytesPerVector('something new', data), null);
+  const lat = (p50) => ({ runs: 3, queries: 10, p50_ms: { median: p50, min: p50, max: p50 }, p99_ms: { median: p50, min: p50, max: p50 } });
+  const row = (engine, setting, quantization, recall, p50, extra = {}) => ({ engine, setting, quantization, status: 'ok', recall_at_10: recall,
+    latency: lat(p50), build: { median_ms: 100 }, memory: { bytes: 1e6 }, map_all: null, ...extra });
+  const rows = [
+    row('deepquan', 'SDC', 'PQ', 0.3, 0.2, { map_all: 0.5, memory: { bytes: 5e5 } }),
+    row('fast', 'b1', 'b1', 0.1, 0.01),
+    row('graph', 'f32', 'f32', 1, 0.05),
+    row('slowexact', 'f32', 'f32', 1, 9, { map_all: 0.51 }),
+    { engine: 'broken', setting: 'x', status: 'failed', message: 'no' },
+  ];
+  const by = Object.fromEntries(leaders(rows, data).map((l) => [l.what, l]));
+  assert.equal(by['recall@10 at ≤ 1 bit per dimension (≤ 8 bytes a vector)'].leads, true, 'DeepQuan 0.3 at 4 B against 0.1 at 8 B');
+  assert.equal(by['p50 latency in Node, any recall'].best.row.engine, 'fast');
+  const atRecall = by['p50 latency in Node at recall@10 ≥ DeepQuan\'s best (0.300)'];
+  assert.equal(atRecall.best.row.engine, 'graph', 'the b1 row is faster but less accurate than DeepQuan');
+  assert.equal(atRecall.leads, false);
+  assert.equal(by['MAP@All (needs a complete ranking)'].best.row.engine, 'slowexact');
+  assert.equal(by['index memory'].leads, true);
+  assert.equal(by['p50 latency in Chromium, any recall'], undefined, 'no row ran in Chromium: no criterion');
+  const lines = leaderLines(rows, data);
+  assert.ok(lines.every((l) => l.startsWith('- **')));
+  assert.match(lines.join('\n'), /a peer leads: graph f32: 0\.050 ms \(recall 1\.000\); DeepQuan's best: deepquan SDC: 0\.200 ms \(recall 0\.300\)/);
+  assert.deepEqual(leaders(rows.filter((r) => r.engine !== 'deepquan'), data).filter((l) => l.leads), [], 'no DeepQuan row: it leads nowhere');
+});

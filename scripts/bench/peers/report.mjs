@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { svgPlot } from '../report/svg-plot.mjs';
+import { leaderLines } from './leaders.mjs';
 
 /// Writes `text` to `file` through `file.tmp-PID` + rename, so a reader never sees half a file.
 export function writeAtomic(file, text) {
@@ -58,6 +59,8 @@ export function toMarkdown(result) {
     : ' Chromium: not run (`--chromium`).\n\n';
   o += `| ${COLUMNS.join(' | ')} |\n| ${COLUMNS.map(() => '---').join(' | ')} |\n`;
   for (const r of result.rows) o += `| ${rowCells(r).map(esc).join(' | ')} |\n`;
+  const lead = leaderLines(result.rows, result.data);
+  if (lead.length) o += `\nWho leads, criterion by criterion (computed from the rows above):\n\n${lead.join('\n')}\n`;
   if (result.notes?.length) o += `\n${result.notes.map((n) => `- ${n}`).join('\n')}\n`;
   return o;
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { PEER_RUNS } from '../parts.mjs';
 import { COLUMNS, rowCells, toSvg } from '../peers/report.mjs';
+import { leaderLines } from '../peers/leaders.mjs';
 
 const esc = (s) => String(s ?? '').replace(/\|/g, '\\|');
 
@@ -34,6 +35,13 @@ function writeTable(doc, result) {
   w(`| ${COLUMNS.map(() => '---').join(' | ')} |`);
   for (const r of result.rows) w(`| ${rowCells(r).map(esc).join(' | ')} |`);
   w();
+  const lead = leaderLines(result.rows, result.data);
+  if (lead.length) {
+    w('Who leads, criterion by criterion (computed from the rows above):');
+    w();
+    for (const l of lead) w(l);
+    w();
+  }
 }
 
 export function writePeers(c, doc) {
