@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP, UsageError, parseOptions } from './bench/options.mjs';
 import { CLIPART, benchSettings, buildMatrix, commandOf } from './bench/matrix.mjs';
-import { Runner, sourceHash, sourceRevision, trainerMarch, dropRuns, dropStaleChecks, keepCheck, globRegExp } from './bench/runner.mjs';
+import { Runner, sourceHash, sourceRevision, packageHash, trainerMarch, dropRuns, dropStaleChecks, keepCheck, globRegExp } from './bench/runner.mjs';
 import { describeMachine } from './bench/machine.mjs';
 import { logged, tail, encodeSizes } from './bench/steps.mjs';
 import { writeReport } from './bench/report/index.mjs';
@@ -291,7 +291,9 @@ if (chosen) {
     }
     for (const name of p.steps.filter((x) => !BEFORE_RUNS.includes(x))) step(name);
     const complete = runs.every((r) => r.status !== 'failed') && steps.every((x) => x.rc === 0);
-    writePartRecord(RAW, { part: p.name, mode: settings.mode, sources: SOURCES, revision: sourceRevision(ROOT), started, finished: new Date().toISOString(),
+    // package_sources: the hash of wasm/, which SOURCES leaves out; the report checks the package's parts agree on it.
+    writePartRecord(RAW, { part: p.name, mode: settings.mode, sources: SOURCES, package_sources: packageHash(ROOT), revision: sourceRevision(ROOT),
+      started, finished: new Date().toISOString(),
       // describe: the whole machine description of this invocation, so a report assembled from parts run on
       // different days (machine.json is written once) names the machine each part's figures come from.
       complete, runs, steps, machine: { cpu: machine.cpu, cores: machine.cores, load_at_start: load0, load_at_end: os.loadavg() },

@@ -31,6 +31,29 @@ export function sourceHash(root, march = '') {
   return h.digest('hex').slice(0, 12);
 }
 
+/// A hash of the WASM package's own sources (wasm/, as git lists them) in the tree, or at git revision `rev` (then
+/// read from git: the package a part of that revision measured, when its tree was clean); null when git cannot
+/// say. Not part of sourceHash: the trainings do not depend on wasm/, and a change there must not retrain every
+/// model. The parts that measure the package (speed, peers) record it, and the report checks they agree.
+export function packageHash(root, rev = null) {
+  try {
+    const opts = { cwd: root, encoding: 'buffer', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 };
+    const list = rev ? ['ls-tree', '-r', '--name-only', rev, '--', 'wasm'] : ['ls-files', 'wasm'];
+    const files = execFileSync('git', list, opts).toString('utf8').split('\n').filter(Boolean)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    if (!files.length) return null;
+    const h = crypto.createHash('sha1');
+    for (const f of files) {
+      h.update(f + '\0');
+      if (rev) h.update(execFileSync('git', ['show', `${rev}:${f}`], opts));
+      else if (fs.existsSync(path.join(root, f))) h.update(fs.readFileSync(path.join(root, f)));
+    }
+    return h.digest('hex').slice(0, 12);
+  } catch {
+    return null;
+  }
+}
+
 /// The git revision of those sources, `git rev-parse --short=12 HEAD`, with "-dirty" when core/, trainer/ or
 /// CMakeLists.txt differ from it (then the hash above, not the revision, names what was built); null outside git.
 /// Recorded per run, so that a figure can name the commit it was trained with, which the hash cannot.

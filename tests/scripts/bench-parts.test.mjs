@@ -161,10 +161,23 @@ test('--part runs its runs, records itself, resumes; bench-report assembles part
     assert.equal(rep.status, 0, rep.stderr);
     const md = fs.readFileSync(out, 'utf8');
     assert.match(md, new RegExp(`## Parts\\n\\nAssembled from the parts of source hash \`${record.sources}\``));
-    assert.match(md, /\| grid \| `[0-9a-f]{12}` \| `[^`]+` \| 2026-\d\d-\d\d \d\d:\d\d UTC \| [^|]+, \d+ cores, load \d+\.\d\d \| 10 \(0\) \| – \(0\) \| complete \|/);
+    assert.match(md, /\| grid \| `[0-9a-f]{12}` \| – \| `[^`]+` \| 2026-\d\d-\d\d \d\d:\d\d UTC \| [^|]+, \d+ cores, load \d+\.\d\d \| 10 \(0\) \| – \(0\) \| complete \|/);
     assert.match(md, /\*\*This report is partial\*\*: not run yet: speed, .*; 1 recorded run of other sources left out\./);
     assert.match(rep.stderr, /\(10 runs, 0 failed\), parts of sources [0-9a-f]{12} \(partial\)/, 'the older run is not counted');
     assert.equal(report(['--sources', 'nothex']).status, 2);
+    // The parts that time the package (they have steps) must agree on wasm/'s hash, which the source hash leaves out.
+    const stepRecord = (part, pkg) => writePartRecord(raw, { ...record, part, runs: [], steps: [{ name: part, rc: 0 }], package_sources: pkg });
+    stepRecord('speed', 'aaaaaaaaaaaa');
+    stepRecord('peers', 'aaaaaaaaaaaa');
+    rep = report(['--partial']);
+    assert.equal(rep.status, 0, rep.stderr);
+    assert.match(fs.readFileSync(out, 'utf8'), /The package's figures \(parts (speed, peers|peers, speed)\) are all of wasm\/ hash `aaaaaaaaaaaa`\./);
+    stepRecord('peers', 'bbbbbbbbbbbb');
+    rep = report(['--partial']);
+    assert.equal(rep.status, 0, rep.stderr);
+    const mixed = fs.readFileSync(out, 'utf8');
+    assert.match(mixed, /\*\*The package's figures are of different or unknown wasm\/ sources\*\*: .*peers `bbbbbbbbbbbb`/);
+    assert.match(mixed, /\| peers \| `[0-9a-f]{12}` \| `bbbbbbbbbbbb` \|/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,10 @@
 // The report's title, the quick-mode notice and the machine section (with the sources and keep checks).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sourcesLine } from './data.mjs';
+import { packageHash } from '../runner.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function writeHeader(c, doc) {
   const { w } = doc;
@@ -83,9 +88,10 @@ export function writeParts(c, doc) {
   // The machine per part: parts may run on different machines of the same kind, and a time measured on one is
   // only comparable with times of the same part.
   const machineOf = (r) => (r.machine ? `${r.machine.cpu}, ${r.machine.cores} cores, load ${Number(r.machine.load_at_start?.[0] ?? NaN).toFixed(2)}` : 'not recorded');
-  table(['part', 'sources', 'revision', 'finished', 'machine', 'runs (failed)', 'steps (failed)', 'state'],
-    [...records].sort(byName).map((r) => (r.unreadable ? [r.part, '–', '–', '–', '–', '–', '–', `unreadable: ${r.unreadable}`]
-      : [r.part, `\`${r.sources}\``, `\`${r.revision ?? 'not recorded'}\``, String(r.finished).replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC'), machineOf(r),
+  const pkg = new Map(records.filter((r) => !r.unreadable).map((r) => [r.part, packageOf(r)]));
+  table(['part', 'sources', 'package (wasm/)', 'revision', 'finished', 'machine', 'runs (failed)', 'steps (failed)', 'state'],
+    [...records].sort(byName).map((r) => (r.unreadable ? [r.part, '–', '–', '–', '–', '–', '–', '–', `unreadable: ${r.unreadable}`]
+      : [r.part, `\`${r.sources}\``, pkg.get(r.part).text, `\`${r.revision ?? 'not recorded'}\``, String(r.finished).replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC'), machineOf(r),
          `${r.runs.length} (${r.runs.filter((x) => x.status === 'failed').length})`, `${r.steps.map((x) => x.name).join(', ') || '–'} (${r.steps.filter((x) => x.rc !== 0).length})`,
          r.sources !== status.sources ? '**other sources: not used**' : r.complete ? 'complete' : '**incomplete**'])));
   const gaps = [];
@@ -96,4 +102,21 @@ export function writeParts(c, doc) {
   if (excluded.length) gaps.push(`${excluded.length} recorded run${excluded.length > 1 ? 's' : ''} of other sources left out`);
   w(gaps.length ? `**This report is partial**: ${gaps.join('; ')}.` : 'Every part of the benchmark is here, of one source hash.');
   w();
+  // The source hash leaves wasm/ out (the trainings do not depend on it); the parts that time the package must
+  // agree on it among themselves, or their figures are of two packages.
+  const used = records.filter((r) => !r.unreadable && r.sources === status.sources && pkg.get(r.part).hash !== undefined);
+  const hashes = [...new Set(used.map((r) => pkg.get(r.part).hash))];
+  if (hashes.length === 1 && hashes[0]) w(`The package's figures (parts ${used.map((r) => r.part).join(', ')}) are all of wasm/ hash \`${hashes[0]}\`.`);
+  else if (used.length) w(`**The package's figures are of different or unknown wasm/ sources**: ${used.map((r) => `${r.part} ${pkg.get(r.part).text}`).join(', ')}.`);
+  if (used.length) w();
+}
+
+/// A part's package hash: recorded (package_sources), else that of wasm/ at its revision (from git, labelled so);
+/// { hash: undefined, text: '–' } for a part without steps (runs only: trainings, which do not use the package).
+function packageOf(r) {
+  if (!r.steps?.length) return { hash: undefined, text: '–' };
+  if (r.package_sources) return { hash: r.package_sources, text: `\`${r.package_sources}\`` };
+  const rev = String(r.revision ?? '').replace(/-dirty$/, '');
+  const h = rev ? packageHash(ROOT, rev) : null;
+  return h ? { hash: h, text: `\`${h}\` (not recorded: wasm/ at its revision)` } : { hash: null, text: 'not recorded' };
 }
