@@ -178,6 +178,12 @@ test('--part runs its runs, records itself, resumes; bench-report assembles part
     const mixed = fs.readFileSync(out, 'utf8');
     assert.match(mixed, /\*\*The package's figures are of different or unknown wasm\/ sources\*\*: .*peers `bbbbbbbbbbbb`/);
     assert.match(mixed, /\| peers \| `[0-9a-f]{12}` \| `bbbbbbbbbbbb` \|/);
+    // A part under way: its finished runs are in the tables before its record exists, and the report says so.
+    fs.writeFileSync(path.join(raw, 'runs', 'mnist10k-pq-b64-s2.json'), JSON.stringify({ id: 'mnist10k-pq-b64-s2', status: 'ok', seconds: 1, command: 'x', sources: record.sources }));
+    rep = report(['--partial']);
+    assert.equal(rep.status, 0, rep.stderr);
+    const n2 = parts.find((p) => p.name === 'quality-mnist10k-s2').runs.length;
+    assert.match(fs.readFileSync(out, 'utf8'), new RegExp(`started, no record yet \\(its finished runs are in the tables\\): quality-mnist10k-s2 \\(1 of ${n2} runs\\); not run yet: quality-mnist10k-s0,`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

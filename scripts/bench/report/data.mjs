@@ -77,9 +77,13 @@ export function loadParts(RAW, machine, runs, sources = null) {
   const records = readPartRecords(RAW);
   if (records.length === 0) return null;
   const settings = benchSettings({ quick: machine.mode === 'quick', seeds: machine.seeds ?? 3 });
-  const wanted = benchParts(buildMatrix(settings), settings).map((p) => p.name);
+  const all = benchParts(buildMatrix(settings), settings);
+  const wanted = all.map((p) => p.name);
   const status = partsStatus(records, wanted, sources);
-  return { records, status, wanted, excluded: runs.filter((r) => r.sources !== status.sources).map((r) => r.id) };
+  // A missing part may be under way (or stopped): its finished runs are already here and in the tables.
+  const started = Object.fromEntries(all.filter((p) => status.missing.includes(p.name)).map((p) => [p.name,
+    { done: p.runs.filter((x) => runs.some((r) => r.id === x.id && r.sources === status.sources)).length, of: p.runs.length }]).filter(([, v]) => v.done > 0));
+  return { records, status, wanted, started, excluded: runs.filter((r) => r.sources !== status.sources).map((r) => r.id) };
 }
 
 /// Everything the report sections read, from the raw directory `raw`, for a report written to `out` (links

@@ -95,7 +95,10 @@ export function writeParts(c, doc) {
          `${r.runs.length} (${r.runs.filter((x) => x.status === 'failed').length})`, `${r.steps.map((x) => x.name).join(', ') || '–'} (${r.steps.filter((x) => x.rc !== 0).length})`,
          r.sources !== status.sources ? '**other sources: not used**' : r.complete ? 'complete' : '**incomplete**'])));
   const gaps = [];
-  if (status.missing.length) gaps.push(`not run yet: ${status.missing.join(', ')}`);
+  const started = c.parts.started ?? {};
+  const notRun = status.missing.filter((n) => !started[n]);
+  if (Object.keys(started).length) gaps.push(`started, no record yet (its finished runs are in the tables): ${Object.entries(started).map(([n, v]) => `${n} (${v.done} of ${v.of} runs)`).join(', ')}`);
+  if (notRun.length) gaps.push(`not run yet: ${notRun.join(', ')}`);
   if (status.incomplete.length) gaps.push(`incomplete (a run or step failed): ${status.incomplete.join(', ')}`);
   if (status.other_sources.length) gaps.push(`of other sources, left out: ${status.other_sources.map((x) => `${x.part} (\`${x.sources}\`)`).join(', ')}`);
   if (status.unreadable.length) gaps.push(`unreadable records: ${status.unreadable.join(', ')}`);
