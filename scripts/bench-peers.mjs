@@ -119,26 +119,33 @@ const deepquanPageIndex = !opt.engines.includes('deepquan') ? null
 
 // The same gallery as a streamed collection (`deepquan export-collection`, --trainer): what a page fetches before
 // its first search is the model and the codes; the thumbnails come per media file, for the hits shown.
-let deepquanCollection = null;
-if (opt.engines.includes('deepquan') && opt.trainer) {
+// A failed export is the collection row's failure, with the reason; the other engines still run.
+async function exportCollection() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-peers-collection-'));
   process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
   let db = galleryDb;
   if (!fullGallery) fs.writeFileSync(db = path.join(work, 'gallery.dqdb'), await galleryBytes());
   const dir = path.join(work, 'collection'), manifestFile = path.join(dir, 'collection.json');
   log(`exporting the gallery as a collection (${opt.trainer} export-collection)`);
-  execFileSync(path.resolve(opt.trainer), ['export-collection', '--model', model, '--db', db, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync(path.resolve(opt.trainer), ['export-collection', '--model', model, '--db', db, '--out', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const why = `${opt.trainer} export-collection failed: ${String(e.stderr?.length ? e.stderr : e.message).trim().split('\n').pop()}`;
+    log(why);
+    return { dir: null, open: async () => { throw new Error(why); }, pageIndex: null };
+  }
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   const codes = manifest.codes.map((c) => gz(fs.readFileSync(path.join(dir, c.file)))).reduce((a, b) => a + b, 0);
   const media = manifest.media?.files ?? [];
   const mediaGz = media.map((f) => gz(fs.readFileSync(path.join(dir, f.file)))).reduce((a, b) => a + b, 0);
-  deepquanCollection = {
+  return {
     dir, open: async () => { const c = await dq.openCollection({ model, collection: manifestFile }); await c.loaded; return c; },
     pageIndex: { bytes: gz(fs.readFileSync(model)) + gz(fs.readFileSync(manifestFile)) + codes,
                  what: `model.dqm + collection.json + ${manifest.codes.length} codes file(s), gzip, before the first search (the codes: ${codes} B); ` +
                        (media.length ? `then per hit its media file of ${manifest.media.itemsPerFile} thumbnails, ${(mediaGz / media.length / 1e3).toFixed(1)} kB gzip on average (${media.length} files, ${mediaGz} B in all)` : 'no thumbnails') },
   };
 }
+const deepquanCollection = opt.engines.includes('deepquan') && opt.trainer ? await exportCollection() : null;
 
 const { signBits, centered } = vectorHelpers(gallery, n, D);
 const data = { d: D, n, nq, gallery, queries, queryImages, ids: galleryIds, signBits, centered, deepquanIndex, deepquanPageIndex, deepquanCollection,

@@ -91,5 +91,12 @@ test('bench-peers: the streamed collection row searches the same codes as the wh
   assert.ok(col.page.index.bytes < whole.page.index.bytes, `first download ${col.page.index.bytes} B, whole database ${whole.page.index.bytes} B`);
   assert.match(col.page.index.what, /then per hit its media file of 256 thumbnails, [\d.]+ kB gzip on average/);
   assert.ok(col.memory.bytes < whole.memory.bytes, 'no thumbnails in the index');
+  // A trainer that cannot export: that one row fails with the reason, the run and the other rows do not.
+  const bad = spawnSync(process.execPath, [path.join(ROOT, 'scripts/bench-peers.mjs'), '--run', t.dir, '--engines', 'deepquan', '--quick',
+                                           '--trainer', '/bin/false', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(bad.status, 0, bad.stderr.slice(-3000));
+  const badRows = JSON.parse(fs.readFileSync(path.join(out, 'peers.json'), 'utf8')).rows;
+  assert.match(badRows.find((x) => x.setting.includes('streamed collection')).message, /\/bin\/false export-collection failed/);
+  assert.ok(badRows.filter((x) => !x.setting.includes('streamed collection')).every((x) => x.status === 'ok'));
   fs.rmSync(out, { recursive: true, force: true });
 });
