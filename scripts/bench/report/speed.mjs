@@ -154,6 +154,10 @@ export function writeTrainingTime(c, doc) {
     w('autoencoder from the shared cache count the pretraining time recorded when it was made, and share its');
     w('per-iteration figure (counted once). Total: pretraining and alternating phases, without the final K-means,');
     w('export and evaluation (the whole command\'s wall-clock time is in the table of all runs).');
+    if (c.parts) {
+      w('Run in parts, a quality run may have shared the machine with other work of the session (a test suite, a');
+      w('build): its time is a throughput figure, not a timing; the parts table gives each part\'s load at start.');
+    }
     const f32 = find('fashion70k', 'speed-it3500', 32).filter((r) => r.status === 'ok' && r.report?.training?.log);
     if (f32.length) {
       // The whole command: training, the final K-means, export at four weight types and their evaluation.
