@@ -85,6 +85,9 @@ if (opts.dryRun) {
       console.log(`  ${p.name.padEnd(22)} ${String(p.runs.length).padStart(3)} runs${p.steps.length ? ` + ${p.steps.join(', ')}` : ''}${p.needs ? ` (trains ${p.needs.id} if its directory is gone)` : ''}: ${p.what}`);
     }
   }
+  // Exit only once stdout has drained: the listing is larger than a pipe's buffer, and a reader that is slow to
+  // drain it (a loaded machine) otherwise got it cut off at the exit.
+  await new Promise((resolve) => process.stdout.write('', resolve));
   process.exit(0);
 }
 
