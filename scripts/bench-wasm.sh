@@ -6,6 +6,7 @@
 # scripts/bench/wasm-latency.mjs.
 #
 #   scripts/bench-wasm.sh            (needs wasm/dist and build/native/tests/tools/dq_golden)
+#   REPEAT=N scripts/bench-wasm.sh   the timing program N times (default 3), each a process of its own
 #   DQ_GOLDEN_BIN=... DQ_PKG_DIR=... scripts/bench-wasm.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,10 @@ for f in "$PKG"/deepquan-simd.wasm "$PKG"/deepquan-simd.mjs "$PKG"/deepquan.wasm
   printf '%-22s %8d bytes raw %8d gzip -9\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
 done
 
-node scripts/bench/wasm-latency.mjs "$DATA" "$(realpath "$PKG")"
+# Each run a process of its own (fresh JIT and heap), so the spread between runs is the spread a user meets.
+REPEAT=${REPEAT:-3}
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "bench-wasm: REPEAT='$REPEAT' is not a positive whole number" >&2; exit 2; }
+for ((r = 1; r <= REPEAT; r++)); do
+  echo "== run $r of $REPEAT"
+  node scripts/bench/wasm-latency.mjs "$DATA" "$(realpath "$PKG")"
+done

@@ -162,7 +162,7 @@ exit 0
     const lines = fs.readFileSync(calls, 'utf8').trim().split('\n');
     const trainings = lines.filter((l) => /^(train|baseline) /.test(l));
     assert.equal(trainings.length, 43, 'each of the 43 runs once: the repeated 32-bit model is found done');
-    assert.equal(lines.filter((l) => l.startsWith('encode ')).length, 3, 'two 10,000-image databases and the 1,000-query one');
+    assert.equal(lines.filter((l) => l.startsWith('encode ')).length, 7, 'two 10,000-image databases and the 1,000-query one, the timed pair 3 times');
     const withCache = trainings.filter((l) => l.includes('--pretrained'));
     assert.ok(withCache.every((l) => new RegExp(`--pretrained ${build}/runs/pretrained/${sourceHash(root, 'x86-64-v3')}/quick-mnist10k-b\\d+-s0\\.dqae`).test(l)));
     assert.ok(!trainings.some((l) => /--weights f16/.test(l) && /--pretrained/.test(l)), 'size-only runs pretrain themselves');

@@ -36,13 +36,14 @@ test('quick: mnist10k only, one seed, shortened trainings, the small grid, size-
 
 test('full: both datasets, every seed, the phases in order, headers where a group starts', () => {
   const m = buildMatrix(benchSettings({ seeds: 3 }), { threads: 4 });
-  assert.equal(new Set(ids(m)).size, 275, '212 runs, then 2 K = 16 trainings and 4 K = 16 baselines per dataset and seed, then 9 clip-art runs per seed');
+  assert.equal(new Set(ids(m)).size, 277, '214 runs, then 2 K = 16 trainings and 4 K = 16 baselines per dataset and seed, then 9 clip-art runs per seed');
   const phases = [...new Set(m.map((r) => r.phase))];
   assert.deepEqual(phases, ['speed', 'models', 'sizes', 'quality', 'grid']);
   assert.ok(m.findIndex((r) => r.phase === 'quality') > m.findLastIndex((r) => r.phase === 'sizes'), 'phases are contiguous');
   assert.deepEqual(ids(m.filter((r) => r.phase === 'models')), ['mnist10k-deepquan-b32-s0', 'fashion70k-deepquan-b32-s0']);
   const it3500 = m.find((r) => r.id === 'fashion70k-speed-it3500-b32-s0');
   assert.ok(it3500.argv.includes('3500') && it3500.argv.join(' ').includes('--threads 2'), 'the 15-minute target runs at 2 threads whatever THREADS is');
+  assert.deepEqual(ids(m).filter((x) => x.includes('speed-it3500')), [0, 1, 2].map((s) => `fashion70k-speed-it3500-b32-s${s}`), 'three runs, as every timing');
   assert.equal(m.find((r) => r.id === 'mnist10k-deepquan-b64-s2').argv[8], '4', 'THREADS reaches the quality runs');
   assert.deepEqual(m.filter((r) => r.header).map((r) => r.header), [
     '== speed: training s / iteration at 1 and 2 threads (mnist10k, 32 bits, 3 runs each)',

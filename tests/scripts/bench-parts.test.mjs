@@ -109,7 +109,7 @@ test('--dry-run lists the parts; --dry-run --part lists the chosen ones and thei
     const env = { BUILD_DIR: path.join(dir, 'build') };
     let r = bench(['--dry-run', '--out', path.join(dir, 'B.md')], env);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^ {2}speed +12 runs \+ scan, package, db-sizes, e2e: /m);
+    assert.match(r.stdout, /^ {2}speed +14 runs \+ scan, package, db-sizes, e2e: /m);
     assert.match(r.stdout, /^ {2}peers +0 runs \+ peers \(trains fashion70k-deepquan-b32-s0 if its directory is gone\)/m);
     r = bench(['--dry-run', '--part', 'clipart-s1', '--out', path.join(dir, 'B.md')], env);
     assert.equal(r.status, 0, r.stderr);

@@ -5,14 +5,27 @@ import path from 'node:path';
 import { median } from '../stats.mjs';
 import { pct, fmtMs } from './markdown.mjs';
 import { writeScan } from './scan.mjs';
+import { parseWasmLatency } from './wasm-latency.mjs';
+
+/// The native CLI's one-thread encode per image, in ms: per repetition (10,000-image time − 1,000-image time) /
+/// 9,000, then { runs, median, min, max } over the repetitions with a positive difference (under load a
+/// difference of two wall-clock times can come out non-positive, which is no figure); null when there is none.
+export function nativeEncode(db10k, db1k) {
+  if (!db10k || !db1k) return null;
+  const a = db10k.native_encode_seconds_runs ?? [db10k.native_encode_seconds_1thread];
+  const b = db1k.native_encode_seconds_runs ?? [db1k.native_encode_seconds_1thread];
+  const per = a.slice(0, b.length).map((t, i) => (1000 * (t - b[i])) / (db10k.items - db1k.items)).filter((x) => x > 0);
+  return per.length ? { runs: per.length, median: median(per), min: Math.min(...per), max: Math.max(...per) } : null;
+}
 
 export function writeSpeed(c, doc) {
   const { w, table } = doc;
   const { RAW, readJson, machine, runs, datasets, find, evalsOf } = c;
   w('## Speed');
   w();
-  w('Single runs unless a row says otherwise (speed figures are not averaged over seeds); latency rows give the');
-  w('median and the 90th percentile over the queries (end to end: also the 10th).');
+  w('Every timing is the median over its runs (3, each a process of its own, unless a row says otherwise) with the');
+  w('range of the runs in brackets; latency rows give the median and the 90th percentile over the queries of a run');
+  w('(end to end: also the 10th).');
   w();
   writeScan(c, doc);
   const e2e = readJson(path.join(RAW, 'e2e.json'));
@@ -20,33 +33,28 @@ export function writeSpeed(c, doc) {
     w('### Encode: WASM vs native');
     w();
     const wl = fs.existsSync(path.join(RAW, 'logs/bench-wasm.log')) ? fs.readFileSync(path.join(RAW, 'logs/bench-wasm.log'), 'utf8') : '';
-    const enc = [...wl.matchAll(/== (\S+) (\d+)-bit: encode .*? median ([\d.]+) ms, p90 ([\d.]+) ms/g)].map((m) => ({ backend: m[1], bits: +m[2], median: +m[3], p90: +m[4] }));
-    const dbj = readJson(path.join(RAW, 'db10k-nothumbs.json'));
-    const db1 = readJson(path.join(RAW, 'db1k-nothumbs.json'));
-    // Per image from the difference of the 10,000- and 1,000-image commands: no process start or model load.
-    // Two single wall-clock timings: under load the difference could come out non-positive, which is no figure.
-    const diffPer = dbj && db1 ? (1000 * (dbj.native_encode_seconds_1thread - db1.native_encode_seconds_1thread)) / (dbj.items - db1.items) : null;
-    const nativePer = diffPer > 0 ? diffPer : null;
-    const rows = enc.map((e) => [e.backend, `${e.bits}`, `random weights, 784-500-500-2000-64 (dq_golden --bench: latent 64 at both code lengths)`, fmtMs(e.median), fmtMs(e.p90), nativePer ? (e.median / nativePer).toFixed(2) : '–']);
+    const lat = parseWasmLatency(wl);
+    const native = nativeEncode(readJson(path.join(RAW, 'db10k-nothumbs.json')), readJson(path.join(RAW, 'db1k-nothumbs.json')));
+    const nativePer = native?.median ?? null;
+    const cell = (x) => `${fmtMs(x.median)}${x.runs > 1 ? ` (${fmtMs(x.min)} – ${fmtMs(x.max)})` : ''}`;
+    const rows = lat.encode.map((e) => [e.backend, `${e.bits}`, 'random weights, 784-500-500-2000-64 (dq_golden --bench: latent 64 at both code lengths)', cell(e), fmtMs(e.p90), nativePer ? (e.median / nativePer).toFixed(2) : '–']);
     if (e2e) for (const m of e2e.methods.filter((x) => x.what === 'encode'))
-      rows.push([m.backend, `${e2e.model.bits}`, `trained model, ${e2e.queries} real queries`, fmtMs(m.latency.median_ms), fmtMs(m.latency.p90_ms), nativePer ? (m.latency.median_ms / nativePer).toFixed(2) : '–']);
-    if (nativePer) rows.push(['native (`deepquan encode --threads 1`, AVX2)', '32', 'trained model; (10,000-image run − 1,000-image run) / 9,000, batches of 4,096', `${fmtMs(nativePer)} per image`, '–', '1']);
-    if (rows.length) table(['backend', 'bits', 'what', 'median per query', 'p90', '× native per image'], rows);
+      rows.push([m.backend, `${e2e.model.bits}`, `trained model, ${e2e.queries} real queries`, `${fmtMs(m.latency.median_ms)}${m.latency.median_ms_range ? ` (${m.latency.median_ms_range.map(fmtMs).join(' – ')})` : ''}`,
+                 fmtMs(m.latency.p90_ms), nativePer ? (m.latency.median_ms / nativePer).toFixed(2) : '–']);
+    const march = machine.trainer_march ? `, -march ${machine.trainer_march}` : '';
+    if (nativePer) rows.push([`native (\`deepquan encode --threads 1\`${march})`, '32', `trained model; (10,000-image run − 1,000-image run) / 9,000, batches of 4,096${native.runs > 1 ? `; ${native.runs} pairs of runs` : ''}`,
+                              `${fmtMs(nativePer)}${native.runs > 1 ? ` (${fmtMs(native.min)} – ${fmtMs(native.max)})` : ''} per image`, '–', '1']);
+    if (rows.length) table(['backend', 'bits', 'what', lat.runs > 1 ? `median per query (range of ${lat.runs} runs' medians)` : 'median per query', 'p90', '× native per image'], rows);
     else w('No encode figures (see logs/bench-wasm.log).\n');
     w('All models have the paper\'s encoder shape with a 64-D latent (784-500-500-2000-64, 1.77 M multiply-adds per image).');
     w('WASM rows encode one query at a time (the page\'s case). The native row is the CLI with one thread, per image');
     w('from the difference of two whole commands (10,000 and 1,000 images), which removes process start and model load');
     w('but keeps IDX decoding and database writing; it encodes in batches (matrix-matrix products), which favours it over');
     w('a single query. So the ratio is that of the two tools as used, not of one kernel against the other.');
-    const srch = [...wl.matchAll(/== (\S+) (\d+)-bit: encode[\s\S]*?(?===|$)/g)];
-    const srows = [];
-    for (const blk of srch) {
-      for (const m of blk[0].matchAll(/search (sdc|adc) k=10 over ([\d,]+) codes \(incl\. encode\): median ([\d.]+) ms, p90 ([\d.]+) ms/g))
-        srows.push([blk[1], blk[2], m[2], m[1].toUpperCase(), fmtMs(+m[3]), fmtMs(+m[4])]);
-    }
+    const srows = lat.search.map((x) => [x.backend, `${x.bits}`, x.codes, x.mode.toUpperCase(), cell(x), fmtMs(x.p90)]);
     if (srows.length) {
       w();
-      w('WASM package search latency, encode + scan + top-10, random codes (`scripts/bench-wasm.sh`; 200 runs, 50 for 1M):');
+      w(`WASM package search latency, encode + scan + top-10, random codes (\`scripts/bench-wasm.sh\`; per run 200 queries, 50 for 1M${lat.runs > 1 ? `; ${lat.runs} runs, each a process of its own: the median of their medians and its range, the median p90` : '; one run'}):`);
       w();
       table(['backend', 'bits', 'codes', 'ranking', 'median', 'p90'], srows);
     } else w();
@@ -161,11 +169,14 @@ export function writeTrainingTime(c, doc) {
     const f32 = find('fashion70k', 'speed-it3500', 32).filter((r) => r.status === 'ok' && r.report?.training?.log);
     if (f32.length) {
       // The whole command: training, the final K-means, export at four weight types and their evaluation.
-      const t = f32.map((r) => r.seconds), l = f32[0].report.training.log;
+      const t = f32.map((r) => r.seconds), logs = f32.map((r) => r.report.training.log);
+      const m = (f, d) => { const v = logs.map(f); return `${median(v).toFixed(d)}${v.length > 1 ? ` (${Math.min(...v).toFixed(d)}–${Math.max(...v).toFixed(d)})` : ''}`; };
+      const seeds = f32.map((r) => r.seed).sort();
       w(`Target: a 32-bit fashion70k run (pretraining + 3,500 alternating iterations) in under 15 minutes on 2 cores.`);
-      w(`Measured (\`deepquan train --dataset fashion70k --bits 32 --seed 0 --threads 2 --iterations 3500\`, from scratch, whole`);
-      w(`command): ${t.map((x) => `${(x / 60).toFixed(1)} min`).join(', ')} — ${t.every((x) => x <= 900) ? '**met**' : '**not met**'}; of it training ${(l.total_seconds / 60).toFixed(1)} min`);
-      w(`(pretraining ${l.pretrain_seconds.toFixed(0)} s at ${l.seconds_per_pretrain_iteration.toFixed(3)} s/it., alternating ${l.alternate_seconds.toFixed(0)} s at ${l.seconds_per_iteration.toFixed(3)} s/it.), the rest the final`);
+      w(`Measured (\`deepquan train --dataset fashion70k --bits 32 --seed S --threads 2 --iterations 3500\`, from scratch, whole`);
+      w(`command, ${f32.length === 1 ? `one run, seed ${seeds[0]}` : `${f32.length} runs, seeds ${seeds.join(', ')}: median (range)`}): ${(median(t) / 60).toFixed(1)} min` +
+        `${t.length > 1 ? ` (${(Math.min(...t) / 60).toFixed(1)}–${(Math.max(...t) / 60).toFixed(1)})` : ''} — ${t.every((x) => x <= 900) ? '**met**' : '**not met**'}; of it training ${m((l) => l.total_seconds / 60, 1)} min`);
+      w(`(pretraining ${m((l) => l.pretrain_seconds, 0)} s at ${m((l) => l.seconds_per_pretrain_iteration, 3)} s/it., alternating ${m((l) => l.alternate_seconds, 0)} s at ${m((l) => l.seconds_per_iteration, 3)} s/it.), the rest the final`);
       w('K-means, export at four weight types and their evaluation.');
     } else {
       const g = groups['mnist10k deepquan 32'];
