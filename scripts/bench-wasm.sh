@@ -10,6 +10,8 @@
 #   DQ_GOLDEN_BIN=... DQ_PKG_DIR=... scripts/bench-wasm.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+REPEAT=${REPEAT:-3}
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "bench-wasm: REPEAT='$REPEAT' is not a positive whole number" >&2; exit 2; }
 GOLDEN=${DQ_GOLDEN_BIN:-build/native/tests/tools/dq_golden}
 PKG=${DQ_PKG_DIR:-wasm/dist}
 [ -x "$GOLDEN" ] || { echo "bench-wasm: $GOLDEN not built (cmake --preset native && cmake --build --preset native --target dq_golden)" >&2; exit 1; }
@@ -24,8 +26,6 @@ for f in "$PKG"/deepquan-simd.wasm "$PKG"/deepquan-simd.mjs "$PKG"/deepquan.wasm
 done
 
 # Each run a process of its own (fresh JIT and heap), so the spread between runs is the spread a user meets.
-REPEAT=${REPEAT:-3}
-[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "bench-wasm: REPEAT='$REPEAT' is not a positive whole number" >&2; exit 2; }
 for ((r = 1; r <= REPEAT; r++)); do
   echo "== run $r of $REPEAT"
   node scripts/bench/wasm-latency.mjs "$DATA" "$(realpath "$PKG")"
