@@ -109,17 +109,31 @@ export function readPartRecords(raw) {
 }
 
 /// Whether the records make one report of one source hash: { sources, one_source, complete, missing, incomplete,
-/// other_sources, unreadable }. `wanted`: the part names of the whole benchmark (benchParts), `sources`: the
-/// hash the report is for (default: that of the most recently finished part).
+/// behind, other_sources, unreadable }. `wanted`: the parts of the whole benchmark (benchParts; their names
+/// alone will do), `sources`: the hash the report is for (default: that of the most recently finished part).
+/// `behind` lists the records of that hash made before their part grew (a run or step the matrix has now and the
+/// record lacks: a part run again with more repeats, say): { part, runs: the missing run ids, steps: the missing
+/// step names }. Such a part is not complete; it is known only when `wanted` holds the parts themselves.
 export function partsStatus(records, wanted, sources = null) {
+  const plan = wanted.filter((w) => typeof w === 'object');
+  const names = wanted.map((w) => (typeof w === 'object' ? w.name : w));
   const ok = records.filter((r) => !r.unreadable);
   const newest = [...ok].sort((a, b) => String(b.finished).localeCompare(String(a.finished)))[0];
   const h = sources ?? newest?.sources ?? null;
   const other = ok.filter((r) => r.sources !== h).map((r) => ({ part: r.part, sources: r.sources }));
   const mine = ok.filter((r) => r.sources === h);
-  const missing = wanted.filter((w) => !mine.some((r) => r.part === w));
+  const missing = names.filter((w) => !mine.some((r) => r.part === w));
   const incomplete = mine.filter((r) => !r.complete).map((r) => r.part);
+  const behind = [];
+  for (const p of plan) {
+    const r = mine.find((x) => x.part === p.name);
+    if (!r) continue;
+    const runs = p.runs.map((x) => x.id).filter((id) => !(r.runs ?? []).some((x) => x.id === id));
+    const steps = p.steps.filter((n) => !(r.steps ?? []).some((x) => x.name === n));
+    if (runs.length || steps.length) behind.push({ part: p.name, runs, steps });
+  }
   const unreadable = records.filter((r) => r.unreadable).map((r) => r.part);
-  return { sources: h, one_source: other.length === 0 && unreadable.length === 0, complete: missing.length === 0 && incomplete.length === 0 && unreadable.length === 0,
-           missing, incomplete, other_sources: other, unreadable };
+  return { sources: h, one_source: other.length === 0 && unreadable.length === 0,
+           complete: missing.length === 0 && incomplete.length === 0 && behind.length === 0 && unreadable.length === 0,
+           missing, incomplete, behind, other_sources: other, unreadable };
 }

@@ -75,7 +75,7 @@ const rec = (part, sources, extra = {}) => ({ part, mode: 'full', sources, revis
 test('partsStatus: one report needs every part, complete, of one source hash', () => {
   const wanted = parts.map((p) => p.name);
   const all = wanted.map((p) => rec(p, 'aaaaaaaaaaaa'));
-  assert.deepEqual(partsStatus(all, wanted), { sources: 'aaaaaaaaaaaa', one_source: true, complete: true, missing: [], incomplete: [], other_sources: [], unreadable: [] });
+  assert.deepEqual(partsStatus(all, wanted), { sources: 'aaaaaaaaaaaa', one_source: true, complete: true, missing: [], incomplete: [], behind: [], other_sources: [], unreadable: [] });
   let st = partsStatus(all.filter((r) => r.part !== 'grid'), wanted);
   assert.equal(st.complete, false);
   assert.deepEqual(st.missing, ['grid']);
@@ -90,6 +90,16 @@ test('partsStatus: one report needs every part, complete, of one source hash', (
   assert.deepEqual([st.sources, st.missing, st.other_sources], ['aaaaaaaaaaaa', ['speed'], [{ part: 'speed', sources: 'bbbbbbbbbbbb' }]], 'an asked-for hash');
   st = partsStatus(all.map((r) => (r.part === 'peers' ? { ...r, complete: false } : r)), wanted);
   assert.deepEqual([st.complete, st.incomplete], [false, ['peers']]);
+  // A record made before its part grew (a run or step the part has now is not in it) is behind: not complete.
+  const full = parts.map((p) => rec(p.name, 'aaaaaaaaaaaa', { runs: p.runs.map((x) => ({ id: x.id, status: 'done' })), steps: p.steps.map((n) => ({ name: n, rc: 0 })) }));
+  st = partsStatus(full, parts);
+  assert.deepEqual([st.complete, st.behind], [true, []]);
+  const speed = parts.find((p) => p.name === 'speed');
+  assert.ok(speed.runs.length >= 2 && speed.steps.length >= 2);
+  const short = full.map((r) => (r.part === 'speed' ? { ...r, runs: r.runs.slice(1), steps: r.steps.slice(1) } : r));
+  st = partsStatus(short, parts);
+  assert.deepEqual([st.complete, st.behind], [false, [{ part: 'speed', runs: [speed.runs[0].id], steps: [speed.steps[0]] }]]);
+  assert.deepEqual(partsStatus(short, wanted).behind, [], 'names alone cannot tell');
   // Records on disk: written atomically, an unreadable one reported rather than skipped.
   const raw = fs.mkdtempSync(path.join(os.tmpdir(), 'dq-parts-'));
   writePartRecord(raw, rec('grid', 'aaaaaaaaaaaa'));
@@ -178,6 +188,10 @@ test('--part runs its runs, records itself, resumes; bench-report assembles part
     const mixed = fs.readFileSync(out, 'utf8');
     assert.match(mixed, /\*\*The package's figures are of different or unknown wasm\/ sources\*\*: .*peers `bbbbbbbbbbbb`/);
     assert.match(mixed, /\| peers \| `[0-9a-f]{12}` \| `bbbbbbbbbbbb` \|/);
+    // The speed record above holds none of the speed part's runs and steps: the report says it is behind, not complete.
+    const nSpeed = parts.find((p) => p.name === 'speed').runs.length;
+    assert.match(mixed, new RegExp(`\\| speed \\| .* \\| \\*\\*behind the matrix\\*\\*: ${nSpeed} of ${nSpeed} runs not in its record \\([^)]*\\); steps not in its record: scan, package, db-sizes, e2e \\|`));
+    assert.match(mixed, /recorded before the part grew, to run again: speed[;.]/);
     // A part under way: its finished runs are in the tables before its record exists, and the report says so.
     fs.writeFileSync(path.join(raw, 'runs', 'mnist10k-pq-b64-s2.json'), JSON.stringify({ id: 'mnist10k-pq-b64-s2', status: 'ok', seconds: 1, command: 'x', sources: record.sources }));
     rep = report(['--partial']);

@@ -71,7 +71,7 @@ export function runQueries(runs, machine) {
 }
 
 /// The part records of RAW (bench.sh --part) and what they make: null when there are none (a whole invocation's
-/// raw outputs); else { records, status (parts.mjs partsStatus: the source hash the report is for, what is missing,
+/// raw outputs); else { records, status (parts.mjs partsStatus: the source hash the report is for, what is missing, behind,
 /// incomplete or of other sources), wanted (the part names of the whole benchmark), excluded (runs of other sources) }.
 export function loadParts(RAW, machine, runs, sources = null) {
   const records = readPartRecords(RAW);
@@ -79,11 +79,11 @@ export function loadParts(RAW, machine, runs, sources = null) {
   const settings = benchSettings({ quick: machine.mode === 'quick', seeds: machine.seeds ?? 3 });
   const all = benchParts(buildMatrix(settings), settings);
   const wanted = all.map((p) => p.name);
-  const status = partsStatus(records, wanted, sources);
+  const status = partsStatus(records, all, sources);
   // A missing part may be under way (or stopped): its finished runs are already here and in the tables.
   const started = Object.fromEntries(all.filter((p) => status.missing.includes(p.name)).map((p) => [p.name,
     { done: p.runs.filter((x) => runs.some((r) => r.id === x.id && r.sources === status.sources)).length, of: p.runs.length }]).filter(([, v]) => v.done > 0));
-  return { records, status, wanted, started, excluded: runs.filter((r) => r.sources !== status.sources).map((r) => r.id) };
+  return { records, status, wanted, all, started, excluded: runs.filter((r) => r.sources !== status.sources).map((r) => r.id) };
 }
 
 /// Everything the report sections read, from the raw directory `raw`, for a report written to `out` (links

@@ -78,7 +78,7 @@ export function writeMachine(c, doc) {
 export function writeParts(c, doc) {
   if (!c.parts) return;
   const { w, table } = doc;
-  const { records, status, wanted, excluded } = c.parts;
+  const { records, status, wanted, all, excluded } = c.parts;
   w('## Parts');
   w();
   w(`Assembled from the parts of source hash \`${status.sources}\` (\`scripts/bench.sh --part NAME\`, one record each in`);
@@ -89,17 +89,26 @@ export function writeParts(c, doc) {
   // only comparable with times of the same part.
   const machineOf = (r) => (r.machine ? `${r.machine.cpu}, ${r.machine.cores} cores, load ${Number(r.machine.load_at_start?.[0] ?? NaN).toFixed(2)}` : 'not recorded');
   const pkg = new Map(records.filter((r) => !r.unreadable).map((r) => [r.part, packageOf(r)]));
+  // A record made before its part grew (more repeats, a new step) lacks what the report now expects of it.
+  const behindOf = (part) => {
+    const b = (status.behind ?? []).find((x) => x.part === part);
+    if (!b) return '';
+    const of = all.find((p) => p.name === part);
+    return [b.runs.length ? `${b.runs.length} of ${of?.runs.length ?? '?'} runs not in its record (${b.runs.join(', ')})` : '',
+            b.steps.length ? `steps not in its record: ${b.steps.join(', ')}` : ''].filter(Boolean).join('; ');
+  };
   table(['part', 'sources', 'package (wasm/)', 'revision', 'finished', 'machine', 'runs (failed)', 'steps (failed)', 'state'],
     [...records].sort(byName).map((r) => (r.unreadable ? [r.part, '–', '–', '–', '–', '–', '–', '–', `unreadable: ${r.unreadable}`]
       : [r.part, `\`${r.sources}\``, pkg.get(r.part).text, `\`${r.revision ?? 'not recorded'}\``, String(r.finished).replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC'), machineOf(r),
          `${r.runs.length} (${r.runs.filter((x) => x.status === 'failed').length})`, `${r.steps.map((x) => x.name).join(', ') || '–'} (${r.steps.filter((x) => x.rc !== 0).length})`,
-         r.sources !== status.sources ? '**other sources: not used**' : r.complete ? 'complete' : '**incomplete**'])));
+         r.sources !== status.sources ? '**other sources: not used**' : !r.complete ? '**incomplete**' : behindOf(r.part) ? `**behind the matrix**: ${behindOf(r.part)}` : 'complete'])));
   const gaps = [];
   const started = c.parts.started ?? {};
   const notRun = status.missing.filter((n) => !started[n]);
   if (Object.keys(started).length) gaps.push(`started, no record yet (its finished runs are in the tables): ${Object.entries(started).map(([n, v]) => `${n} (${v.done} of ${v.of} runs)`).join(', ')}`);
   if (notRun.length) gaps.push(`not run yet: ${notRun.join(', ')}`);
   if (status.incomplete.length) gaps.push(`incomplete (a run or step failed): ${status.incomplete.join(', ')}`);
+  if (status.behind?.length) gaps.push(`recorded before the part grew, to run again: ${status.behind.map((b) => b.part).join(', ')}`);
   if (status.other_sources.length) gaps.push(`of other sources, left out: ${status.other_sources.map((x) => `${x.part} (\`${x.sources}\`)`).join(', ')}`);
   if (status.unreadable.length) gaps.push(`unreadable records: ${status.unreadable.join(', ')}`);
   if (excluded.length) gaps.push(`${excluded.length} recorded run${excluded.length > 1 ? 's' : ''} of other sources left out`);
