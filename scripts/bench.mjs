@@ -204,10 +204,12 @@ const runPhase = (phase) => {
   for (const r of matrix.filter((x) => x.phase === phase)) runOne(r);
 };
 // The K = 16 results (results/bench/k16/), written whenever the raw outputs hold K = 16 runs.
+// A part or --only invocation: of this build's sources only (the raw outputs may hold runs of older ones).
 const k16Files = () => {
-  const k = writeK16Files({ raw: RAW, machine });
+  const sources = chosen || only ? SOURCES : null;
+  const k = writeK16Files({ raw: RAW, machine, sources });
   if (k) progress(`K = 16 results: ${k.files.join(', ')}`);
-  const c = writeClipartFiles({ raw: RAW, machine });
+  const c = writeClipartFiles({ raw: RAW, machine, sources });
   if (c) progress(`openclipart results: ${c.files.join(', ')}`);
 };
 

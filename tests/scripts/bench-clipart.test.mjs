@@ -86,6 +86,17 @@ test('writeClipartFiles writes json, md and svg with the revision; nothing witho
   assert.deepEqual(js.revisions, ['r1']);
   assert.ok(fs.readFileSync(path.join(raw, 'clipart', 'clipart.svg'), 'utf8').startsWith('<svg'));
   assert.deepEqual(fs.readdirSync(path.join(raw, 'clipart')).filter((f) => f.includes('.tmp')), [], 'no temporary file left');
+  assert.ok(!/Made in parts/.test(md));
+  // Made in parts: a run of other sources (seed 2 of DeepQuan, of an older build) is left out and counted.
+  fs.mkdirSync(path.join(raw, 'parts'));
+  fs.writeFileSync(path.join(raw, 'parts', 'clipart-s0.json'), JSON.stringify({ part: 'clipart-s0', sources: 'aaaaaaaaaaaa', finished: '2026-12-03T09:00:00.000Z', complete: true, runs: [], steps: [] }));
+  const id = runs().find((r) => /deepquan-b\d+-s2$/.test(r.id)).id;
+  fs.writeFileSync(path.join(raw, 'runs', `${id}.json`), JSON.stringify({ id, status: 'ok', sources: 'bbbbbbbbbbbb', revision: 'old' }));
+  writeClipartFiles({ raw, machine });
+  const pmd = fs.readFileSync(path.join(raw, 'clipart', 'clipart.md'), 'utf8');
+  assert.match(pmd, /Made in parts: only runs of the parts' source hash `aaaaaaaaaaaa` count \(1 run of other sources in the raw outputs left out\)\./);
+  assert.ok(!pmd.includes('`old`'), 'the older run\'s revision is in no row');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(raw, 'clipart', 'clipart.json'), 'utf8')).runs_left_out, 1);
 });
 
 test('carried figures join the runs at hand exactly; a seed twice or other sources are refused', () => {

@@ -149,6 +149,25 @@ test('writeK16Files: k16.json, k16.md and k16.svg from a raw directory, naming m
     const svg = fs.readFileSync(path.join(raw, 'k16', 'k16.svg'), 'utf8');
     assert.match(svg, /^<svg /);
     assert.match(svg, /<title>DeepQuan K=16 SDC: 60\.00<\/title>/);
+    assert.ok(!/Made in parts/.test(md), 'no part records: every run counts');
+    // Made in parts: only the parts' source hash counts. A run of older sources in the raw outputs (seed 2's K = 256
+    // run, say, not yet run again) would otherwise sit in a row of the newer build's figures.
+    fs.mkdirSync(path.join(raw, 'parts'));
+    fs.writeFileSync(path.join(raw, 'parts', 'quality-mnist10k-s0.json'), JSON.stringify({ part: 'quality-mnist10k-s0', sources: 'aaaaaaaaaaaa', finished: '2026-12-03T09:00:00.000Z', complete: true, runs: [], steps: [] }));
+    const old = 'mnist10k-deepquan-b64-s2';
+    const rec = JSON.parse(fs.readFileSync(path.join(raw, 'runs', `${old}.json`), 'utf8'));
+    fs.writeFileSync(path.join(raw, 'runs', `${old}.json`), JSON.stringify({ ...rec, sources: 'bbbbbbbbbbbb', revision: 'old' }));
+    const p = writeK16Files({ raw, machine });
+    assert.equal(p.left_out, 1);
+    const pj = JSON.parse(fs.readFileSync(path.join(raw, 'k16', 'k16.json'), 'utf8'));
+    assert.deepEqual([pj.sources, pj.parts_sources, pj.runs_left_out, pj.revisions], [['aaaaaaaaaaaa'], 'aaaaaaaaaaaa', 1, ['3e68551abcde']]);
+    const pmd = md0(raw);
+    assert.match(pmd, /Made in parts: only runs of the parts' source hash `aaaaaaaaaaaa` count \(1 run of other sources in the raw outputs left out\)\./);
+    const k256 = pmd.split('\n').find((l) => l.startsWith('| DeepQuan | 256 | SDC |') && pmd.indexOf(l) > pmd.indexOf('## mnist10k, 64 bits'));
+    assert.match(k256, /\(2 of 3 seeds\) \| .* \| 0, 1 \|/, 'seeds 0 and 1 of the parts\' hash only');
+    // Asked for the other hash (a part invocation of those sources): its one run is of K = 256, so nothing to write.
+    assert.equal(writeK16Files({ raw, machine, sources: 'bbbbbbbbbbbb' }), null);
+    assert.match(md0(raw), /Made in parts: only runs of the parts' source hash `aaaaaaaaaaaa`/, 'the files are left as they were');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 // k16.mjs does for issue 21, so that `bench.sh --only 'clipart-*'` can publish it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadRuns } from './data.mjs';
+import { standaloneRuns } from './data.mjs';
 import { markdownDoc, pct } from './markdown.mjs';
 import { svgBars } from './svg-plot.mjs';
 import { rowFigures } from './k16.mjs';
@@ -125,10 +125,12 @@ export function clipartChart(summary) {
 }
 
 /// Writes RAW/clipart/clipart.{json,md,svg} (atomically) from the runs in RAW, joined with the figures of an
-/// earlier clipart.json `carry` when given (joinCarried); null when there is no clip-art figure.
-export function writeClipartFiles({ raw, machine, out = path.join(raw, 'clipart'), carry = null }) {
+/// earlier clipart.json `carry` when given (joinCarried); null when there is no clip-art figure. RAW made in parts:
+/// only the runs of one source hash (`sources`, default the parts': data.mjs standaloneRuns).
+export function writeClipartFiles({ raw, machine, out = path.join(raw, 'clipart'), carry = null, sources: asked = null }) {
   const carried = carry ? JSON.parse(fs.readFileSync(carry, 'utf8')) : null;
-  const summary = clipartSummary(loadRuns(raw), carried?.bits ?? null);
+  const { runs, sources: hash, left_out: leftOut } = standaloneRuns(raw, asked);
+  const summary = clipartSummary(runs, carried?.bits ?? null);
   if (summary.length === 0) return null;
   fs.mkdirSync(out, { recursive: true });
   const mach = { cpu: machine.cpu, cores: machine.cores, mem_gib: machine.mem_gib, kernel: machine.kernel, gxx: machine.gxx,
@@ -139,13 +141,14 @@ export function writeClipartFiles({ raw, machine, out = path.join(raw, 'clipart'
   const from = carried && carriedRuns.length ? { file: path.basename(carry), date: carried.machine?.date ?? null, cpu: carried.machine?.cpu ?? null,
                                                  runs: carriedRuns, from: carried.carried_from ?? null } : null;
   writeAtomic(path.join(out, 'clipart.json'), JSON.stringify({ what: 'issue 19: DeepQuan against PQ, OPQ, ITQ and exact L2 on openclipart-png',
-    seeds_wanted: CLIPART_SEEDS, revisions, sources, machine: mach, ...(from ? { carried_from: from } : {}), bits: summary }, null, 1) + '\n');
+    seeds_wanted: CLIPART_SEEDS, revisions, sources, parts_sources: hash, runs_left_out: leftOut, machine: mach, ...(from ? { carried_from: from } : {}), bits: summary }, null, 1) + '\n');
   const doc = markdownDoc();
   doc.w('# openclipart: DeepQuan against the classic baselines (issue 19)');
   doc.w();
   doc.w(`Written by \`scripts/bench.sh\` on ${mach.date}; figures from revision${revisions.length > 1 ? 's' : ''} ${revisions.map((x) => `\`${x}\``).join(', ')}`);
   doc.w(`(per row), source hash${sources.length > 1 ? 'es' : ''} ${sources.map((x) => `\`${x}\``).join(', ')}. Machine: ${[mach.cpu, mach.cores && `${mach.cores} cores`, mach.kernel, mach.gxx].filter(Boolean).join(', ')}.`);
   doc.w('Command: `scripts/bench.sh --only \'clipart-*\'` (full mode; THREADS sets the trainer threads, which do not change the bits).');
+  if (hash) doc.w(`Made in parts: only runs of the parts' source hash \`${hash}\` count${leftOut ? ` (${leftOut} run${leftOut > 1 ? 's' : ''} of other sources in the raw outputs left out)` : ''}.`);
   if (from) {
     doc.w();
     doc.w(`Seeds marked † are carried from the ${from.file} written on ${from.date} (${from.cpu}; same source hash), whose raw records`);

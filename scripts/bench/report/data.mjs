@@ -70,6 +70,18 @@ export function runQueries(runs, machine) {
   return { seedsOf, find, cell, modesOf, evalsOf };
 }
 
+/// The runs a standalone results file of RAW (k16/, clipart/) may use: those of one source hash when RAW was made in
+/// parts (`sources`, default the hash of the most recently finished part, as in the report), else all of them (a
+/// whole invocation keeps only its own sources, and the runs --keep-sources admitted after their checks).
+/// { runs, sources (null: not made in parts), left_out (how many runs of other sources were dropped) }.
+export function standaloneRuns(RAW, sources = null) {
+  const all = loadRuns(RAW);
+  const records = readPartRecords(RAW);
+  const h = sources ?? (records.length ? partsStatus(records, []).sources : null);
+  const runs = h ? all.filter((r) => r.sources === h) : all;
+  return { runs, sources: h, left_out: all.length - runs.length };
+}
+
 /// The part records of RAW (bench.sh --part) and what they make: null when there are none (a whole invocation's
 /// raw outputs); else { records, status (parts.mjs partsStatus: the source hash the report is for, what is missing, behind,
 /// incomplete or of other sources), wanted (the part names of the whole benchmark), excluded (runs of other sources) }.

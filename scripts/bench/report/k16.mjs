@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { meanStd } from '../stats.mjs';
-import { loadRuns, evalsOf } from './data.mjs';
+import { evalsOf, standaloneRuns } from './data.mjs';
 import { markdownDoc, pct } from './markdown.mjs';
 import { svgBars } from './svg-plot.mjs';
 import { writeAtomic } from '../peers/report.mjs';
@@ -170,9 +170,12 @@ export function k16Chart(summary) {
 
 /// Writes RAW/k16/k16.json, k16.md and k16.svg (each through a temporary file and a rename) from the runs in RAW,
 /// naming the machine (`machine`: describeMachine's object of the invocation writing them) and each figure's
-/// revision. Returns { files } or null when RAW holds no K = 16 run.
-export function writeK16Files({ raw, machine, out = path.join(raw, 'k16') }) {
-  const summary = k16Summary(loadRuns(raw));
+/// revision. When RAW was made in parts (bench.sh --part), only the runs of one source hash count (`sources`, default
+/// the parts' hash: data.mjs standaloneRuns): a table that mixed in runs of older sources would be of no one build.
+/// Returns { files, summary, left_out } or null when RAW holds no K = 16 run of those sources.
+export function writeK16Files({ raw, machine, out = path.join(raw, 'k16'), sources: asked = null }) {
+  const { runs, sources: hash, left_out: leftOut } = standaloneRuns(raw, asked);
+  const summary = k16Summary(runs);
   if (summary.length === 0) return null;
   fs.mkdirSync(out, { recursive: true });
   const mach = { cpu: machine.cpu, cores: machine.cores, mem_gib: machine.mem_gib, simd_flags: machine.simd_flags, kernel: machine.kernel,
@@ -181,7 +184,8 @@ export function writeK16Files({ raw, machine, out = path.join(raw, 'k16') }) {
   // Two revisions of one source hash built the same trainer (the commits between them changed other files).
   const sources = [...new Set(summary.flatMap((d) => d.bits.flatMap((b) => b.rows.flatMap((r) => r.sources ?? []))))];
   writeAtomic(path.join(out, 'k16.json'), JSON.stringify({ what: 'issue 21: DeepQuan K = 16 against K = 256', seeds_wanted: K16_SEEDS,
-    goal: { bits: GOAL_BITS, max_gap_map_all: GOAL_GAP, above_every_classic: true }, revisions, sources, machine: mach, datasets: summary }, null, 1) + '\n');
+    goal: { bits: GOAL_BITS, max_gap_map_all: GOAL_GAP, above_every_classic: true }, revisions, sources, parts_sources: hash, runs_left_out: leftOut,
+    machine: mach, datasets: summary }, null, 1) + '\n');
   const doc = markdownDoc();
   doc.w('# K = 16 against K = 256 (4-bit codes, issue 21)');
   doc.w();
@@ -189,6 +193,7 @@ export function writeK16Files({ raw, machine, out = path.join(raw, 'k16') }) {
   doc.w(`${revisions.map((x) => `\`${x}\``).join(', ')} (per row in the tables; "-dirty": core/ or trainer/ had uncommitted changes), built from`);
   doc.w(`source hash${sources.length > 1 ? 'es' : ''} ${sources.map((x) => `\`${x}\``).join(', ')} (core/, trainer/, CMakeLists.txt and -march: one hash, one trainer). Machine: ${mach.cpu},`);
   doc.w(`${mach.cores} cores, ${mach.mem_gib} GiB, ${mach.kernel}, ${mach.gxx}, trainer -march ${mach.trainer_march}. Everything is in \`k16.json\`.`);
+  if (hash) doc.w(`Made in parts: only runs of the parts' source hash \`${hash}\` count${leftOut ? ` (${leftOut} run${leftOut > 1 ? 's' : ''} of other sources in the raw outputs left out)` : ''}.`);
   doc.w();
   writeK16Body(summary, doc, { level: '##' });
   doc.w('![MAP@All, K = 16 against K = 256](k16.svg)');
@@ -200,5 +205,5 @@ export function writeK16Files({ raw, machine, out = path.join(raw, 'k16') }) {
     writeAtomic(path.join(out, 'k16.svg'), svg);
     files.push(path.join(out, 'k16.svg'));
   }
-  return { files, summary };
+  return { files, summary, left_out: leftOut };
 }
