@@ -136,7 +136,9 @@ const machine = describeMachine({ root: ROOT, settings, opts, sources: SOURCES, 
 if (!only || !fs.existsSync(path.join(RAW, 'machine.json'))) fs.writeFileSync(path.join(RAW, 'machine.json'), JSON.stringify(machine, null, 1) + '\n');
 
 // dq_golden serves the package step only, which --only (and a --part without it) leaves out.
-const targets = only && !chosen?.some((p) => p.steps.includes('package')) ? ['deepquan'] : ['deepquan', 'dq_golden'];
+// bench_query (with dq_golden) serves the k16-e2e step only.
+const stepChosen = (name) => (chosen ? chosen.some((p) => p.steps.includes(name)) : !only && (name !== 'k16-e2e' || settings.mode === 'full'));
+const targets = ['deepquan', ...(stepChosen('package') || stepChosen('k16-e2e') ? ['dq_golden'] : []), ...(stepChosen('k16-e2e') ? ['bench_query'] : [])];
 progress(`build: ${targets.join(', ')} in ${BUILD_DIR}`);
 if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', ...targets], buildLog, { append: true }) !== 0) {
   console.error(tail(buildLog, 20));
@@ -145,7 +147,7 @@ if (logged(['cmake', '--build', BUILD_DIR, '-j2', '--target', ...targets], build
 // The wasm package the package, end-to-end and peers steps load: built (incrementally, so it is of the sources on
 // disk) with the wasm preset unless DQ_PKG_DIR names another one (taken as it is: a step that finds no package
 // there fails and says so, and its part is recorded incomplete).
-const PKG_STEPS = ['package', 'e2e', ...Object.keys(PEER_RUNS)];
+const PKG_STEPS = ['package', 'e2e', 'k16-e2e', ...Object.keys(PEER_RUNS)];
 if (chosen ? chosen.some((p) => p.steps.some((x) => PKG_STEPS.includes(x))) : !only) {
   if (process.env.DQ_PKG_DIR) {
     if (!fs.existsSync(path.join(PKG, 'index.mjs'))) progress(`DQ_PKG_DIR=${PKG} holds no package (index.mjs): the steps that load it will fail`);
@@ -264,6 +266,15 @@ const stepRun = {
     if (rc !== 0) progress(`   bench-e2e.mjs failed, see ${RAW}/logs/bench-e2e.log`);
     return rc;
   },
+  // Issue 21's end to end, K = 16 against K = 256 over 1 M and 10 M codes (dq_golden's models: no run needed).
+  'k16-e2e'() {
+    progress(`== k16-e2e: ${STEPS['k16-e2e']}`);
+    const log = path.join(RAW, 'logs/bench-k16-e2e.log');
+    const rc = logged(['node', 'scripts/bench-k16-e2e.mjs', '--build', BUILD_DIR, '--pkg', PKG, '--sources', SOURCES, '--out', path.join(RAW, 'k16-e2e'),
+      '--sizes', '1000000,10000000', '--reps', '3'], log);
+    if (rc !== 0) progress(`   bench-k16-e2e.mjs failed (exit ${rc}), see ${log}`);
+    return rc;
+  },
   // The npm peers (issue 22) on the same vectors: the last dataset's gallery (Node and Chromium), then 1,000,000
   // synthetic items for speed, cut by engine (parts.mjs PEER_RUNS).
   ...Object.fromEntries(Object.entries(PEER_RUNS).map(([name, { out, args }]) => [name, () => {
@@ -327,6 +338,7 @@ runPhase('models');
 runPhase('sizes');
 stepRun['db-sizes']();
 stepRun.e2e();
+if (settings.mode === 'full') stepRun['k16-e2e']();
 
 // ---------------------------------------------------------------- quality
 runPhase('quality');

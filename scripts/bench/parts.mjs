@@ -17,6 +17,7 @@ export const STEPS = {
   package: 'wasm package encode / search latency and module sizes, bench-wasm.sh',
   'db-sizes': 'database bytes per 10,000 items and native encode time',
   e2e: 'end-to-end query latency in Node, bench-e2e.mjs',
+  'k16-e2e': 'K = 16 against K = 256 end to end (encode + top-10) over 1 M and 10 M codes, native and package, bench-k16-e2e.mjs',
   peers: 'npm peers on the last dataset\'s gallery, bench-peers.mjs --chromium (Node and Chromium)',
   'peers-1m': 'npm peers over 1,000,000 synthetic items: DeepQuan, exact, usearch, voy-search (200 queries)',
   'peers-1m-edgevec': 'edgevec over the same 1,000,000 items (its HNSW builds take most of an hour)',
@@ -64,6 +65,9 @@ export function benchParts(matrix, settings) {
   const dl = settings.datasets[settings.datasets.length - 1];
   const model = matrix.find((r) => r.id === `${dl}-deepquan-b32-s0`);
   if (settings.mode === 'full') {
+    // Issue 21's end-to-end figure: dq_golden's models and codes, no trained model needed; a part of its own so
+    // that adding it did not put the speed part behind (it needs a quiet machine all the same).
+    add('k16-e2e', STEPS['k16-e2e']).steps.push('k16-e2e');
     for (const name of Object.keys(PEER_RUNS)) {
       const p = add(name, STEPS[name]);
       p.steps.push(name);

@@ -25,7 +25,7 @@ test('every run of the full matrix is in exactly one part; each part is what its
   const inParts = parts.flatMap((p) => p.runs.map((r) => r.id));
   assert.deepEqual([...inParts].sort(), [...ids].sort(), 'each id once, none left out');
   assert.deepEqual(parts.map((p) => p.name), ['speed', 'quality-mnist10k-s0', 'quality-mnist10k-s1', 'quality-mnist10k-s2', 'quality-fashion70k-s0',
-    'quality-fashion70k-s1', 'quality-fashion70k-s2', 'clipart-s0', 'clipart-s1', 'clipart-s2', 'grid', 'peers', 'peers-1m', 'peers-1m-edgevec', 'peers-1m-hnswlib']);
+    'quality-fashion70k-s1', 'quality-fashion70k-s2', 'clipart-s0', 'clipart-s1', 'clipart-s2', 'grid', 'k16-e2e', 'peers', 'peers-1m', 'peers-1m-edgevec', 'peers-1m-hnswlib']);
   const by = Object.fromEntries(parts.map((p) => [p.name, p]));
   assert.deepEqual(by.speed.steps, ['scan', 'package', 'db-sizes', 'e2e']);
   assert.ok(by.speed.runs.every((r) => ['speed', 'models', 'sizes'].includes(r.phase)));
@@ -45,6 +45,10 @@ test('every run of the full matrix is in exactly one part; each part is what its
     assert.equal(by[name].needs.id, 'fashion70k-deepquan-b32-s0', `${name} names the model it reads`);
     assert.equal(by[name].runs.length, 0);
   }
+  // Issue 21's end to end runs on dq_golden's models: a step alone, no trained model needed.
+  assert.deepEqual(by['k16-e2e'].steps, ['k16-e2e']);
+  assert.equal(by['k16-e2e'].runs.length, 0);
+  assert.equal(by['k16-e2e'].needs, undefined);
   // The gallery part runs Chromium too; the 1 M parts share the synthetic gallery and cut the engines between them.
   assert.ok(PEER_RUNS.peers.args.includes('--chromium'));
   const engines = ['peers-1m', 'peers-1m-edgevec', 'peers-1m-hnswlib'].flatMap((n) => {
