@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, revision, writePoolReport } from './bench/pool-setup.mjs';
 import { sourceHash, trainerMarch } from './bench/runner.mjs';
+import { mean, median, quantile } from './bench/stats.mjs';
 import { k16E2eHeader, k16E2eTable } from './bench/report/k16-e2e.mjs';
 import { readIdxImagesFile } from '../wasm/js/idx-file.mjs';
 
@@ -71,12 +72,7 @@ const queries = Array.from({ length: idx.n }, (_, i) => idx.image(i));
 // One run's figures over its query latencies (ms).
 const stats = (t) => {
   const s = [...t].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  return { p50_ms: +s[s.length >> 1].toFixed(4), p99_ms: +s[Math.min(s.length - 1, Math.floor(s.length * 0.99))].toFixed(4), qps: +(1000 / mean).toFixed(2) };
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { p50_ms: +quantile(s, 0.5).toFixed(4), p99_ms: +quantile(s, 0.99).toFixed(4), qps: +(1000 / mean(s)).toFixed(2) };
 };
 // A cell from its runs: the medians over the runs, the range of the run medians, and the runs themselves.
 const cell = (runs) => ({ p50_ms: +median(runs.map((r) => r.p50_ms)).toFixed(4), p50_range: [Math.min(...runs.map((r) => r.p50_ms)), Math.max(...runs.map((r) => r.p50_ms))],
